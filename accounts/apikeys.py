@@ -1,0 +1,142 @@
+"""API keys: issue, list, revoke, switch API access, and recognise a presented key (§1.4)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from wiki.config import is_api_enabled, set_api_enabled
+from wiki.errors import DomainError, ErrorKey
+
+from . import scopes, tokens
+from .models import ApiKey
+from .permissions import Caller
+from .services import check_may_change_membership, existing_groups
+from .validation import clean_label
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {
+    "ms": Decimal("0.001"),
+    "s": Decimal(1),
+    "m": Decimal(60),
+    "h": Decimal(3600),
+    "d": Decimal(86400),
+    "w": Decimal(7 * 86400),
+    "y": Decimal("365.25") * 86400,
+}
+# Expirations the admin page offers (API.md §1.4).
+EXPIRATION_CHOICES = ("30d", "90d", "180d", "1y", "3y")
+KEY_SHORT_TAIL = 20
+# A key must outlive its own request; beyond ~100 years datetime arithmetic overflows.
+MIN_LIFETIME = timedelta(seconds=1)
+MAX_LIFETIME = timedelta(days=36525)
+
+
+def parse_duration(text: str | None) -> timedelta:
+    """``<number><unit>`` with unit ms, s, m, h, d, w or y (365.25 days)."""
+    found = _DURATION.match(text or "")
+    if not found:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"bad expiration {text!r}")
+    try:
+        seconds = Decimal(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()]
+    except InvalidOperation as exc:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"bad expiration {text!r}") from exc
+    if not MIN_LIFETIME.total_seconds() <= seconds <= MAX_LIFETIME.total_seconds():
+        raise DomainError(ErrorKey.INVALID_INPUT, "expiration out of range")
+    return timedelta(seconds=float(seconds))
+
+
+@dataclass
+class IssuedKey:
+    api_key: ApiKey
+    token: str  # returned once, never stored
+
+
+def create_api_key(
+    caller: Caller | None, *, name: str, expiration: str, group_ids, created_by=None
+) -> IssuedKey:
+    """API.md §4.5.5 ``createApiKey``; ``caller=None`` is a trusted operator."""
+    if caller is not None:
+        caller.require_any(scopes.MANAGE_API)
+    name = clean_label(name)
+    lifetime = parse_duration(expiration)
+    if not [g for g in group_ids or () if g is not None]:
+        raise DomainError(ErrorKey.INVALID_INPUT, "at least one group is required")
+    groups = existing_groups(group_ids)
+    check_may_change_membership(caller, groups)
+
+    issued_at = timezone.now().replace(microsecond=0)
+    expires_at = issued_at + lifetime
+    with transaction.atomic():
+        api_key = ApiKey(
+            id=uuid.uuid4(),
+            name=name,
+            group_ids=[str(g.pk) for g in groups],
+            expiration=expires_at,
+            created_by=created_by,
+        )
+        token = tokens.issue_api_key_token(api_key.id, api_key.group_ids, issued_at, expires_at)
+        api_key.key_short = "..." + token[-KEY_SHORT_TAIL:]
+        api_key.key_digest = tokens.digest(token)
+        api_key.save()
+    return IssuedKey(api_key, token)
+
+
+def revoke_api_key(caller: Caller | None, key_id) -> ApiKey:
+    if caller is not None:
+        caller.require_any(scopes.MANAGE_API)
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().filter(pk=key_id).first()
+        if api_key is None:
+            raise DomainError(ErrorKey.INVALID_INPUT, f"no API key {key_id}")
+        if not api_key.is_revoked:
+            api_key.is_revoked = True
+            api_key.save(update_fields=["is_revoked", "updated_at"])
+    return api_key
+
+
+def list_api_keys(caller: Caller | None):
+    if caller is not None:
+        caller.require_any(*scopes.READ_API_ANY)
+    return ApiKey.objects.order_by("is_revoked", "name", "created_at")
+
+
+def api_state(caller: Caller | None) -> bool:
+    if caller is not None:
+        caller.require_any(*scopes.API_STATE_ANY)
+    return is_api_enabled()
+
+
+def set_api_state(caller: Caller | None, enabled: bool) -> None:
+    if caller is not None:
+        caller.require_any(scopes.MANAGE_SYSTEM)
+    set_api_enabled(enabled)
+
+
+class KeyRejected(Exception):
+    """A cryptographically valid API key that must not be honoured (HTTP 401/403)."""
+
+    def __init__(self, status: int, key: ErrorKey) -> None:
+        self.status = status
+        self.key = key
+        super().__init__(key.value)
+
+
+def recognise_api_key(token: str, claims: dict) -> ApiKey:
+    """Checks 2 and 3 of API.md §1.4 for a token whose signature already verified."""
+    if not is_api_enabled():
+        raise KeyRejected(403, ErrorKey.FORBIDDEN)
+    try:
+        key_id = uuid.UUID(str(claims.get("api")))
+    except ValueError as exc:
+        raise KeyRejected(401, ErrorKey.INVALID_TOKEN) from exc
+    api_key = ApiKey.objects.filter(pk=key_id).first()
+    if api_key is None or not api_key.is_usable or api_key.key_digest != tokens.digest(token):
+        raise KeyRejected(401, ErrorKey.INVALID_TOKEN)
+    return api_key

@@ -1,0 +1,138 @@
+"""Reading users and groups (API.md §4.3.1, §4.4.1)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet
+
+from wiki.errors import DomainError, ErrorKey
+
+from . import scopes
+from .models import Group, Membership, User
+from .permissions import Caller
+
+USER_ORDER_FIELDS = {
+    "id": "id",
+    "email": "email",
+    "name": "name",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "lastLoginAt": "last_login",
+}
+GROUP_ORDER_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "userCount": "user_count",
+}
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 1000
+
+
+def _text_match(text: str | None) -> Q:
+    text = (text or "").strip()
+    return Q(name__icontains=text) | Q(email__icontains=text) if text else Q()
+
+
+def _page_window(page: int | None, page_size: int | None) -> tuple[int, int] | None:
+    """Pagination applies only when ``page`` or ``pageSize`` is given (API.md §4.3.1)."""
+    if page is None and page_size is None:
+        return None
+    page = max(page or 1, 1)
+    size = DEFAULT_PAGE_SIZE if page_size is None else page_size
+    if size < 1 or size > MAX_PAGE_SIZE:
+        size = MAX_PAGE_SIZE
+    start = (page - 1) * size
+    return start, start + size
+
+
+def _user_ordering(order_by: str | None, direction: str | None) -> list[str]:
+    column = USER_ORDER_FIELDS.get(order_by or "name", "name")
+    prefix = "-" if (direction or "asc") == "desc" else ""
+    return [f"{prefix}{column}", f"{prefix}id"]
+
+
+def filter_users(
+    queryset: QuerySet[User],
+    *,
+    query: str | None = None,
+    text_filter: str | None = None,
+    page: int | None = None,
+    page_size: int | None = None,
+    order_by: str | None = None,
+    direction: str | None = None,
+) -> QuerySet[User]:
+    queryset = queryset.filter(_text_match(query)).filter(_text_match(text_filter))
+    queryset = queryset.order_by(*_user_ordering(order_by, direction))
+    window = _page_window(page, page_size)
+    return queryset[window[0] : window[1]] if window else queryset
+
+
+def list_users(caller: Caller, **arguments) -> QuerySet[User]:
+    """``users``: name or email contains ``query`` (and ``filter``); system users included."""
+    caller.require_any(*scopes.READ_USERS_ANY)
+    return filter_users(User.objects.all(), **arguments)
+
+
+def get_user(caller: Caller, user_id: uuid.UUID) -> User:
+    is_self = caller.is_user and caller.user.pk == user_id
+    if not is_self:
+        caller.require_any(*scopes.READ_USERS_ANY)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise DomainError(ErrorKey.INVALID_USER)
+    return user
+
+
+def may_read_user_details(caller: Caller, user: User) -> bool:
+    """Whether fields beyond ``id`` and ``name`` of ``user`` are visible to the caller."""
+    return (caller.is_user and caller.user.pk == user.pk) or caller.has_any(*scopes.READ_USERS_ANY)
+
+
+def list_groups(
+    caller: Caller, *, text_filter: str | None = None, order_by: str | None = None
+) -> QuerySet[Group]:
+    caller.require_any(*scopes.LIST_GROUPS_ANY)
+    queryset = Group.objects.annotate(user_count=Count("memberships"))
+    text = (text_filter or "").strip()
+    if text:
+        queryset = queryset.filter(name__icontains=text)
+    return queryset.order_by(GROUP_ORDER_FIELDS.get(order_by or "name", "name"), "id")
+
+
+def members_by_group(group_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[User]]:
+    """Members of many groups in one query, for nested ``Group.users`` lists."""
+    members: dict[uuid.UUID, list[User]] = defaultdict(list)
+    links = Membership.objects.filter(group_id__in=group_ids).select_related("user")
+    for link in links:
+        members[link.group_id].append(link.user)
+    return members
+
+
+def filter_user_list(
+    users: list[User],
+    *,
+    text_filter: str | None = None,
+    page: int | None = None,
+    page_size: int | None = None,
+    order_by: str | None = None,
+    direction: str | None = None,
+) -> list[User]:
+    """``filter_users`` over already-loaded users (members prefetched for many groups)."""
+    text = (text_filter or "").strip().lower()
+    if text:
+        users = [u for u in users if text in u.name.lower() or text in u.email.lower()]
+    column = USER_ORDER_FIELDS.get(order_by or "name", "name")
+    descending = (direction or "asc") == "desc"
+
+    # None (never logged in) sorts first ascending, as the database's NULLS FIRST/LAST differ.
+    def sort_key(user: User) -> tuple:
+        value = getattr(user, column)
+        return (value is not None, value if value is not None else "", str(user.pk))
+
+    users = sorted(users, key=sort_key, reverse=descending)
+    window = _page_window(page, page_size)
+    return users[window[0] : window[1]] if window else users

@@ -1,0 +1,240 @@
+"""Users, groups, memberships, authentication strategies and API keys (API.md §5)."""
+
+import uuid
+from functools import cached_property
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+from wiki import legacy_ids
+
+from . import scopes
+
+# Fixed identities of the installation (API.md §3.3).
+USERS_GROUP_ID = uuid.UUID("20000000-0000-4000-8000-000000000002")
+GUESTS_GROUP_ID = uuid.UUID("10000000-0000-4000-8000-000000000001")
+LOCAL_STRATEGY_ID = uuid.UUID("5a528c4c-0a82-4ad2-96a5-2b23811e6588")
+GUEST_EMAIL = "guest@example.com"
+
+
+class LegacyIdMixin(models.Model):
+    """A stable integer id beside the UUID, for Wiki.js 2 clients (API-v2.md §1.6)."""
+
+    legacy_id = models.PositiveBigIntegerField(unique=True, editable=False, null=True)
+    legacy_kind = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.legacy_id is None:
+            self.legacy_id = legacy_ids.allocate(self.legacy_kind)
+        super().save(*args, **kwargs)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email=str(email).strip().lower())
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        """Low-level creation used by the admin and management commands.
+
+        The API goes through ``accounts.services.create_user``, which validates the contract
+        rules; this only normalises and saves.
+        """
+        user = self.model(email=str(email).strip().lower(), **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        from .services import make_administrator
+
+        fields.setdefault("name", email.split("@")[0])
+        fields.setdefault("is_active", True)
+        fields.setdefault("is_verified", True)
+        user = self.create_user(email, password, **fields)
+        make_administrator(user)
+        return user
+
+
+class Group(LegacyIdMixin):
+    """A set of global permissions and ordered page rules (API.md §3.2)."""
+
+    legacy_kind = "group"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    permissions = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=list, blank=True)
+    redirect_on_login = models.CharField(max_length=255, blank=True, default="")
+    redirect_on_first_login = models.CharField(max_length=255, blank=True, default="")
+    redirect_on_logout = models.CharField(max_length=255, blank=True, default="")
+    is_system = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(LegacyIdMixin, AbstractBaseUser):
+    """A wiki account. Signs in with its email; the password is the local strategy's."""
+
+    legacy_kind = "user"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=255, unique=True)
+    name = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=False)
+    is_verified = models.BooleanField(default=False)
+    is_system = models.BooleanField(default=False)
+    has_avatar = models.BooleanField(default=False)
+    # Local-strategy credential flags (API.md §5 ``auth``); the hash is Django's ``password``.
+    must_change_password = models.BooleanField(default=False)
+    restrict_login = models.BooleanField(default=False)
+    tfa_required = models.BooleanField(default=False)
+    meta = models.JSONField(default=dict, blank=True)
+    prefs = models.JSONField(default=dict, blank=True)
+    passkeys = models.JSONField(default=dict, blank=True)
+    groups = models.ManyToManyField(Group, through="Membership", related_name="users", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # AbstractBaseUser's ``last_login`` is the contract's ``lastLoginAt``.
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def has_local_credentials(self) -> bool:
+        return self.has_usable_password()
+
+    @cached_property
+    def global_permissions(self) -> frozenset[str]:
+        """Union of the permissions of the user's groups (read once per instance)."""
+        granted: set[str] = set()
+        for permissions in self.groups.values_list("permissions", flat=True):
+            granted.update(permissions or [])
+        return frozenset(granted)
+
+    # --- Django admin integration: the admin area is gated by scopes, not Django perms. ---
+    @property
+    def is_staff(self) -> bool:
+        return self.is_active and bool(
+            self.global_permissions & {scopes.ACCESS_ADMIN, scopes.MANAGE_SYSTEM}
+        )
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.is_active and scopes.MANAGE_SYSTEM in self.global_permissions
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if not self.is_active:
+            return False
+        if scopes.MANAGE_SYSTEM in self.global_permissions:
+            return True
+        app_label, _, codename = perm.partition(".")
+        needed = ADMIN_SCOPE_BY_MODEL.get(codename.rpartition("_")[2])
+        return needed is not None and needed in self.global_permissions
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if not self.is_active:
+            return False
+        if scopes.MANAGE_SYSTEM in self.global_permissions:
+            return True
+        return bool(set(ADMIN_SCOPE_BY_MODEL.values()) & self.global_permissions)
+
+
+# Which global scope opens which admin model to a non-root administrator.
+ADMIN_SCOPE_BY_MODEL = {
+    "user": scopes.MANAGE_USERS,
+    "membership": scopes.MANAGE_GROUPS,
+    "group": scopes.MANAGE_GROUPS,
+    "apikey": scopes.MANAGE_API,
+    "site": scopes.MANAGE_SITES,
+}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="membership_unique_user_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"
+
+
+class AuthStrategy(models.Model):
+    """A configured authentication strategy; only ``local`` exists (API.md §4.5.1)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    module = models.CharField(max_length=64)
+    display_name = models.CharField(max_length=255)
+    is_enabled = models.BooleanField(default=True)
+    config = models.JSONField(default=dict, blank=True)
+    registration = models.BooleanField(default=False)
+    allowed_email_regex = models.CharField(max_length=255, blank=True, default="")
+    auto_enroll_groups = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "authentication strategies"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ApiKey(LegacyIdMixin):
+    """An API key's row. The key itself is never stored: only its tail and a digest (§1.4)."""
+
+    legacy_kind = "apikey"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    key_short = models.CharField(max_length=32)
+    key_digest = models.CharField(max_length=64, unique=True)
+    group_ids = models.JSONField(default=list)
+    expiration = models.DateTimeField()
+    is_revoked = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["is_revoked", "name"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_short})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiration <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired

@@ -1,0 +1,310 @@
+"""The permission engine (API.md §3): global checks, page rules and the caller.
+
+One policy object per request answers every question: ``has_any`` for global scopes,
+``can_at`` for one page, ``roles_at`` for a location and ``filter_q`` for lists, which turns
+the same rule algorithm into a database condition so that permission filtering happens in SQL
+before any LIMIT.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
+
+from django.db.models import Q
+
+from wiki.errors import DomainError, ErrorKey
+
+from . import scopes
+
+
+class RuleMode(enum.StrEnum):
+    ALLOW = "ALLOW"
+    DENY = "DENY"
+    FORCEALLOW = "FORCEALLOW"
+
+
+class RuleMatch(enum.StrEnum):
+    START = "START"
+    EXACT = "EXACT"
+    END = "END"
+    REGEX = "REGEX"
+    TAG = "TAG"
+    TAGALL = "TAGALL"
+
+
+# At equal path length: EXACT > TAG = TAGALL > REGEX > END > START (API.md §3.4 step 5).
+MATCH_PRIORITY = {
+    RuleMatch.EXACT: 4,
+    RuleMatch.TAG: 3,
+    RuleMatch.TAGALL: 3,
+    RuleMatch.REGEX: 2,
+    RuleMatch.END: 1,
+    RuleMatch.START: 0,
+}
+_TAG_SEPARATORS = re.compile(r"[\s,]+")
+MATCH_NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where a page is, for permission purposes: ``(siteId, locale, path, tags)``."""
+
+    site_id: uuid.UUID | str | None
+    locale: str
+    path: str
+    tags: Sequence[str] = ()
+
+    @classmethod
+    def of(cls, page) -> PageContext:
+        return cls(page.site_id, page.locale, page.path, tuple(page.tags or ()))
+
+
+def parse_rule_tags(pattern: str) -> tuple[str, ...]:
+    return tuple(t.replace("#", "") for t in _TAG_SEPARATORS.split(pattern.lower()) if t.strip("#"))
+
+
+@dataclass(frozen=True)
+class PageRule:
+    """One group rule, normalised once so that evaluating it is cheap."""
+
+    mode: RuleMode
+    match: RuleMatch
+    roles: frozenset[str]
+    path: str
+    locales: frozenset[str] = frozenset()
+    sites: frozenset[str] = frozenset()
+    tags: tuple[str, ...] = ()
+    regex: re.Pattern | None = None
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> PageRule | None:
+        """Build a rule from its stored JSON; a malformed rule is ignored (never matches)."""
+        try:
+            mode = RuleMode(raw.get("mode"))
+            match = RuleMatch(raw.get("match"))
+        except ValueError:
+            return None
+        path = str(raw.get("path") or "")
+        regex = None
+        if match in (RuleMatch.START, RuleMatch.EXACT, RuleMatch.END):
+            path = path.lstrip("/").lower()
+        elif match == RuleMatch.REGEX:
+            try:
+                regex = re.compile(path)
+            except re.error:
+                return None
+        return cls(
+            mode=mode,
+            match=match,
+            roles=frozenset(str(r) for r in raw.get("roles") or ()),
+            path=path,
+            locales=frozenset(str(loc).lower() for loc in raw.get("locales") or () if loc),
+            sites=frozenset(str(s).lower() for s in raw.get("sites") or () if s),
+            tags=parse_rule_tags(path) if match in (RuleMatch.TAG, RuleMatch.TAGALL) else (),
+            regex=regex,
+        )
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        return (len(self.path), MATCH_PRIORITY[self.match])
+
+    def applies_to(self, scope: str) -> bool:
+        return scope in self.roles
+
+    def matches(self, ctx: PageContext) -> bool:
+        if self.sites and str(ctx.site_id).lower() not in self.sites:
+            return False
+        if self.locales and ctx.locale.lower() not in self.locales:
+            return False
+        path = ctx.path.lstrip("/").lower()
+        match self.match:
+            case RuleMatch.START:
+                return ("/" + path).startswith("/" + self.path)
+            case RuleMatch.EXACT:
+                return path == self.path
+            case RuleMatch.END:
+                return path.endswith(self.path)
+            case RuleMatch.REGEX:
+                return self.regex is not None and self.regex.search(ctx.path) is not None
+            case RuleMatch.TAG:
+                return bool(set(self.tags) & set(ctx.tags))
+            case RuleMatch.TAGALL:
+                return bool(self.tags) and set(self.tags) <= set(ctx.tags)
+        return False
+
+
+class RuleSqlTranslator(Protocol):
+    """How a domain maps rule patterns onto its table (pages, later tree items)."""
+
+    def start(self, prefix: str) -> Q: ...
+    def exact(self, path: str) -> Q: ...
+    def end(self, suffix: str) -> Q: ...
+    def regex(self, pattern: re.Pattern) -> Q: ...
+    def any_tag(self, tags: Sequence[str]) -> Q: ...
+    def all_tags(self, tags: Sequence[str]) -> Q: ...
+    def sites(self, site_ids: Iterable[str]) -> Q: ...
+    def locales(self, locales: Iterable[str]) -> Q: ...
+
+
+def _rule_q(rule: PageRule, sql: RuleSqlTranslator) -> Q:
+    match rule.match:
+        case RuleMatch.START:
+            condition = sql.start(rule.path) if rule.path else Q()
+        case RuleMatch.EXACT:
+            condition = sql.exact(rule.path)
+        case RuleMatch.END:
+            condition = sql.end(rule.path) if rule.path else Q()
+        case RuleMatch.REGEX:
+            condition = sql.regex(rule.regex)
+        case RuleMatch.TAG:
+            condition = sql.any_tag(rule.tags) if rule.tags else MATCH_NOTHING
+        case RuleMatch.TAGALL:
+            condition = sql.all_tags(rule.tags) if rule.tags else MATCH_NOTHING
+    if rule.sites:
+        condition &= sql.sites(rule.sites)
+    if rule.locales:
+        condition &= sql.locales(rule.locales)
+    return condition
+
+
+def _any(conditions: Iterable[Q]) -> Q:
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else combined | condition
+    return combined if combined is not None else MATCH_NOTHING
+
+
+@dataclass
+class AccessPolicy:
+    """The permissions and page rules of one caller."""
+
+    permissions: frozenset[str]
+    rules: list[PageRule] = field(default_factory=list)
+
+    @classmethod
+    def from_groups(cls, groups: Iterable) -> AccessPolicy:
+        permissions: set[str] = set()
+        rules: list[PageRule] = []
+        for group in groups:
+            permissions.update(group.permissions or ())
+            for raw in group.rules or ():
+                rule = PageRule.from_dict(raw) if isinstance(raw, dict) else None
+                if rule is not None:
+                    rules.append(rule)
+        return cls(frozenset(permissions), rules)
+
+    @property
+    def is_root(self) -> bool:
+        return scopes.MANAGE_SYSTEM in self.permissions
+
+    def has_any(self, *wanted: str) -> bool:
+        return self.is_root or any(scope in self.permissions for scope in wanted)
+
+    def rules_for(self, scope: str) -> list[PageRule]:
+        return [rule for rule in self.rules if rule.applies_to(scope)]
+
+    def can_at(self, scope: str, ctx: PageContext) -> bool:
+        if self.is_root:
+            return True
+        candidates = [rule for rule in self.rules_for(scope) if rule.matches(ctx)]
+        if not candidates:
+            return False
+        if any(rule.mode == RuleMode.FORCEALLOW for rule in candidates):
+            return True
+        top = max(rule.specificity for rule in candidates)
+        return not any(rule.mode == RuleMode.DENY for rule in candidates if rule.specificity == top)
+
+    def roles_at(self, ctx: PageContext) -> list[str]:
+        return [role for role in scopes.PAGE_ROLES if self.can_at(role, ctx)]
+
+    def filter_q(self, scope: str, sql: RuleSqlTranslator) -> Q | None:
+        """A condition selecting the rows where ``can_at(scope)`` holds; None = every row.
+
+        Allowed  ⇔  some FORCEALLOW matches, or some ALLOW ``a`` matches while no DENY of
+        specificity ≥ spec(a) matches. (If such an ``a`` exists, the most specific candidates
+        hold no DENY; conversely a winning ALLOW is such an ``a``.)
+        """
+        if self.is_root:
+            return None
+        rules = self.rules_for(scope)
+        conditions = {id(rule): _rule_q(rule, sql) for rule in rules}
+        denies = [rule for rule in rules if rule.mode == RuleMode.DENY]
+        allowed = [conditions[id(r)] for r in rules if r.mode == RuleMode.FORCEALLOW]
+        for rule in rules:
+            if rule.mode != RuleMode.ALLOW:
+                continue
+            overriding = [conditions[id(d)] for d in denies if d.specificity >= rule.specificity]
+            allowed.append(
+                conditions[id(rule)] & ~_any(overriding) if overriding else conditions[id(rule)]
+            )
+        return _any(allowed)
+
+
+class CallerKind(enum.StrEnum):
+    GUEST = "guest"
+    USER = "user"
+    API_KEY = "api_key"
+
+
+@dataclass
+class Caller:
+    """Who a request runs as (API.md §1.2), with its access policy."""
+
+    kind: CallerKind
+    policy: AccessPolicy
+    user: object | None = None  # the signed-in user, or the guest user
+    api_key: object | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.kind == CallerKind.GUEST
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind == CallerKind.USER
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.kind == CallerKind.API_KEY
+
+    @property
+    def forbidden_key(self) -> ErrorKey:
+        """§2.5: a guest is told to authenticate; anyone else is forbidden."""
+        return ErrorKey.NOT_AUTHENTICATED if self.is_guest else ErrorKey.FORBIDDEN
+
+    def has_any(self, *wanted: str) -> bool:
+        return self.policy.has_any(*wanted)
+
+    def can_at(self, scope: str, ctx: PageContext) -> bool:
+        return self.policy.can_at(scope, ctx)
+
+    def require_any(self, *wanted: str) -> None:
+        if not self.has_any(*wanted):
+            raise DomainError(self.forbidden_key, f"needs one of {', '.join(wanted)}")
+
+    def require_at(self, scope: str, ctx: PageContext, key: ErrorKey = ErrorKey.FORBIDDEN) -> None:
+        if not self.can_at(scope, ctx):
+            raise DomainError(
+                ErrorKey.NOT_AUTHENTICATED if self.is_guest else key,
+                f"needs {scope} at {ctx.locale}/{ctx.path}",
+            )
+
+    def require_signed_in_user(self) -> None:
+        """Self-service operations need a personal identity (§1.4, §2.5)."""
+        if not self.is_user:
+            raise DomainError(ErrorKey.NOT_AUTHENTICATED)
+
+    @cached_property
+    def acting_user(self):
+        """The user changes are attributed to: API keys act as the root administrator."""
+        if self.is_api_key:
+            from .services import root_admin_user
+
+            return root_admin_user()
+        return self.user

@@ -1,0 +1,196 @@
+"""Account services: system identities, administrators and user creation.
+
+The GraphQL API, the Django admin and management commands all call these, so every way in
+applies the same rules. ``caller=None`` means a trusted operator (a management command).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from wiki import legacy_ids
+from wiki.config import get_setting, is_mail_configured, update_setting
+from wiki.errors import DomainError, ErrorKey
+from wiki.models import Site
+
+from . import scopes
+from .models import GUESTS_GROUP_ID, LOCAL_STRATEGY_ID, USERS_GROUP_ID, AuthStrategy, Group, User
+from .permissions import Caller
+from .validation import check_password_length, clean_email, clean_name
+
+logger = logging.getLogger(__name__)
+
+
+# --- System identities ------------------------------------------------------------------------
+def administrators_group() -> Group:
+    group_id = get_setting("auth").get("rootAdminGroupId")
+    group = Group.objects.filter(pk=group_id).first() if group_id else None
+    if group is None:
+        raise Group.DoesNotExist("the Administrators group is missing; run manage.py migrate")
+    return group
+
+
+def guest_user() -> User:
+    user_id = get_setting("auth").get("guestUserId")
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    if user is None:
+        raise User.DoesNotExist("the guest user is missing; run manage.py migrate")
+    return user
+
+
+def root_admin_user() -> User | None:
+    """The root administrator: API-key changes are attributed to it (API.md §1.4)."""
+    user_id = get_setting("auth").get("rootAdminUserId")
+    return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+def make_administrator(user: User) -> None:
+    """Add ``user`` to Administrators and Users; the first one becomes root administrator."""
+    with transaction.atomic():
+        user.groups.add(administrators_group(), USERS_GROUP_ID)
+        if root_admin_user() is None:
+            update_setting("auth", rootAdminUserId=str(user.pk))
+    user.__dict__.pop("global_permissions", None)
+
+
+def reserved_legacy_id_for_new_superuser() -> int | None:
+    """The first root administrator gets Wiki.js 2's user id 1 (API-v2.md §1.6)."""
+    if root_admin_user() is None and not User.objects.filter(legacy_id=1).exists():
+        return legacy_ids.USER_ROOT_ADMIN
+    return None
+
+
+def local_strategy_enabled() -> bool:
+    return AuthStrategy.objects.filter(pk=LOCAL_STRATEGY_ID, is_enabled=True).exists()
+
+
+# --- Group membership rules (API.md §3.6) -----------------------------------------------------
+def check_may_change_membership(caller: Caller | None, groups: Iterable[Group]) -> None:
+    """Elevated groups need manage:groups; groups holding manage:system need manage:system."""
+    if caller is None:
+        return
+    for group in groups:
+        permissions = group.permissions or []
+        if scopes.MANAGE_SYSTEM in permissions and not caller.has_any(scopes.MANAGE_SYSTEM):
+            raise DomainError(caller.forbidden_key, f"group {group.pk} holds manage:system")
+        if scopes.is_elevated(permissions) and not caller.has_any(scopes.MANAGE_GROUPS):
+            raise DomainError(caller.forbidden_key, f"group {group.pk} is elevated")
+
+
+def existing_groups(group_ids: Iterable[uuid.UUID | str | None]) -> list[Group]:
+    """The groups named by ``group_ids`` (nulls ignored), or ERR_INVALID_GROUP."""
+    wanted = []
+    for raw in group_ids or ():
+        if raw is None:
+            continue
+        try:
+            wanted.append(uuid.UUID(str(raw)))
+        except ValueError as exc:
+            raise DomainError(ErrorKey.INVALID_GROUP, str(raw)) from exc
+    wanted = list(dict.fromkeys(wanted))
+    found = {group.pk: group for group in Group.objects.filter(pk__in=wanted)}
+    missing = [str(pk) for pk in wanted if pk not in found]
+    if missing:
+        raise DomainError(ErrorKey.INVALID_GROUP, ", ".join(missing))
+    return [found[pk] for pk in wanted]
+
+
+# --- createUser (API.md §4.3.2) ---------------------------------------------------------------
+@dataclass
+class CreatedUser:
+    user: User
+    # A welcome-mail failure after the user was committed (the user stays created).
+    mail_error: ErrorKey | None = None
+
+
+def create_user(
+    caller: Caller | None,
+    *,
+    email: str,
+    name: str,
+    password_raw: str | None = None,
+    password: str | None = None,
+    provider_key: str | None = None,
+    group_ids: Iterable[uuid.UUID | str | None] = (),
+    must_change_password: bool = False,
+    send_welcome_email: bool = False,
+    welcome_site_id: uuid.UUID | str | None = None,
+    request_site: Site | None = None,
+) -> CreatedUser:
+    from .mail import queue_welcome_mail, render_welcome_mail
+
+    if caller is not None:
+        caller.require_any(*scopes.CREATE_USERS_ANY)
+    if provider_key not in (None, "local", str(LOCAL_STRATEGY_ID)) or not local_strategy_enabled():
+        raise DomainError(ErrorKey.INVALID_STRATEGY, str(provider_key))
+    email = clean_email(email)
+    if password_raw is None and password is None:
+        raise DomainError(ErrorKey.INVALID_INPUT, "passwordRaw is required")
+    if password_raw is not None and password is not None and password_raw != password:
+        raise DomainError(ErrorKey.INVALID_INPUT, "passwordRaw and password differ")
+    secret = password_raw if password_raw is not None else password
+    check_password_length(secret)
+    name = clean_name(name)
+    groups = existing_groups(group_ids)
+    check_may_change_membership(caller, groups)
+    if User.objects.filter(email=email).exists():
+        raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL)
+    site = None
+    if send_welcome_email:
+        site = Site.objects.filter(pk=welcome_site_id).first() if welcome_site_id else request_site
+        if site is None:
+            raise DomainError(ErrorKey.INVALID_SITE)
+        if not is_mail_configured():
+            raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
+
+    defaults = get_setting("userDefaults")
+    try:
+        with transaction.atomic():
+            user = User(
+                email=email,
+                name=name,
+                is_active=True,
+                is_verified=True,
+                must_change_password=bool(must_change_password),
+                meta={"jobTitle": "", "location": "", "pronouns": ""},
+                prefs={
+                    "timezone": defaults["timezone"],
+                    "dateFormat": defaults["dateFormat"],
+                    "timeFormat": defaults["timeFormat"],
+                    "appearance": "site",
+                    "cvd": "none",
+                },
+            )
+            user.set_password(secret)
+            user.save()
+            user.groups.add(USERS_GROUP_ID, *[g for g in groups if g.pk != USERS_GROUP_ID])
+    except IntegrityError as exc:
+        # Another request took the email between our check and the insert.
+        raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from exc
+
+    if not send_welcome_email:
+        return CreatedUser(user)
+    try:
+        message = render_welcome_mail(user, site, secret)
+    except Exception:
+        logger.exception("welcome mail for user %s failed to render", user.pk)
+        return CreatedUser(user, ErrorKey.MAIL_RENDER_FAILED)
+    try:
+        queue_welcome_mail(message)
+    except Exception:
+        logger.exception("welcome mail for user %s could not be queued or sent", user.pk)
+        return CreatedUser(user, ErrorKey.MAIL_SEND_FAILED)
+    return CreatedUser(user)
+
+
+def system_group_ids() -> set[uuid.UUID]:
+    admin_id = get_setting("auth").get("rootAdminGroupId")
+    ids = {USERS_GROUP_ID, GUESTS_GROUP_ID}
+    if admin_id:
+        ids.add(uuid.UUID(admin_id))
+    return ids

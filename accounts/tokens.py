@@ -1,0 +1,185 @@
+"""Signed tokens: user sessions and API keys (API.md §1.2-1.4).
+
+The one module that touches django-graphql-jwt and PyJWT, so either can be replaced here
+alone. Tokens are RS256 JWTs signed by the installation's own key pair, which a migration
+generates and stores in the ``auth`` setting (private key encrypted with a random secret).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.http import HttpRequest
+from django.utils import timezone
+from graphql_jwt import exceptions as jwt_exceptions
+from graphql_jwt import utils as jwt_utils
+from graphql_jwt.settings import jwt_settings
+
+ISSUER = "urn:wiki.js"
+DEFAULT_AUDIENCE = "urn:wiki.js"
+
+
+class TokenError(Exception):
+    """The token is malformed, badly signed, for another issuer/audience, or expired."""
+
+
+class TokenExpired(TokenError):
+    pass
+
+
+def generate_key_material() -> dict[str, Any]:
+    """A fresh 2048-bit RSA key pair, the private half encrypted with a random secret.
+
+    Pure function (no models) so the installing migration can call it.
+    """
+    secret = secrets.token_hex(32)
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(secret.encode()),
+    ).decode()
+    public_pem = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return {"secret": secret, "certs": {"private": private_pem, "public": public_pem}}
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    private_key: Any
+    public_key: Any
+    public_pem: str
+    audience: str
+
+
+_keys_lock = threading.Lock()
+_keys: SigningKeys | None = None
+
+
+def signing_keys() -> SigningKeys:
+    """The installation's key pair, decrypted once per process."""
+    global _keys
+    if _keys is None:
+        with _keys_lock:
+            if _keys is None:
+                _keys = _load_keys()
+    return _keys
+
+
+def forget_signing_keys() -> None:
+    """Drop the cached keys (tests, or after the auth setting was rewritten)."""
+    global _keys
+    _keys = None
+
+
+def _load_keys() -> SigningKeys:
+    from wiki.config import get_setting, update_setting
+
+    auth = get_setting("auth")
+    certs = auth.get("certs") or {}
+    if not certs.get("private") or not auth.get("secret"):
+        # An installation whose migration predates key generation: make them now, once.
+        material = generate_key_material()
+        auth = update_setting("auth", **material)
+        certs = auth["certs"]
+    private_key = serialization.load_pem_private_key(
+        certs["private"].encode(), password=auth["secret"].encode()
+    )
+    public_key = serialization.load_pem_public_key(certs["public"].encode())
+    return SigningKeys(
+        private_key=private_key,
+        public_key=public_key,
+        public_pem=certs["public"],
+        audience=str(auth.get("audience") or DEFAULT_AUDIENCE),
+    )
+
+
+# --- django-graphql-jwt handlers (settings.GRAPHQL_JWT points here) ---------------------------
+def encode_handler(payload: dict[str, Any], context: Any = None) -> str:
+    return jwt.encode(payload, signing_keys().private_key, algorithm=jwt_settings.JWT_ALGORITHM)
+
+
+def decode_handler(token: str, context: Any = None, *, verify_exp: bool | None = None) -> dict:
+    keys = signing_keys()
+    return jwt.decode(
+        token,
+        keys.public_key,
+        algorithms=[jwt_settings.JWT_ALGORITHM],
+        audience=keys.audience,
+        issuer=ISSUER,
+        options={
+            "verify_exp": jwt_settings.JWT_VERIFY_EXPIRATION if verify_exp is None else verify_exp,
+            "require": ["exp", "iat", "iss", "aud"],
+        },
+    )
+
+
+# --- What the rest of the code calls ----------------------------------------------------------
+def token_from_request(request: HttpRequest) -> str | None:
+    """The ``Authorization: Bearer`` token, else the ``jwt`` cookie (API.md §1.2)."""
+    return jwt_utils.get_http_authorization(request) or None
+
+
+def read_token(token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+    """Verify signature, algorithm, issuer, audience and (by default) expiry."""
+    try:
+        if verify_exp:
+            return jwt_utils.get_payload(token)
+        return decode_handler(token, verify_exp=False)
+    except jwt_exceptions.JSONWebTokenExpired as exc:
+        raise TokenExpired(str(exc)) from exc
+    except (jwt_exceptions.JSONWebTokenError, jwt.PyJWTError, ValueError) as exc:
+        raise TokenError(str(exc)) from exc
+
+
+def _claims(issued_at: datetime, expires_at: datetime, **extra: Any) -> dict[str, Any]:
+    return {
+        **extra,
+        "iat": int(issued_at.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "aud": signing_keys().audience,
+        "iss": ISSUER,
+    }
+
+
+def issue_session_token(user, *, lifetime: timedelta | None = None) -> str:
+    """A user session token (§1.3). Groups are informational; access is read per request."""
+    now = timezone.now()
+    lifetime = lifetime or jwt_settings.JWT_EXPIRATION_DELTA
+    group_ids = [str(pk) for pk in user.groups.values_list("pk", flat=True)]
+    payload = _claims(now, now + lifetime, id=str(user.pk), email=user.email, groups=group_ids)
+    return jwt_settings.JWT_ENCODE_HANDLER(payload)
+
+
+def issue_api_key_token(
+    key_id, group_ids: list[str], issued_at: datetime, expires_at: datetime
+) -> str:
+    payload = _claims(issued_at, expires_at, api=str(key_id), grp=[str(g) for g in group_ids])
+    return jwt_settings.JWT_ENCODE_HANDLER(payload)
+
+
+def digest(token: str) -> str:
+    """What the database keeps of an API key: its SHA-256, never the key."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def public_jwk() -> dict[str, Any]:
+    numbers = signing_keys().public_key.public_numbers()
+
+    def b64(value: int) -> str:
+        raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return {"kty": "RSA", "alg": "RS256", "use": "sig", "n": b64(numbers.n), "e": b64(numbers.e)}

@@ -1,0 +1,40 @@
+"""Input rules shared by every way of creating or changing an account (API.md §4.3)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from wiki.errors import DomainError, ErrorKey
+
+MIN_PASSWORD_LENGTH = 8
+_email_validator = EmailValidator()
+
+
+def clean_email(raw: str | None) -> str:
+    email = (raw or "").strip().lower()
+    if not email or len(email) > 255:
+        raise DomainError(ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, "empty or longer than 255")
+    try:
+        _email_validator(email)
+    except ValidationError as exc:
+        raise DomainError(ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, "malformed") from exc
+    return email
+
+
+def clean_name(raw: str | None) -> str:
+    name = (raw or "").strip()
+    if not 2 <= len(name) <= 255:
+        raise DomainError(ErrorKey.INVALID_INPUT, "name must be 2-255 characters")
+    return name
+
+
+def check_password_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(ErrorKey.PASSWORD_TOO_SHORT)
+
+
+def clean_label(raw: str | None, *, what: str = "name") -> str:
+    """Names of groups and API keys: trimmed, 1-255 characters, no ``<``, ``>`` or ``"``."""
+    value = (raw or "").strip()
+    if not 1 <= len(value) <= 255 or any(ch in value for ch in '<>"'):
+        raise DomainError(ErrorKey.INVALID_INPUT, f'{what} must be 1-255 characters without <>"')
+    return value

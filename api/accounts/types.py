@@ -1,0 +1,256 @@
+"""GraphQL types of users, groups and API keys (API.md §4.3.3, §4.4.3, §4.5.7)."""
+
+import graphene
+
+from accounts.directory import filter_user_list, may_read_user_details, members_by_group
+from accounts.models import LOCAL_STRATEGY_ID, AuthStrategy
+
+from ..core.context import get_caller
+from ..core.scalars import JSON, UUID, Date
+
+
+class OrderByDirection(graphene.Enum):
+    asc = "asc"
+    desc = "desc"
+
+
+class UserOrderBy(graphene.Enum):
+    id = "id"
+    email = "email"
+    name = "name"
+    createdAt = "createdAt"
+    updatedAt = "updatedAt"
+    lastLoginAt = "lastLoginAt"
+
+
+class GroupRuleMode(graphene.Enum):
+    ALLOW = "ALLOW"
+    DENY = "DENY"
+    FORCEALLOW = "FORCEALLOW"
+
+
+class GroupRuleMatch(graphene.Enum):
+    START = "START"
+    EXACT = "EXACT"
+    END = "END"
+    REGEX = "REGEX"
+    TAG = "TAG"
+    TAGALL = "TAGALL"
+
+
+class UserMinimal(graphene.ObjectType):
+    id = UUID(description="User id.")
+    name = graphene.String(description="Display name.")
+    email = graphene.String(description="Sign-in email, lowercase.")
+    is_system = graphene.Boolean(description="True for the guest user.")
+    is_active = graphene.Boolean(description="Whether the account may sign in.")
+    created_at = Date(description="When the account was created.")
+    last_login_at = Date(description="When a session token was last issued.")
+
+    @staticmethod
+    def resolve_last_login_at(user, info):
+        return user.last_login
+
+
+class UserAuth(graphene.ObjectType):
+    auth_id = UUID(description="Strategy id.")
+    auth_name = graphene.String(description="Strategy display name.")
+    strategy_key = graphene.String(description="Strategy module, e.g. local.")
+    strategy_icon = graphene.String(description="Strategy icon.")
+    config = JSON(description="Credential flags; never hashes or secrets.")
+
+
+class UserPasskey(graphene.ObjectType):
+    id = graphene.String(description="Credential id, base64url.")
+    name = graphene.String(description="Name given at registration.")
+    created_at = Date(description="When it was registered.")
+    site_hostname = graphene.String(description="Relying-party id it was registered for.")
+
+
+def _detail(resolver):
+    """Fields other than id and name are null unless the caller may read the user (§4.1.4)."""
+
+    def guarded(user, info, **kwargs):
+        if not may_read_user_details(get_caller(info), user):
+            return None
+        return resolver(user, info, **kwargs)
+
+    return guarded
+
+
+class User(graphene.ObjectType):
+    id = UUID(description="User id.")
+    name = graphene.String(description="Display name.")
+    email = graphene.String(description="Sign-in email.")
+    auth = graphene.List(UserAuth, description="Credentials per enabled strategy.")
+    passkeys = graphene.List(UserPasskey, description="Registered passkeys.")
+    has_avatar = graphene.Boolean(description="Whether an avatar was uploaded.")
+    is_system = graphene.Boolean(description="True for the guest user.")
+    is_active = graphene.Boolean(description="Whether the account may sign in.")
+    is_verified = graphene.Boolean(description="Whether the email was verified.")
+    meta = JSON(description="location, jobTitle, pronouns.")
+    prefs = JSON(description="timezone, dateFormat, timeFormat, appearance, cvd.")
+    created_at = Date(description="When the account was created.")
+    updated_at = Date(description="Last change.")
+    last_login_at = Date(description="When a session token was last issued.")
+    groups = graphene.List(lambda: Group, description="Groups the user belongs to.")
+
+    resolve_email = _detail(lambda user, info: user.email)
+    resolve_has_avatar = _detail(lambda user, info: user.has_avatar)
+    resolve_is_system = _detail(lambda user, info: user.is_system)
+    resolve_is_active = _detail(lambda user, info: user.is_active)
+    resolve_is_verified = _detail(lambda user, info: user.is_verified)
+    resolve_meta = _detail(lambda user, info: user.meta)
+    resolve_prefs = _detail(lambda user, info: user.prefs)
+    resolve_created_at = _detail(lambda user, info: user.created_at)
+    resolve_updated_at = _detail(lambda user, info: user.updated_at)
+    resolve_last_login_at = _detail(lambda user, info: user.last_login)
+    resolve_groups = _detail(lambda user, info: list(user.groups.all()))
+
+    @staticmethod
+    @_detail
+    def resolve_auth(user, info):
+        if not user.has_local_credentials:
+            return []
+        strategy = AuthStrategy.objects.filter(pk=LOCAL_STRATEGY_ID, is_enabled=True).first()
+        if strategy is None:
+            return []
+        enforce = bool((strategy.config or {}).get("enforceTfa"))
+        return [
+            UserAuth(
+                auth_id=strategy.pk,
+                auth_name=strategy.display_name,
+                strategy_key=strategy.module,
+                strategy_icon=strategy.module,
+                config={
+                    "isPasswordSet": True,
+                    "isTfaSetup": False,
+                    "isTfaRequired": user.tfa_required or enforce,
+                    "mustChangePwd": user.must_change_password,
+                    "restrictLogin": user.restrict_login,
+                },
+            )
+        ]
+
+    @staticmethod
+    @_detail
+    def resolve_passkeys(user, info):
+        return [
+            UserPasskey(
+                id=item.get("id"),
+                name=item.get("name"),
+                created_at=item.get("createdAt"),
+                site_hostname=item.get("rpID"),
+            )
+            for item in (user.passkeys or {}).get("authenticators", [])
+        ]
+
+
+class GroupRule(graphene.ObjectType):
+    id = UUID(description="Rule id, chosen by the client.")
+    name = graphene.String(description="Label.")
+    mode = GroupRuleMode(description="ALLOW, DENY or FORCEALLOW.")
+    match = GroupRuleMatch(description="How path is compared.")
+    roles = graphene.List(graphene.String, description="Page roles the rule is about.")
+    path = graphene.String(description="Pattern.")
+    locales = graphene.List(graphene.String, description="Locales it is limited to.")
+    sites = graphene.List(UUID, description="Sites it is limited to.")
+
+    @staticmethod
+    def resolve_id(rule, info):
+        return rule.get("id")
+
+    @staticmethod
+    def resolve_name(rule, info):
+        return rule.get("name", "")
+
+    @staticmethod
+    def resolve_mode(rule, info):
+        return rule.get("mode")
+
+    @staticmethod
+    def resolve_match(rule, info):
+        return rule.get("match")
+
+    @staticmethod
+    def resolve_roles(rule, info):
+        return rule.get("roles") or []
+
+    @staticmethod
+    def resolve_path(rule, info):
+        return rule.get("path", "")
+
+    @staticmethod
+    def resolve_locales(rule, info):
+        return rule.get("locales") or []
+
+    @staticmethod
+    def resolve_sites(rule, info):
+        return rule.get("sites") or []
+
+
+class Group(graphene.ObjectType):
+    id = UUID(description="Group id.")
+    name = graphene.String(description="Name (not unique).")
+    is_system = graphene.Boolean(description="Administrators, Users and Guests.")
+    redirect_on_login = graphene.String(description="Where members land after login.")
+    redirect_on_first_login = graphene.String(description="Where members land first.")
+    redirect_on_logout = graphene.String(description="Where members land after logout.")
+    permissions = graphene.List(graphene.String, description="Global permission scopes.")
+    rules = graphene.List(GroupRule, description="Ordered page rules.")
+    users = graphene.List(
+        UserMinimal,
+        page=graphene.Int(description="1-based page; pagination only when given."),
+        page_size=graphene.Int(description="Page size (1-1000)."),
+        order_by=UserOrderBy(description="Sort field."),
+        order_by_direction=OrderByDirection(description="Sort direction."),
+        filter=graphene.String(description="Name or email contains."),
+        description="Members.",
+    )
+    user_count = graphene.Int(description="Number of members.")
+    created_at = Date(description="Creation time.")
+    updated_at = Date(description="Last change.")
+
+    @staticmethod
+    def resolve_rules(group, info):
+        return [rule for rule in group.rules or [] if isinstance(rule, dict)]
+
+    @staticmethod
+    def resolve_user_count(group, info):
+        count = getattr(group, "user_count", None)
+        return count if count is not None else group.memberships.count()
+
+    @staticmethod
+    def resolve_users(group, info, **arguments):
+        cache = getattr(info.context, "group_members", None)
+        if cache is None or group.pk not in cache["ids"]:
+            members = list(group.users.all())
+        else:
+            if cache["members"] is None:
+                cache["members"] = members_by_group(cache["ids"])
+            members = cache["members"].get(group.pk, [])
+        return filter_user_list(
+            members,
+            text_filter=arguments.get("filter"),
+            page=arguments.get("page"),
+            page_size=arguments.get("page_size"),
+            order_by=arguments.get("order_by"),
+            direction=arguments.get("order_by_direction"),
+        )
+
+
+def remember_group_list(info, groups) -> list:
+    """Let nested ``Group.users`` load the members of every listed group in one query."""
+    groups = list(groups)
+    info.context.group_members = {"ids": [g.pk for g in groups], "members": None}
+    return groups
+
+
+class AuthenticationApiKey(graphene.ObjectType):
+    id = UUID(description="Key id.")
+    name = graphene.String(description="Label.")
+    key_short = graphene.String(description='"..." and the last 20 characters of the key.')
+    expiration = Date(description="When the key stops working.")
+    created_at = Date(description="Creation time.")
+    updated_at = Date(description="Last change.")
+    is_revoked = graphene.Boolean(description="Whether the key was revoked.")

@@ -1,0 +1,48 @@
+"""One place that turns failures into what a client sees (API.md §2).
+
+Domain errors become their bare key. Anything unforeseen becomes ERR_UNEXPECTED with a
+correlation id; the exception and its trace go to the log only.
+"""
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+
+from wiki.errors import DomainError, ErrorKey
+
+logger = logging.getLogger("api")
+
+UNEXPECTED_MESSAGE = "An unexpected error occurred. Reference: {ref}."
+
+
+def log_unexpected(exc: BaseException) -> str:
+    ref = uuid.uuid4().hex[:12]
+    logger.error("unexpected error ref=%s", ref, exc_info=(type(exc), exc, exc.__traceback__))
+    return ref
+
+
+def format_graphql_error(error: Exception) -> dict:
+    """The ``errors[]`` entry for one error of an executed (or rejected) request."""
+    if not isinstance(error, GraphQLError):
+        ref = log_unexpected(error)
+        return {
+            "message": UNEXPECTED_MESSAGE.format(ref=ref),
+            "extensions": {"code": ErrorKey.UNEXPECTED.value},
+        }
+    original = error.original_error
+    if original is None:
+        # Syntax and validation errors: graphql-core's own messages are meant for clients.
+        return error.formatted
+    formatted = error.formatted
+    if isinstance(original, DomainError):
+        formatted["message"] = original.key.value
+        formatted["extensions"] = {"code": original.key.value}
+        return formatted
+    if isinstance(original, GraphQLError):
+        # A scalar's parse error raised during execution (variables): safe to show.
+        return formatted
+    ref = log_unexpected(original)
+    formatted["message"] = UNEXPECTED_MESSAGE.format(ref=ref)
+    formatted["extensions"] = {"code": ErrorKey.UNEXPECTED.value, "ref": ref}
+    return formatted

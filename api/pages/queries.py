@@ -1,0 +1,55 @@
+"""Root query fields of pages (API.md §4.1.2)."""
+
+import graphene
+
+from pages import services
+
+from ..core.context import get_caller
+from ..core.inputs import enum_value
+from ..core.scalars import UUID
+from .types import Page, PageListItem, PageOrderBy, PageOrderByDirection
+
+
+class PageQueries(graphene.ObjectType):
+    pages = graphene.List(
+        PageListItem,
+        limit=graphene.Int(
+            description="Most items returned, after permission filtering; < 1 = no limit."
+        ),
+        offset=graphene.Int(description="Items skipped after permission filtering (default 0)."),
+        order_by=PageOrderBy(description="Sort field (default ID)."),
+        order_by_direction=PageOrderByDirection(description="Sort direction (default ASC)."),
+        tags=graphene.List(
+            graphene.NonNull(graphene.String), description="Pages must carry all of these."
+        ),
+        locale=graphene.String(description="Exact locale."),
+        creator_id=UUID(description="Pages created by this user."),
+        author_id=UUID(description="Pages last edited by this user (either, with creatorId)."),
+        site_id=UUID(description="Only pages of this site."),
+        description="Pages the caller may read, published or editable by the caller.",
+    )
+    page_by_id = graphene.Field(
+        Page,
+        id=graphene.Argument(UUID, required=True, description="Page id."),
+        password=graphene.String(description="Page password (accepted, no effect yet)."),
+        description="One page. Needs read:pages at the page (write:pages if unpublished).",
+    )
+
+    @staticmethod
+    def resolve_pages(root, info, **arguments):
+        return services.list_pages(
+            get_caller(info),
+            limit=arguments.get("limit"),
+            offset=arguments.get("offset"),
+            order_by=enum_value(arguments.get("order_by")) or "ID",
+            direction=enum_value(arguments.get("order_by_direction")) or "ASC",
+            tags=arguments.get("tags"),
+            locale=arguments.get("locale"),
+            creator_id=arguments.get("creator_id"),
+            author_id=arguments.get("author_id"),
+            site_id=arguments.get("site_id"),
+        )
+
+    @staticmethod
+    def resolve_page_by_id(root, info, id, password=None):
+        return services.get_page(get_caller(info), id)

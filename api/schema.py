@@ -1,0 +1,21 @@
+"""The ``/_graphql`` schema, composed from per-domain mixins."""
+
+import graphene
+
+from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
+from .accounts.mutations import AccountMutations
+from .accounts.queries import AccountQueries
+from .pages.mutations import PageMutations
+from .pages.queries import PageQueries
+from .sites.queries import SiteQueries
+
+
+class Query(PageQueries, AccountQueries, ApiKeyQueries, SiteQueries, graphene.ObjectType):
+    pass
+
+
+class Mutation(PageMutations, AccountMutations, ApiKeyMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

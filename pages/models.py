@@ -1,0 +1,171 @@
+"""Pages, their aliases and the per-site tag vocabulary (API.md §5)."""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import LegacyIdMixin
+from wiki.models import Site
+
+DEFAULT_ICON = "las la-file-alt"
+
+
+class PublishState(models.TextChoices):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SCHEDULED = "scheduled"
+
+
+def page_hash(locale: str, path: str) -> str:
+    """Opaque identifier derived from locale and path (API.md §4.1.4 ``hash``)."""
+    return hashlib.sha1(f"{locale}/{path}".encode(), usedforsecurity=False).hexdigest()
+
+
+def default_page_config() -> dict:
+    return {
+        "allowComments": True,
+        "allowContributions": True,
+        "allowRatings": True,
+        "showSidebar": True,
+        "showTags": True,
+        "showToc": True,
+        "tocDepth": {"min": 1, "max": 2},
+    }
+
+
+def default_scripts() -> dict:
+    return {"css": "", "jsLoad": "", "jsUnload": ""}
+
+
+class PageQuerySet(models.QuerySet):
+    def effectively_published(self, now=None) -> "PageQuerySet":
+        return self.filter(published_q(now))
+
+
+def published_q(now=None) -> Q:
+    """A page is effectively published when published, or scheduled and inside its window."""
+    now = now or timezone.now()
+    return Q(publish_state=PublishState.PUBLISHED) | Q(
+        publish_state=PublishState.SCHEDULED,
+        publish_start_date__lte=now,
+        publish_end_date__gte=now,
+    )
+
+
+class Page(LegacyIdMixin):
+    legacy_kind = "page"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="pages")
+    locale = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    hash = models.CharField(max_length=40, editable=False)
+    alias = models.CharField(max_length=255, null=True, blank=True)
+    title = models.CharField(max_length=255)
+    description = models.CharField(max_length=255, blank=True, default="")
+    icon = models.CharField(max_length=255, blank=True, default="")
+    publish_state = models.CharField(
+        max_length=16, choices=PublishState.choices, default=PublishState.DRAFT
+    )
+    publish_start_date = models.DateTimeField(null=True, blank=True)
+    publish_end_date = models.DateTimeField(null=True, blank=True)
+    config = models.JSONField(default=default_page_config, blank=True)
+    relations = models.JSONField(default=list, blank=True)
+    content = models.TextField(blank=True, default="")
+    render = models.TextField(blank=True, default="")
+    search_content = models.TextField(blank=True, default="")
+    toc = models.JSONField(default=list, blank=True)
+    # Ordered as the client gave them; the ``tag_links`` rows serve filtering in SQL.
+    tags = models.JSONField(default=list, blank=True)
+    editor = models.CharField(max_length=64, default="markdown")
+    content_type = models.CharField(max_length=16, default="markdown")
+    is_browsable = models.BooleanField(default=True)
+    is_searchable = models.BooleanField(default=True)
+    password = models.CharField(max_length=255, null=True, blank=True)
+    scripts = models.JSONField(default=default_scripts, blank=True)
+    history_data = models.JSONField(default=dict, blank=True)
+    rating_score = models.IntegerField(default=0)
+    rating_count = models.IntegerField(default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_pages"
+    )
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_pages"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_pages"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site", "locale", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "locale", "path"], name="page_unique_path"),
+            models.UniqueConstraint(
+                fields=["site", "alias"],
+                condition=Q(alias__isnull=False),
+                name="page_unique_alias_per_site",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["title"], name="page_title_idx"),
+            models.Index(fields=["created_at"], name="page_created_idx"),
+            models.Index(fields=["updated_at"], name="page_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locale}/{self.path}"
+
+    def save(self, *args, **kwargs):
+        self.hash = page_hash(self.locale, self.path)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_effectively_published(self) -> bool:
+        if self.publish_state == PublishState.PUBLISHED:
+            return True
+        if self.publish_state != PublishState.SCHEDULED:
+            return False
+        if not (self.publish_start_date and self.publish_end_date):
+            return False
+        return self.publish_start_date <= timezone.now() <= self.publish_end_date
+
+
+class Tag(LegacyIdMixin):
+    """A site's tag vocabulary entry; ``usage_count`` is the number of pages carrying it."""
+
+    legacy_kind = "tag"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(max_length=255)
+    usage_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tag"]
+        constraints = [models.UniqueConstraint(fields=["site", "tag"], name="tag_unique_per_site")]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class PageTag(models.Model):
+    """Which page carries which tag, so tag rules and filters run in SQL."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="page_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["page", "tag"], name="pagetag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.page_id}#{self.tag_id}"

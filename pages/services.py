@@ -1,0 +1,228 @@
+"""Page services: create, read and list pages (API.md §4.1)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from accounts import scopes
+from accounts.permissions import Caller, PageContext
+from wiki.errors import DomainError, ErrorKey
+from wiki.models import Site
+
+from . import validation as v
+from .models import Page, PageTag, PublishState, Tag, default_page_config
+from .rendering import render
+from .visibility import visible_to
+
+
+@dataclass
+class PageInput:
+    """``createPage`` arguments (API.md §4.1.3), as the API parsed them."""
+
+    site_id: uuid.UUID | str
+    locale: str
+    path: str
+    title: str
+    description: str
+    content: str
+    editor: str
+    publish_state: str
+    publish_start_date: datetime | None = None
+    publish_end_date: datetime | None = None
+    alias: str | None = None
+    icon: str | None = None
+    tags: list[str | None] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+    toc_depth: dict[str, int] | None = None
+    flags: dict[str, bool | None] = field(default_factory=dict)
+    script_css: str | None = None
+    script_js_load: str | None = None
+    script_js_unload: str | None = None
+
+
+CONFIG_FLAGS = (
+    "allowComments",
+    "allowContributions",
+    "allowRatings",
+    "showSidebar",
+    "showTags",
+    "showToc",
+)
+
+
+def create_page(caller: Caller, data: PageInput) -> Page:
+    """Checks in the contract's order, then one transaction: page, tags, render."""
+    site = Site.objects.filter(pk=data.site_id).first()
+    if site is None:
+        raise DomainError(ErrorKey.INVALID_SITE)
+    path = v.normalize_path(data.path)
+    locale = v.normalize_locale(data.locale)
+    # Permission is judged on the normalised input tags; invalid tags fail later (step 12).
+    input_tags = [t for t in (v.normalize_tag(x or "") for x in data.tags or ()) if t]
+    ctx = PageContext(site.pk, locale, path, tuple(input_tags))
+    caller.require_at(scopes.WRITE_PAGES, ctx)
+    if Page.objects.filter(site=site, locale=locale, path=path).exists():
+        raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH)
+    alias = v.clean_alias(data.alias)
+    if alias and Page.objects.filter(site=site, alias=alias).exists():
+        raise DomainError(ErrorKey.PAGE_DUPLICATE_ALIAS)
+    title = v.clean_title(data.title)
+    description = v.clean_short_text(data.description, "description")
+    icon = v.clean_short_text(data.icon, "icon")
+    content = v.check_content(data.content)
+    editor = v.clean_editor(data.editor)
+    state = PublishState(data.publish_state)
+    start, end = v.check_schedule(state, data.publish_start_date, data.publish_end_date)
+    site_depth = (site.config.get("defaults") or {}).get("tocDepth") or {"min": 1, "max": 2}
+    toc_depth = v.clean_toc_depth(data.toc_depth) or dict(site_depth)
+    relations = v.clean_relations(data.relations)
+    tags = v.clean_tags(data.tags)
+
+    config = default_page_config()
+    for flag in CONFIG_FLAGS:
+        if data.flags.get(flag) is not None:
+            config[flag] = bool(data.flags[flag])
+    config["tocDepth"] = toc_depth
+    author = caller.acting_user
+    content_type = v.content_type_for(editor)
+    rendered = render(content, content_type, toc_depth)
+    page = Page(
+        site=site,
+        locale=locale,
+        path=path,
+        alias=alias,
+        title=title,
+        description=description,
+        icon=icon,
+        publish_state=state,
+        publish_start_date=start,
+        publish_end_date=end,
+        config=config,
+        relations=relations,
+        content=content,
+        render=rendered.html,
+        toc=rendered.toc,
+        search_content=rendered.text,
+        tags=tags,
+        editor=editor,
+        content_type=content_type,
+        is_browsable=_flag(data.flags.get("isBrowsable")),
+        is_searchable=_flag(data.flags.get("isSearchable")),
+        scripts=_permitted_scripts(caller, ctx, data),
+        author=author,
+        creator=author,
+        owner=author,
+    )
+    try:
+        with transaction.atomic():
+            page.save()
+            attach_tags(page, tags)
+    except IntegrityError as exc:
+        # A concurrent request won the race for the path or the alias.
+        if Page.objects.filter(site=site, locale=locale, path=path).exists():
+            raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH) from exc
+        raise DomainError(ErrorKey.PAGE_DUPLICATE_ALIAS) from exc
+    return page
+
+
+def _flag(value: bool | None) -> bool:
+    return True if value is None else bool(value)
+
+
+def _permitted_scripts(caller: Caller, ctx: PageContext, data: PageInput) -> dict[str, str]:
+    """Styles and scripts are kept only with write:styles / write:scripts, else ignored."""
+    scripts = {"css": "", "jsLoad": "", "jsUnload": ""}
+    if data.script_css and caller.can_at(scopes.WRITE_STYLES, ctx):
+        scripts["css"] = data.script_css
+    if caller.can_at(scopes.WRITE_SCRIPTS, ctx):
+        scripts["jsLoad"] = data.script_js_load or ""
+        scripts["jsUnload"] = data.script_js_unload or ""
+    return scripts
+
+
+def attach_tags(page: Page, tags: Iterable[str]) -> None:
+    """Link ``page`` to its tags, adding unknown ones to the site's vocabulary."""
+    tags = list(tags)
+    if not tags:
+        return
+    known = {t.tag: t for t in Tag.objects.filter(site_id=page.site_id, tag__in=tags)}
+    for tag in tags:
+        if tag not in known:
+            known[tag], _ = Tag.objects.get_or_create(site_id=page.site_id, tag=tag)
+    PageTag.objects.bulk_create([PageTag(page=page, tag=known[tag]) for tag in tags])
+    Tag.objects.filter(pk__in=[known[tag].pk for tag in tags]).update(
+        usage_count=F("usage_count") + 1, updated_at=timezone.now()
+    )
+
+
+# --- Reading ----------------------------------------------------------------------------------
+PAGE_ORDER_FIELDS = {
+    "CREATED": "created_at",
+    "ID": "id",
+    "PATH": "path",
+    "TITLE": "title",
+    "UPDATED": "updated_at",
+}
+
+
+def list_pages(
+    caller: Caller,
+    *,
+    limit: int | None = None,
+    offset: int | None = None,
+    order_by: str = "ID",
+    direction: str = "ASC",
+    tags: list[str] | None = None,
+    locale: str | None = None,
+    creator_id: uuid.UUID | None = None,
+    author_id: uuid.UUID | None = None,
+    site_id: uuid.UUID | None = None,
+) -> QuerySet[Page]:
+    """``pages`` (API.md §4.1.2): filtered by permission in SQL, then offset and limit."""
+    if offset is not None and offset < 0:
+        raise DomainError(ErrorKey.INVALID_INPUT, "offset must not be negative")
+    queryset = visible_to(caller)
+    if site_id is not None:
+        queryset = queryset.filter(site_id=site_id)
+    if locale is not None:
+        queryset = queryset.filter(locale=locale)
+    if creator_id is not None and author_id is not None:
+        queryset = queryset.filter(Q(creator_id=creator_id) | Q(author_id=author_id))
+    elif creator_id is not None:
+        queryset = queryset.filter(creator_id=creator_id)
+    elif author_id is not None:
+        queryset = queryset.filter(author_id=author_id)
+    for tag in v.clean_tags(tags) if tags else ():
+        queryset = queryset.filter(tag_links__tag__tag=tag)
+    column = PAGE_ORDER_FIELDS.get(order_by, "id")
+    prefix = "-" if direction == "DESC" else ""
+    # The id breaks ties so that offset paging is stable.
+    queryset = queryset.order_by(f"{prefix}{column}", f"{prefix}id")
+    start = offset or 0
+    if limit is not None and limit >= 1:
+        return queryset[start : start + limit]
+    return queryset[start:] if start else queryset
+
+
+def page_for_reading(caller: Caller, page: Page | None) -> Page:
+    """The checks of ``pageById`` / ``pageByPath`` (API.md §4.1.2), in order."""
+    if page is None:
+        raise DomainError(ErrorKey.PAGE_NOT_FOUND)
+    ctx = PageContext.of(page)
+    caller.require_at(scopes.READ_PAGES, ctx)
+    if not page.is_effectively_published:
+        caller.require_at(scopes.WRITE_PAGES, ctx)
+    return page
+
+
+def get_page(caller: Caller, page_id: uuid.UUID) -> Page:
+    page = Page.objects.select_related("author", "creator").filter(pk=page_id).first()
+    return page_for_reading(caller, page)

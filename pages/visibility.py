@@ -1,0 +1,74 @@
+"""Which pages a caller may see, as a database condition (API.md §3.4, §3.5).
+
+The algorithm is the permission engine's (``AccessPolicy.filter_q``); this module only says
+how each rule pattern reads on the pages table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts import scopes
+from accounts.permissions import Caller
+
+from .models import Page, PageTag, published_q
+
+
+class PageRuleSql:
+    """Rule patterns as conditions on ``Page`` rows."""
+
+    def __init__(self) -> None:
+        self._regex_paths: dict[str, Q] = {}
+
+    def start(self, prefix: str) -> Q:
+        return Q(path__startswith=prefix)
+
+    def exact(self, path: str) -> Q:
+        return Q(path=path)
+
+    def end(self, suffix: str) -> Q:
+        return Q(path__endswith=suffix)
+
+    def regex(self, pattern: re.Pattern) -> Q:
+        # Databases speak other regex dialects than Python (PostgreSQL's \b is a backspace),
+        # so REGEX rules are decided in Python over the distinct paths, once per request.
+        if pattern.pattern not in self._regex_paths:
+            paths = Page.objects.values_list("path", flat=True).distinct().iterator()
+            matching = [path for path in paths if pattern.search(path)]
+            self._regex_paths[pattern.pattern] = Q(path__in=matching)
+        return self._regex_paths[pattern.pattern]
+
+    def any_tag(self, tags: Sequence[str]) -> Q:
+        return Q(Exists(PageTag.objects.filter(page=OuterRef("pk"), tag__tag__in=list(tags))))
+
+    def all_tags(self, tags: Sequence[str]) -> Q:
+        condition = Q()
+        for tag in tags:
+            condition &= Q(Exists(PageTag.objects.filter(page=OuterRef("pk"), tag__tag=tag)))
+        return condition
+
+    def sites(self, site_ids: Iterable[str]) -> Q:
+        return Q(site_id__in=list(site_ids))
+
+    def locales(self, locales: Iterable[str]) -> Q:
+        return Q(locale__in=list(locales))
+
+
+def readable_pages_q(caller: Caller, now=None) -> Q | None:
+    """Pages the caller may read and see (read:pages, and published or write:pages)."""
+    sql = PageRuleSql()
+    read = caller.policy.filter_q(scopes.READ_PAGES, sql)
+    if read is None:  # manage:system
+        return None
+    write = caller.policy.filter_q(scopes.WRITE_PAGES, sql)
+    return read & (published_q(now or timezone.now()) | write)
+
+
+def visible_to(caller: Caller, queryset: QuerySet[Page] | None = None) -> QuerySet[Page]:
+    queryset = Page.objects.all() if queryset is None else queryset
+    condition = readable_pages_q(caller)
+    return queryset if condition is None else queryset.filter(condition)

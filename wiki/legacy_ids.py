@@ -1,0 +1,31 @@
+"""Stable integer ids for Wiki.js 2 clients (API-v2.md §1.6)."""
+
+from django.db import connection, transaction
+
+from .models import LegacyIdCounter
+
+# Ids reserved for the entities the installation creates (API-v2.md §1.6).
+USER_ROOT_ADMIN = 1
+USER_GUEST = 2
+GROUP_ADMINISTRATORS = 1
+GROUP_GUESTS = 2
+GROUP_USERS = 3
+# The counters start past the reserved ids.
+FIRST_FREE = {"user": 2, "group": 3}
+
+
+def allocate(kind: str) -> int:
+    """Return the next id of ``kind``; the counter row is locked until the caller commits."""
+    with transaction.atomic():
+        LegacyIdCounter.objects.get_or_create(
+            kind=kind, defaults={"last_value": FIRST_FREE.get(kind, 0)}
+        )
+        table = LegacyIdCounter._meta.db_table
+        with connection.cursor() as cursor:
+            # One statement both increments and reads, so two writers never get the same id.
+            cursor.execute(
+                f"UPDATE {table} SET last_value = last_value + 1 WHERE kind = %s "  # noqa: S608
+                "RETURNING last_value",
+                [kind],
+            )
+            return int(cursor.fetchone()[0])

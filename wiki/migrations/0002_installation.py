@@ -1,0 +1,30 @@
+"""Installation data of the wiki app: the ``*`` site and the default settings (API.md §5)."""
+
+import copy
+import uuid
+
+from django.db import migrations
+
+
+def install(apps, schema_editor):
+    from accounts.tokens import generate_key_material
+    from wiki.config import DEFAULTS
+    from wiki.models import default_site_config
+
+    Site = apps.get_model("wiki", "Site")
+    Setting = apps.get_model("wiki", "Setting")
+    if not Site.objects.filter(hostname="*").exists():
+        Site.objects.create(
+            id=uuid.uuid4(), hostname="*", is_enabled=True, config=default_site_config()
+        )
+    for key, value in DEFAULTS.items():
+        value = copy.deepcopy(value)
+        if key == "auth":
+            value.update(generate_key_material())
+        Setting.objects.get_or_create(key=key, defaults={"value": value})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("wiki", "0001_initial")]
+
+    operations = [migrations.RunPython(install, migrations.RunPython.noop)]

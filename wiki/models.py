@@ -1,0 +1,121 @@
+"""Site-level models: sites, the key/value settings store and legacy id counters."""
+
+import uuid
+
+from django.db import models
+
+WILDCARD_HOSTNAME = "*"
+
+
+def default_site_config() -> dict:
+    """The configuration a new site starts with (API.md §4.7)."""
+    return {
+        "title": "Default Site",
+        "description": "",
+        "company": "",
+        "contentLicense": "",
+        "footerExtra": "",
+        "pageExtensions": "",
+        "pageCasing": True,
+        "logoText": True,
+        "sitemap": True,
+        "discoverable": False,
+        "robots": {"index": True, "follow": True},
+        "features": {
+            "browse": True,
+            "ratings": False,
+            "ratingsMode": "off",
+            "comments": False,
+            "contributions": False,
+            "profile": True,
+            "reasonForChange": "off",
+            "search": True,
+        },
+        "defaults": {"tocDepth": {"min": 1, "max": 2}},
+        "uploads": {"conflictBehavior": "overwrite", "normalizeFilename": True},
+        "locales": {"primary": "en", "active": ["en"]},
+        "localeNamespacing": False,
+        "editors": {
+            "asciidoc": {"isActive": True, "config": {}},
+            "markdown": {"isActive": True, "config": {}},
+            "wysiwyg": {"isActive": True, "config": {}},
+        },
+        "theme": {
+            "dark": False,
+            "codeBlocksTheme": "github-dark",
+            "colorPrimary": "#1976D2",
+            "colorSecondary": "#02C39A",
+            "colorAccent": "#FF9800",
+            "colorHeader": "#000000",
+            "colorSidebar": "#1976D2",
+            "injectCSS": "",
+            "injectHead": "",
+            "injectBody": "",
+            "contentWidth": "full",
+            "sidebarPosition": "left",
+            "tocPosition": "right",
+            "showSharingMenu": True,
+            "showPrintBtn": True,
+            "baseFont": "roboto",
+            "contentFont": "roboto",
+        },
+        "authStrategies": [],
+    }
+
+
+class Site(models.Model):
+    """One wiki served under a hostname; ``*`` is the fallback for unknown hosts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hostname = models.CharField(max_length=255, unique=True)
+    is_enabled = models.BooleanField(default=True)
+    config = models.JSONField(default=default_site_config, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["hostname"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.hostname})"
+
+    @property
+    def title(self) -> str:
+        return str(self.config.get("title") or "")
+
+    @property
+    def primary_locale(self) -> str:
+        return str((self.config.get("locales") or {}).get("primary") or "en")
+
+    @property
+    def is_wildcard(self) -> bool:
+        return self.hostname == WILDCARD_HOSTNAME
+
+
+class Setting(models.Model):
+    """The settings store (API.md §5): one JSON value per key (api, auth, mail, ...)."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    value = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LegacyIdCounter(models.Model):
+    """The last integer id handed out per entity kind.
+
+    Wiki.js 2 clients address users, groups, pages ... by integer (API-v2.md §1.6). A counter
+    row, rather than a database sequence, keeps ids identical on SQLite and PostgreSQL and
+    guarantees they are never reused after a deletion.
+    """
+
+    kind = models.CharField(max_length=32, primary_key=True)
+    last_value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.last_value}"

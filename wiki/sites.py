@@ -1,0 +1,29 @@
+"""Which site serves a request (API.md §4.7)."""
+
+import uuid
+
+from django.http import HttpRequest
+
+from .models import WILDCARD_HOSTNAME, Site
+
+
+def site_for_hostname(hostname: str, *, exact: bool = False) -> Site | None:
+    site = Site.objects.filter(hostname=hostname).first()
+    if site is None and not exact:
+        site = Site.objects.filter(hostname=WILDCARD_HOSTNAME).first()
+    return site
+
+
+def site_for_request(request: HttpRequest) -> Site | None:
+    """The site whose hostname equals the request's host, else the ``*`` site."""
+    try:
+        host = request.get_host().rsplit(":", 1)[0].lower()
+    except Exception:  # DisallowedHost is answered by Django before we get here
+        host = ""
+    return site_for_hostname(host)
+
+
+def get_site(site_id: uuid.UUID | str | None) -> Site | None:
+    if site_id is None:
+        return None
+    return Site.objects.filter(pk=site_id).first()
