@@ -24,3 +24,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run in process unless a test starts a real worker (tests/accounts/test_welcome_mail.py),
+# so that results do not depend on whether REDIS_URL is set.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -1,0 +1,78 @@
+# Everyday commands. `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test test-fast worker lint format schema schema-check check-deploy browser-deps bench clean
+
+## setup: create .venv, install pinned packages and the explorer's assets (idempotent)
+setup: $(STAMP) static/vendor/graphiql/graphiql.min.js
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+static/vendor/graphiql/graphiql.min.js: package.json package-lock.json
+	scripts/vendor-assets.sh
+
+## run: migrate and serve on http://$(HOST):$(PORT) (SQLite and in-process tasks unless configured)
+run: setup
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## browser-deps: Debian's Chromium and ChromeDriver for the browser tests
+browser-deps:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  (apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	   (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)); \
+	elif command -v sudo >/dev/null; then \
+	  sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "install chromium and chromium-driver for the browser tests" >&2; fi
+
+## test: the whole suite (honours DATABASE_URL and REDIS_URL)
+test: setup browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## test-fast: the suite without the browser tests
+test-fast: setup
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+## worker: a Celery worker (needs REDIS_URL)
+worker: setup
+	$(BIN)/celery -A wiki worker --loglevel=INFO
+
+## lint: ruff check and format check
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## schema: write schema.graphql from the live schema
+schema: setup
+	DEBUG=1 $(BIN)/python manage.py export_schema schema.graphql
+
+## schema-check: fail when schema.graphql differs from the live schema
+schema-check: setup
+	DEBUG=1 $(BIN)/python manage.py export_schema --check schema.graphql
+
+## check-deploy: Django's deployment checks with production-like settings
+check-deploy: setup
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
+	  ALLOWED_HOSTS=wiki.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## bench: benchmarks (bench/)
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles
