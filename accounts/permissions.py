@@ -49,6 +49,9 @@ MATCH_PRIORITY = {
 }
 _TAG_SEPARATORS = re.compile(r"[\s,]+")
 MATCH_NOTHING = Q(pk__in=[])
+# Not ``Q()``: Django treats an empty Q as the identity of both | and &, so ``Q() | x`` would
+# narrow "every page" down to ``x`` and ``~Q()`` would still select every page.
+MATCH_ALL = Q(pk__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,23 @@ class PageContext:
 
 def parse_rule_tags(pattern: str) -> tuple[str, ...]:
     return tuple(t.replace("#", "") for t in _TAG_SEPARATORS.split(pattern.lower()) if t.strip("#"))
+
+
+def _text_list(value) -> list[str] | None:
+    """A rule's list field as strings; None when it is not a list (the rule is malformed)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        return None
+    return [str(item) for item in value if item is not None]
+
+
+def _canonical_site(value: str) -> str:
+    """Site ids compare as canonical UUID text; an unparsable entry is kept and never matches."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value.lower()
 
 
 @dataclass(frozen=True)
@@ -99,13 +119,16 @@ class PageRule:
                 regex = re.compile(path)
             except re.error:
                 return None
+        roles, locales, sites = (_text_list(raw.get(key)) for key in ("roles", "locales", "sites"))
+        if roles is None or locales is None or sites is None:
+            return None
         return cls(
             mode=mode,
             match=match,
-            roles=frozenset(str(r) for r in raw.get("roles") or ()),
+            roles=frozenset(roles),
             path=path,
-            locales=frozenset(str(loc).lower() for loc in raw.get("locales") or () if loc),
-            sites=frozenset(str(s).lower() for s in raw.get("sites") or () if s),
+            locales=frozenset(loc.lower() for loc in locales if loc),
+            sites=frozenset(_canonical_site(s) for s in sites if s),
             tags=parse_rule_tags(path) if match in (RuleMatch.TAG, RuleMatch.TAGALL) else (),
             regex=regex,
         )
@@ -118,7 +141,7 @@ class PageRule:
         return scope in self.roles
 
     def matches(self, ctx: PageContext) -> bool:
-        if self.sites and str(ctx.site_id).lower() not in self.sites:
+        if self.sites and _canonical_site(str(ctx.site_id)) not in self.sites:
             return False
         if self.locales and ctx.locale.lower() not in self.locales:
             return False
@@ -155,11 +178,11 @@ class RuleSqlTranslator(Protocol):
 def _rule_q(rule: PageRule, sql: RuleSqlTranslator) -> Q:
     match rule.match:
         case RuleMatch.START:
-            condition = sql.start(rule.path) if rule.path else Q()
+            condition = sql.start(rule.path) if rule.path else MATCH_ALL
         case RuleMatch.EXACT:
             condition = sql.exact(rule.path)
         case RuleMatch.END:
-            condition = sql.end(rule.path) if rule.path else Q()
+            condition = sql.end(rule.path) if rule.path else MATCH_ALL
         case RuleMatch.REGEX:
             condition = sql.regex(rule.regex)
         case RuleMatch.TAG:
@@ -304,7 +327,7 @@ class Caller:
     def acting_user(self):
         """The user changes are attributed to: API keys act as the root administrator."""
         if self.is_api_key:
-            from .services import root_admin_user
+            from .services import api_key_author
 
-            return root_admin_user()
+            return api_key_author()
         return self.user

@@ -7,6 +7,7 @@ how each rule pattern reads on the pages table.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -52,10 +53,20 @@ class PageRuleSql:
         return condition
 
     def sites(self, site_ids: Iterable[str]) -> Q:
-        return Q(site_id__in=list(site_ids))
+        # An entry that is no UUID names no site (the Python side never matches it either);
+        # passed to the database it would raise instead.
+        return Q(site_id__in=[site for site in site_ids if _is_uuid(site)])
 
     def locales(self, locales: Iterable[str]) -> Q:
         return Q(locale__in=list(locales))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def readable_pages_q(caller: Caller, now=None) -> Q | None:
