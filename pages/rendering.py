@@ -46,18 +46,19 @@ def slugify_heading(text: str) -> str:
 
 def _anchor_headings(source_html: str) -> tuple[str, list[tuple[int, str, str]]]:
     """Give every heading a unique id; return the headings as (level, label, key)."""
-    seen: dict[str, int] = {}
+    used: set[str] = set()
+    suffixes: dict[str, int] = {}
     headings: list[tuple[int, str, str]] = []
 
     def replace(match: re.Match) -> str:
         level, inner = int(match.group(1)), match.group(2)
         label = html.unescape(_TAGS.sub("", inner)).strip()
-        key = slugify_heading(label)
-        if key in seen:
-            seen[key] += 1
-            key = f"{key}-{seen[key]}"
-        else:
-            seen[key] = 0
+        base = key = slugify_heading(label)
+        # "Steps", "Steps 1", "Steps" must not give two "steps-1" anchors.
+        while key in used:
+            suffixes[base] = suffixes.get(base, 0) + 1
+            key = f"{base}-{suffixes[base]}"
+        used.add(key)
         headings.append((level, label, key))
         return f'<h{level} id="{key}">{inner}</h{level}>'
 

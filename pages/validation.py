@@ -29,7 +29,8 @@ def normalize_path(raw: str | None) -> str:
     if not path or len(path) > MAX_PATH:
         raise DomainError(ErrorKey.INVALID_PATH, "empty or too long")
     segments = path.split("/")
-    if not all(_PATH_SEGMENT.match(segment) for segment in segments):
+    # fullmatch: with match, "$" would also accept a segment ending in a newline.
+    if not all(_PATH_SEGMENT.fullmatch(segment) for segment in segments):
         raise DomainError(ErrorKey.INVALID_PATH, f"bad segment in {path!r}")
     first = segments[0]
     if first.startswith("_") or LOCALE_CODE.match(first):
@@ -39,7 +40,7 @@ def normalize_path(raw: str | None) -> str:
 
 def normalize_locale(raw: str | None) -> str:
     locale = (raw or "").strip().lower()
-    if not LOCALE_CODE.match(locale):
+    if not LOCALE_CODE.fullmatch(locale):
         raise DomainError(ErrorKey.INVALID_INPUT, f"bad locale {raw!r}")
     return locale
 
@@ -51,7 +52,7 @@ def clean_alias(raw: str | None) -> str | None:
         return None
     if len(alias) > MAX_TEXT:
         raise DomainError(ErrorKey.PAGE_ALIAS_TOO_LONG)
-    if not _ALIAS.match(alias):
+    if not _ALIAS.fullmatch(alias):
         raise DomainError(ErrorKey.PAGE_INVALID_ALIAS)
     return alias
 
@@ -143,7 +144,7 @@ def clean_tags(raw: list[str | None] | None) -> list[str]:
         tag = normalize_tag(entry or "")
         if not tag or tag in tags:
             continue
-        if not _TAG.match(tag) or len(tag) > MAX_TEXT:
+        if not _TAG.fullmatch(tag) or len(tag) > MAX_TEXT:
             raise DomainError(ErrorKey.INVALID_INPUT, f"bad tag {tag!r}")
         tags.append(tag)
     return tags
