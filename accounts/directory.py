@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 
 from wiki.errors import DomainError, ErrorKey
 
@@ -49,10 +50,13 @@ def _page_window(page: int | None, page_size: int | None) -> tuple[int, int] | N
     return start, start + size
 
 
-def _user_ordering(order_by: str | None, direction: str | None) -> list[str]:
+def _user_ordering(order_by: str | None, direction: str | None) -> list[OrderBy]:
+    """Never-logged-in users (NULL) sort first ascending and last descending on every database,
+    as in ``filter_user_list`` (SQLite and PostgreSQL disagree on the default)."""
     column = USER_ORDER_FIELDS.get(order_by or "name", "name")
-    prefix = "-" if (direction or "asc") == "desc" else ""
-    return [f"{prefix}{column}", f"{prefix}id"]
+    if (direction or "asc") == "desc":
+        return [F(column).desc(nulls_last=True), F("id").desc()]
+    return [F(column).asc(nulls_first=True), F("id").asc()]
 
 
 def filter_users(

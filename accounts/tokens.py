@@ -154,10 +154,23 @@ def _claims(issued_at: datetime, expires_at: datetime, **extra: Any) -> dict[str
     }
 
 
+def session_lifetime() -> timedelta:
+    """The ``auth.tokenExpiration`` setting (default 30m); the Django setting if unreadable."""
+    from wiki.config import get_setting
+    from wiki.errors import DomainError
+
+    from .apikeys import parse_duration
+
+    try:
+        return parse_duration(str(get_setting("auth").get("tokenExpiration") or ""))
+    except DomainError:
+        return jwt_settings.JWT_EXPIRATION_DELTA
+
+
 def issue_session_token(user, *, lifetime: timedelta | None = None) -> str:
     """A user session token (§1.3). Groups are informational; access is read per request."""
     now = timezone.now()
-    lifetime = lifetime or jwt_settings.JWT_EXPIRATION_DELTA
+    lifetime = lifetime or session_lifetime()
     group_ids = [str(pk) for pk in user.groups.values_list("pk", flat=True)]
     payload = _claims(now, now + lifetime, id=str(user.pk), email=user.email, groups=group_ids)
     return jwt_settings.JWT_ENCODE_HANDLER(payload)

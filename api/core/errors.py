@@ -7,6 +7,7 @@ correlation id; the exception and its trace go to the log only.
 import logging
 import uuid
 
+from graphene_django.views import HttpError
 from graphql import GraphQLError
 
 from wiki.errors import DomainError, ErrorKey
@@ -24,6 +25,10 @@ def log_unexpected(exc: BaseException) -> str:
 
 def format_graphql_error(error: Exception) -> dict:
     """The ``errors[]`` entry for one error of an executed (or rejected) request."""
+    if isinstance(error, HttpError):
+        # graphene-django's request-level refusals (invalid JSON, no query, body too large):
+        # their messages are written for clients.
+        return {"message": error.message}
     if not isinstance(error, GraphQLError):
         ref = log_unexpected(error)
         return {
