@@ -4,7 +4,7 @@ import uuid
 from functools import cached_property
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from wiki import legacy_ids
@@ -51,13 +51,17 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields):
-        from .services import make_administrator
+        from .services import make_administrator, reserved_legacy_id_for_new_superuser
 
         fields.setdefault("name", email.split("@")[0])
         fields.setdefault("is_active", True)
         fields.setdefault("is_verified", True)
-        user = self.create_user(email, password, **fields)
-        make_administrator(user)
+        with transaction.atomic(using=self._db):
+            # The first root administrator takes Wiki.js 2's user id 1.
+            if fields.get("legacy_id") is None:
+                fields["legacy_id"] = reserved_legacy_id_for_new_superuser()
+            user = self.create_user(email, password, **fields)
+            make_administrator(user)
         return user
 
 

@@ -1,0 +1,286 @@
+"""Forms of the Django admin for accounts: users, groups, memberships and API keys.
+
+Validation reuses the domain's rules (``accounts.validation``, ``accounts.services``) so that
+the admin accepts exactly what the API accepts; a ``DomainError`` becomes a form error that
+carries the contract's error key.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
+
+from wiki.errors import DomainError, ErrorKey
+
+from . import scopes
+from .apikeys import EXPIRATION_CHOICES
+from .models import USERS_GROUP_ID, Group, User
+from .permissions import Caller, PageRule
+from .services import administrators_group, check_may_change_membership, root_admin_user
+from .validation import check_password_length, clean_email, clean_label, clean_name
+
+
+def domain_message(error: DomainError) -> str:
+    """How the admin shows a domain error: the key first, then the detail for operators."""
+    return f"{error.key.value}: {error.detail}" if error.detail else error.key.value
+
+
+def validation_error(error: DomainError) -> ValidationError:
+    return ValidationError(domain_message(error), code=error.key.value)
+
+
+def _domain_clean(function, value, **kwargs):
+    try:
+        return function(value, **kwargs)
+    except DomainError as error:
+        raise validation_error(error) from error
+
+
+# --- Users ------------------------------------------------------------------------------------
+def _unused_email(raw: str | None, own_id) -> str:
+    """A valid, normalised email no other account uses (compared ignoring case)."""
+    email = _domain_clean(clean_email, raw)
+    if User.objects.filter(email__iexact=email).exclude(pk=own_id).exists():
+        raise validation_error(DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL))
+    return email
+
+
+class UserAddForm(forms.ModelForm):
+    """Create a local user; the admin saves it through ``accounts.services.create_user``."""
+
+    # A plain field: the domain rule (clean_email) alone decides, with its error key.
+    email = forms.CharField(label="Email")
+
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters.",
+    )
+    password2 = forms.CharField(
+        label="Password confirmation",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    extra_groups = forms.ModelMultipleChoiceField(
+        label="Groups",
+        queryset=Group.objects.exclude(pk=USERS_GROUP_ID).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every new user also joins the Users group.",
+    )
+    must_change_password = forms.BooleanField(
+        label="Must change password at next login", required=False
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "name")
+
+    caller: Caller | None = None  # set by the ModelAdmin for the request
+
+    def clean_email(self) -> str:
+        return _unused_email(self.cleaned_data.get("email"), None)
+
+    def clean_name(self) -> str:
+        return _domain_clean(clean_name, self.cleaned_data.get("name"))
+
+    def clean_extra_groups(self):
+        groups = self.cleaned_data.get("extra_groups")
+        try:
+            check_may_change_membership(self.caller, groups or ())
+        except DomainError as error:
+            raise validation_error(error) from error
+        return groups
+
+    def clean_password1(self) -> str:
+        password = self.cleaned_data.get("password1") or ""
+        _domain_clean(check_password_length, password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two password fields didn't match.")
+        return cleaned
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    """Profile and flags. The password is shown as a hash summary and set on its own page."""
+
+    email = forms.CharField(label="Email")
+
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "name",
+            "password",
+            "is_active",
+            "is_verified",
+            "must_change_password",
+            "restrict_login",
+            "tfa_required",
+            "meta",
+            "prefs",
+        )
+
+    def clean_email(self) -> str:
+        return _unused_email(self.cleaned_data.get("email"), self.instance.pk)
+
+    def clean_name(self) -> str:
+        return _domain_clean(clean_name, self.cleaned_data.get("name"))
+
+
+# --- Groups -----------------------------------------------------------------------------------
+SCOPE_CHOICES = [
+    ("Global permissions", [(s, s) for s in scopes.GLOBAL_PERMISSIONS]),
+    ("Page roles", [(s, s) for s in scopes.PAGE_ROLES]),
+    ("Older scopes", [(s, s) for s in scopes.LEGACY_PERMISSIONS]),
+]
+
+
+def default_group_rules() -> list[dict]:
+    """The rule a new group starts with (API.md §3.3): its four roles everywhere."""
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "name": "Default Rule",
+            "mode": "ALLOW",
+            "match": "START",
+            "roles": list(scopes.NEW_GROUP_PERMISSIONS),
+            "path": "",
+            "locales": [],
+            "sites": [],
+        }
+    ]
+
+
+class GroupForm(forms.ModelForm):
+    """A group's permissions (checkboxes) and page rules (JSON), with updateGroup's checks."""
+
+    permissions = forms.MultipleChoiceField(
+        choices=SCOPE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Group
+        fields = (
+            "name",
+            "permissions",
+            "rules",
+            "redirect_on_login",
+            "redirect_on_first_login",
+            "redirect_on_logout",
+        )
+
+    caller: Caller | None = None  # set by the ModelAdmin for the request
+
+    def clean_name(self) -> str:
+        return _domain_clean(clean_label, self.cleaned_data.get("name"))
+
+    def clean_rules(self) -> list:
+        rules = self.cleaned_data.get("rules")
+        if rules in (None, ""):
+            return []
+        if not isinstance(rules, list):
+            raise ValidationError(f"{ErrorKey.INVALID_INPUT.value}: rules must be a list")
+        for index, raw in enumerate(rules):
+            if not isinstance(raw, dict) or PageRule.from_dict(raw) is None:
+                raise ValidationError(f"{ErrorKey.INVALID_INPUT.value}: rule {index} is invalid")
+            if not set(raw.get("roles") or ()) <= set(scopes.PAGE_ROLES):
+                raise ValidationError(
+                    f"{ErrorKey.INVALID_INPUT.value}: rule {index} names an unknown role"
+                )
+        return rules
+
+    def clean_permissions(self) -> list[str]:
+        granted = list(self.cleaned_data.get("permissions") or [])
+        adding = self.instance._state.adding
+        before = set() if adding else set(self.instance.permissions or [])
+        caller = self.caller
+        new_system = {p for p in granted if p.endswith(":system")} - before
+        if new_system and caller is not None and not caller.has_any(scopes.MANAGE_SYSTEM):
+            raise ValidationError(
+                f"{caller.forbidden_key.value}: only manage:system may grant "
+                f"{', '.join(sorted(new_system))}"
+            )
+        if (
+            not adding
+            and self.instance.pk == administrators_group().pk
+            and scopes.MANAGE_SYSTEM not in granted
+        ):
+            raise ValidationError(
+                f"{ErrorKey.FORBIDDEN.value}: the Administrators group must keep manage:system"
+            )
+        return granted
+
+
+# --- Memberships (inline on users and on groups) -----------------------------------------------
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """Applies §3.6 to every membership the formset adds, changes or removes."""
+
+    caller: Caller | None = None  # set by the inline for the request
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        removed: list[tuple[Group, User]] = []
+        added: list[tuple[Group, User]] = []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            deleting = self.can_delete and self._should_delete_form(form)
+            if form.instance.pk is not None and (deleting or form.has_changed()):
+                removed.append(self._saved_pair(form.instance.pk))
+            if not deleting and form.has_changed():
+                added.append(self._new_pair(form))
+        try:
+            self._check(removed, added)
+        except DomainError as error:
+            raise validation_error(error) from error
+
+    @staticmethod
+    def _saved_pair(membership_id) -> tuple[Group, User]:
+        # The stored state, not the form's edits: this row is going away or changing.
+        from .models import Membership
+
+        saved = Membership.objects.select_related("group", "user").get(pk=membership_id)
+        return saved.group, saved.user
+
+    def _new_pair(self, form) -> tuple[Group, User]:
+        if isinstance(self.instance, Group):
+            return self.instance, form.cleaned_data.get("user")
+        return form.cleaned_data.get("group"), self.instance
+
+    def _check(self, removed: list, added: list) -> None:
+        for _group, user in removed + added:
+            if user is not None and user.is_system:
+                raise DomainError(ErrorKey.FORBIDDEN, f"{user} is a system user")
+        check_may_change_membership(self.caller, [g for g, _ in removed + added if g])
+        root_admin = root_admin_user()
+        admins_id = administrators_group().pk
+        for group, user in removed:
+            if root_admin is not None and group.pk == admins_id and user.pk == root_admin.pk:
+                raise DomainError(
+                    ErrorKey.FORBIDDEN,
+                    "the root administrator cannot leave the Administrators group",
+                )
+
+
+# --- API keys ---------------------------------------------------------------------------------
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    expiration = forms.ChoiceField(choices=[(e, e) for e in EXPIRATION_CHOICES], initial="1y")
+    groups = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The key acts with the permissions of these groups.",
+    )
+
+    def group_ids(self) -> list[uuid.UUID]:
+        return [group.pk for group in self.cleaned_data["groups"]]

@@ -1,0 +1,58 @@
+"""In a real browser: the GraphQL explorer loads from our own static files and runs a query."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SITES_QUERY = "{\n  sites {\n    hostname\n    title\n  }\n}\n"
+QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
+RESULT_PANE = ".result-window .CodeMirror"
+LOCAL_ASSETS = (
+    "/static/vendor/graphiql/graphiql.min.css",
+    "/static/vendor/graphiql/graphiql.min.js",
+    "/static/vendor/graphiql/react.production.min.js",
+    "/static/vendor/graphiql/react-dom.production.min.js",
+    "/static/api/explorer.js",
+)
+
+
+def _result_text(browser) -> str:
+    return browser.execute_script(
+        "return document.querySelector(arguments[0]).CodeMirror.getValue();", RESULT_PANE
+    )
+
+
+def test_explorer_runs_a_query_without_leaving_the_server(fresh_browser, live_server):
+    browser, base = fresh_browser, live_server.url
+
+    browser.get(f"{base}/_graphql")
+    WebDriverWait(browser, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, QUERY_EDITOR))
+    )
+    browser.execute_script(
+        "document.querySelector(arguments[0]).CodeMirror.setValue(arguments[1]);",
+        QUERY_EDITOR,
+        SITES_QUERY,
+    )
+    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+    WebDriverWait(browser, 15).until(lambda b: '"hostname": "*"' in _result_text(b))
+
+    result = _result_text(browser)
+    assert '"title": "Default Site"' in result
+    assert '"errors"' not in result
+    requested = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name);"
+    )
+    assert requested
+    network = [url for url in requested if urlsplit(url).scheme in ("http", "https", "ws", "wss")]
+    assert [url for url in network if not url.startswith(base + "/")] == []
+    assert {urlsplit(url).path for url in network} >= {*LOCAL_ASSETS, "/_graphql"}
+    assert browser.current_url == f"{base}/_graphql"

@@ -1,0 +1,322 @@
+"""The Django admin: every model renders, access follows scopes, users go through services."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from accounts import apikeys
+from accounts.models import (
+    LOCAL_STRATEGY_ID,
+    USERS_GROUP_ID,
+    ApiKey,
+    AuthStrategy,
+    Group,
+    User,
+)
+from accounts.services import administrators_group, guest_user
+from pages.models import Tag
+from tests.factories import GroupFactory, PageFactory, UserFactory, default_site
+from wiki.config import get_setting
+from wiki.models import LegacyIdCounter, Setting, Site
+
+pytestmark = pytest.mark.django_db
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_http(admin) -> Client:
+    return _logged_in(admin)
+
+
+@pytest.fixture
+def staff_with(group_with):
+    """A user who may open the admin (access:admin) and holds ``permissions``."""
+
+    def make(*permissions: str) -> User:
+        return UserFactory(groups=[group_with("access:admin", *permissions)])
+
+    return make
+
+
+def _api_key() -> ApiKey:
+    return apikeys.create_api_key(
+        None, name="listed key", expiration="30d", group_ids=[USERS_GROUP_ID]
+    ).api_key
+
+
+OBJECTS = {
+    "wiki.site": lambda: default_site(),
+    "wiki.setting": lambda: Setting.objects.get(key="auth"),
+    "wiki.legacyidcounter": lambda: LegacyIdCounter.objects.get(kind="user"),
+    "accounts.user": lambda: UserFactory(name="Listed User"),
+    "accounts.group": lambda: administrators_group(),
+    "accounts.authstrategy": lambda: AuthStrategy.objects.get(pk=LOCAL_STRATEGY_ID),
+    "accounts.apikey": _api_key,
+    "pages.page": lambda: PageFactory(title="Listed Page", tags=["one"]),
+    "pages.tag": lambda: Tag.objects.create(site=default_site(), tag="listed-tag"),
+}
+ADDABLE = {"wiki.site", "accounts.user", "accounts.group"}
+
+
+def _admin_url(label: str, view: str, *args) -> str:
+    app, model = label.split(".")
+    return reverse(f"admin:{app}_{model}_{view}", args=args)
+
+
+@pytest.mark.parametrize("label", sorted(OBJECTS))
+def test_changelist_and_change_form_render(admin_http, label):
+    obj = OBJECTS[label]()
+
+    listing = admin_http.get(_admin_url(label, "changelist"))
+    change = admin_http.get(_admin_url(label, "change", obj.pk))
+    searched = admin_http.get(_admin_url(label, "changelist"), {"q": "x"})
+
+    assert listing.status_code == 200
+    assert _admin_url(label, "change", obj.pk).encode() in listing.content
+    assert change.status_code == 200
+    assert searched.status_code == 200
+    add = admin_http.get(_admin_url(label, "add"))
+    assert add.status_code == (200 if label in ADDABLE else 403)
+
+
+def test_index_lists_every_model_and_links_api_access(admin_http):
+    response = admin_http.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    for label in OBJECTS:
+        assert _admin_url(label, "changelist").encode() in response.content
+    assert b'href="/admin/api-access/"' in response.content
+
+
+def test_django_auth_group_is_not_in_the_admin(admin_http):
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:auth_group_changelist")
+    assert admin_http.get("/admin/auth/group/").status_code == 404
+
+
+def test_setting_page_masks_secrets(admin_http):
+    auth = get_setting("auth")
+
+    response = admin_http.get(_admin_url("wiki.setting", "change", "auth"))
+
+    assert response.status_code == 200
+    assert auth["secret"].encode() not in response.content
+    assert b"ENCRYPTED PRIVATE KEY" not in response.content
+    assert b"BEGIN PUBLIC KEY" in response.content
+    assert b"********" in response.content
+
+
+def test_user_page_shows_a_hash_summary_not_the_hash(admin_http, user):
+    response = admin_http.get(_admin_url("accounts.user", "change", user.pk))
+
+    assert response.status_code == 200
+    assert user.password.encode() not in response.content
+    assert user.password.split("$")[-1].encode() not in response.content
+    assert b"algorithm" in response.content
+    assert f"/admin/accounts/user/{user.pk}/password/".encode() in response.content or (
+        b'href="../password/"' in response.content
+    )
+
+
+def test_anonymous_and_plain_users_are_sent_to_login(client, user):
+    plain = _logged_in(user)
+
+    for http in (client, plain):
+        for url in ("/admin/", _admin_url("accounts.user", "changelist")):
+            response = http.get(url)
+            assert response.status_code == 302
+            assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_login_refuses_a_plain_user(client, user):
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": user.email, "password": "Password123"}
+    )
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_login_accepts_an_administrator(client, admin):
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "ADMIN@example.com", "password": "Password123"}
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)
+
+
+def test_access_admin_alone_opens_the_index_but_no_model(staff_with):
+    http = _logged_in(staff_with())
+
+    assert http.get("/admin/").status_code == 200
+    for label in OBJECTS:
+        assert http.get(_admin_url(label, "changelist")).status_code == 403
+
+
+def test_manage_users_opens_users_only(staff_with, admin):
+    http = _logged_in(staff_with("manage:users"))
+
+    assert http.get(_admin_url("accounts.user", "changelist")).status_code == 200
+    assert http.get(_admin_url("accounts.group", "changelist")).status_code == 403
+    assert http.get(_admin_url("wiki.setting", "changelist")).status_code == 403
+
+
+# --- Users ------------------------------------------------------------------------------------
+def _add_user_data(**overrides) -> dict:
+    data = {
+        "email": "  New.Person@Example.com ",
+        "name": "New Person",
+        "password1": "Password123",
+        "password2": "Password123",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_add_user_goes_through_create_user(admin_http):
+    editors = GroupFactory(name="Editors")
+
+    response = admin_http.post(
+        _admin_url("accounts.user", "add"),
+        _add_user_data(extra_groups=[str(editors.pk)], must_change_password="on"),
+    )
+
+    assert response.status_code == 302
+    created = User.objects.get(email="new.person@example.com")
+    assert response["Location"] == _admin_url("accounts.user", "change", created.pk)
+    assert created.check_password("Password123")
+    assert created.must_change_password is True
+    assert created.is_active
+    assert created.is_verified
+    assert set(created.groups.values_list("pk", flat=True)) == {USERS_GROUP_ID, editors.pk}
+    assert created.legacy_id is not None
+    assert created.legacy_id > 2
+    assert created.prefs["timezone"] == "America/New_York"
+    assert LogEntry.objects.filter(object_id=str(created.pk), action_flag=1).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "key"),
+    [
+        ({"password1": "short", "password2": "short"}, "password1", "ERR_PASSWORD_TOO_SHORT"),
+        ({"password2": "Different123"}, "password2", None),
+        ({"name": "X"}, "name", "ERR_INVALID_INPUT"),
+        ({"email": "not-an-email"}, "email", "ERR_EMAIL_ADDRESS_NOT_ALLOWED"),
+        ({"email": "ADMIN@example.com"}, "email", "ERR_DUPLICATE_ACCOUNT_EMAIL"),
+    ],
+)
+def test_add_user_refuses_bad_input(admin_http, overrides, field, key):
+    before = User.objects.count()
+
+    response = admin_http.post(_admin_url("accounts.user", "add"), _add_user_data(**overrides))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert field in errors
+    if key:
+        assert errors[field][0].startswith(key)
+    assert User.objects.count() == before
+
+
+def test_password_page_sets_the_password(admin_http, user):
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+
+    response = admin_http.post(
+        url,
+        {"password1": "Another-pass-1", "password2": "Another-pass-1", "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Another-pass-1")
+
+
+def test_guest_user_cannot_be_changed_or_deleted(admin_http):
+    guest = guest_user()
+
+    change = admin_http.post(_admin_url("accounts.user", "change", guest.pk), {"name": "Hacked"})
+    password = admin_http.get(reverse("admin:auth_user_password_change", args=[guest.pk]))
+    delete = admin_http.post(_admin_url("accounts.user", "delete", guest.pk), {"post": "yes"})
+
+    assert change.status_code == 403
+    assert password.status_code == 403
+    assert delete.status_code == 403
+    guest.refresh_from_db()
+    assert guest.name == "Guest"
+
+
+def test_root_administrator_cannot_be_deleted(admin_http, admin):
+    response = admin_http.post(_admin_url("accounts.user", "delete", admin.pk), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk=admin.pk).exists()
+
+
+def test_manage_users_cannot_touch_a_manage_system_holder(staff_with, admin, user):
+    http = _logged_in(staff_with("manage:users"))
+
+    protected = http.get(reverse("admin:auth_user_password_change", args=[admin.pk]))
+    allowed = http.get(reverse("admin:auth_user_password_change", args=[user.pk]))
+
+    assert protected.status_code == 403
+    assert allowed.status_code == 200
+
+
+def test_bulk_delete_is_not_offered_for_users_groups_and_sites(admin_http):
+    for label in ("accounts.user", "accounts.group", "wiki.site"):
+        response = admin_http.get(_admin_url(label, "changelist"))
+        assert b'value="delete_selected"' not in response.content
+
+
+def test_system_group_cannot_be_deleted_but_others_can(admin_http):
+    ordinary = GroupFactory(name="Disposable")
+
+    system = admin_http.post(
+        _admin_url("accounts.group", "delete", USERS_GROUP_ID), {"post": "yes"}
+    )
+    other = admin_http.post(_admin_url("accounts.group", "delete", ordinary.pk), {"post": "yes"})
+
+    assert system.status_code == 403
+    assert other.status_code == 302
+    assert Group.objects.filter(pk=USERS_GROUP_ID).exists()
+    assert not Group.objects.filter(pk=ordinary.pk).exists()
+
+
+def test_site_wildcard_cannot_be_deleted(admin_http):
+    response = admin_http.post(
+        _admin_url("wiki.site", "delete", default_site().pk), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Site.objects.filter(hostname="*").exists()
+
+
+@pytest.mark.parametrize(("permissions", "created"), [(["manage:users"], False), ([], True)])
+def test_add_user_applies_the_elevation_rule(staff_with, group_with, permissions, created):
+    http = _logged_in(staff_with("manage:users"))
+    target = group_with(*permissions or ["read:pages"], name="Target")
+
+    response = http.post(
+        _admin_url("accounts.user", "add"), _add_user_data(extra_groups=[str(target.pk)])
+    )
+
+    assert User.objects.filter(email="new.person@example.com").exists() is created
+    if created:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        assert errors["extra_groups"][0].startswith("ERR_FORBIDDEN")
+
+
+def test_api_key_changelist_points_to_the_api_access_page(admin_http):
+    response = admin_http.get(_admin_url("accounts.apikey", "changelist"))
+
+    assert b'href="/admin/api-access/"' in response.content

@@ -1,0 +1,282 @@
+"""Admin change forms of users and groups: domain rules and §3.6 protections apply."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import USERS_GROUP_ID, Group, Membership, User
+from accounts.services import administrators_group
+from tests.factories import GroupFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_http(admin) -> Client:
+    return _logged_in(admin)
+
+
+def _value(bound):
+    value = bound.value()  # already prepared: JSON fields give their JSON text
+    if isinstance(value, bool):
+        return "on" if value else None
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return "" if value is None else str(value)
+
+
+def _form_fields(form, data: dict) -> None:
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = _value(form[name])
+        if value is not None:
+            data[form.add_prefix(name)] = value
+
+
+def form_data(response) -> dict:
+    """The POST data the admin change page would submit unchanged (form and inlines)."""
+    data: dict = {}
+    _form_fields(response.context["adminform"].form, data)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        _form_fields(formset.management_form, data)
+        for form in formset.forms:
+            _form_fields(form, data)
+    return data
+
+
+def _change(http: Client, obj, edit) -> tuple:
+    app, model = obj._meta.app_label, obj._meta.model_name
+    url = reverse(f"admin:{app}_{model}_change", args=[obj.pk])
+    page = http.get(url)
+    assert page.status_code == 200
+    data = form_data(page)
+    edit(data)
+    return http.post(url, data), data
+
+
+def _errors(response) -> str:
+    """Every error text on a re-rendered change page (form, non-form and inline)."""
+    texts = [str(e) for e in response.context["errors"]]
+    for inline in response.context["inline_admin_formsets"]:
+        texts += [str(e) for e in inline.formset.non_form_errors()]
+    return " ".join(texts)
+
+
+def _add_membership(data: dict, prefix: str, field: str, value) -> None:
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data[f"{prefix}-{index}-{field}"] = str(value)
+
+
+def _membership_index(data: dict, prefix: str, field: str, value) -> int:
+    for key, item in data.items():
+        if key.startswith(prefix + "-") and key.endswith(f"-{field}") and item == str(value):
+            return int(key.split("-")[-2])
+    raise AssertionError(f"no {field}={value} in {prefix}")
+
+
+# Both inlines edit Membership rows, whose related name gives the formset prefix.
+USER_INLINE = GROUP_INLINE = "memberships"
+
+
+def test_unchanged_user_form_saves(admin_http, user):
+    response, _ = _change(admin_http, user, lambda data: None)
+
+    assert response.status_code == 302
+
+
+def test_user_profile_edit_is_normalised(admin_http, user):
+    def edit(data):
+        data["email"] = "  Renamed@Example.COM "
+        data["name"] = "  Renamed Member "
+
+    response, _ = _change(admin_http, user, edit)
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.email, user.name) == ("renamed@example.com", "Renamed Member")
+    assert user.check_password("Password123")
+
+
+def test_user_profile_edit_refuses_a_bad_name(admin_http, user):
+    response, _ = _change(admin_http, user, lambda data: data.update(name="Z"))
+
+    assert response.status_code == 200
+    assert "ERR_INVALID_INPUT" in _errors(response)
+    user.refresh_from_db()
+    assert user.name == "Member"
+
+
+def test_add_and_remove_group_through_the_user_inline(admin_http, user):
+    editors = GroupFactory(name="Editors")
+
+    def edit(data):
+        _add_membership(data, USER_INLINE, "group", editors.pk)
+        index = _membership_index(data, USER_INLINE, "group", USERS_GROUP_ID)
+        data[f"{USER_INLINE}-{index}-DELETE"] = "on"
+
+    response, _ = _change(admin_http, user, edit)
+
+    assert response.status_code == 302
+    assert set(user.groups.values_list("pk", flat=True)) == {editors.pk}
+
+
+def test_root_administrator_cannot_leave_administrators(admin_http, admin):
+    admins = administrators_group()
+
+    def edit(data):
+        index = _membership_index(data, USER_INLINE, "group", admins.pk)
+        data[f"{USER_INLINE}-{index}-DELETE"] = "on"
+
+    response, _ = _change(admin_http, admin, edit)
+
+    assert response.status_code == 200
+    assert "ERR_FORBIDDEN" in _errors(response)
+    assert Membership.objects.filter(user=admin, group=admins).exists()
+
+
+@pytest.mark.parametrize(
+    ("permissions", "allowed"),
+    [(["manage:system"], False), (["manage:users"], True), (["read:pages"], True)],
+)
+def test_membership_of_a_manage_system_group_needs_manage_system(
+    group_with, user, permissions, allowed
+):
+    """manage:groups passes the elevation rule, but not for a manage:system group (§3.6)."""
+    staff = UserFactory(groups=[group_with("access:admin", "manage:groups")])
+    target = GroupFactory(permissions=permissions)
+
+    response, _ = _change(
+        _logged_in(staff),
+        target,
+        lambda data: _add_membership(data, GROUP_INLINE, "user", user.pk),
+    )
+
+    assert Membership.objects.filter(user=user, group=target).exists() is allowed
+    if allowed:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        assert "ERR_FORBIDDEN" in _errors(response)
+
+
+def test_membership_inline_is_hidden_without_manage_groups(group_with, user):
+    staff = UserFactory(groups=[group_with("access:admin", "manage:users")])
+
+    page = _logged_in(staff).get(reverse("admin:accounts_user_change", args=[user.pk]))
+
+    assert page.status_code == 200
+    assert page.context["inline_admin_formsets"] == []
+
+
+def test_group_inline_cannot_remove_the_guest_from_guests(admin_http):
+    guests = Group.objects.get(name="Guests")
+    guest = User.objects.get(is_system=True)
+
+    def edit(data):
+        index = _membership_index(data, GROUP_INLINE, "user", guest.pk)
+        data[f"{GROUP_INLINE}-{index}-DELETE"] = "on"
+
+    response, _ = _change(admin_http, guests, edit)
+
+    assert response.status_code == 200
+    assert "ERR_FORBIDDEN" in _errors(response)
+    assert guest.groups.filter(pk=guests.pk).exists()
+
+
+# --- Groups -----------------------------------------------------------------------------------
+def test_new_group_form_starts_with_the_contract_defaults(admin_http):
+    response = admin_http.get(reverse("admin:accounts_group_add"))
+
+    form = response.context["adminform"].form
+    assert form["permissions"].value() == [
+        "read:pages",
+        "read:assets",
+        "read:comments",
+        "write:comments",
+    ]
+    [rule] = form.initial["rules"]
+    assert (rule["mode"], rule["match"], rule["path"]) == ("ALLOW", "START", "")
+
+
+def test_group_edit_saves_permissions_and_rules(admin_http):
+    group = GroupFactory(name="Writers", permissions=["read:pages"])
+    rule = {"mode": "ALLOW", "match": "START", "path": "docs", "roles": ["write:pages"]}
+
+    def edit(data):
+        data["permissions"] = ["read:pages", "write:pages"]
+        data["rules"] = json.dumps([rule])
+
+    response, _ = _change(admin_http, group, edit)
+
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.permissions == ["read:pages", "write:pages"]
+    assert group.rules == [rule]
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        '{"not": "a list"}',
+        '[{"mode": "MAYBE", "match": "START", "path": "", "roles": []}]',
+        '[{"mode": "ALLOW", "match": "START", "path": "", "roles": ["fly:pages"]}]',
+        '[{"mode": "ALLOW", "match": "REGEX", "path": "(", "roles": []}]',
+    ],
+)
+def test_group_edit_refuses_bad_rules(admin_http, rules):
+    group = GroupFactory(name="Writers")
+
+    response, _ = _change(admin_http, group, lambda data: data.update(rules=rules))
+
+    assert response.status_code == 200
+    assert "ERR_INVALID_INPUT" in _errors(response)
+    group.refresh_from_db()
+    assert group.rules == []
+
+
+def test_administrators_keep_manage_system(admin_http):
+    admins = administrators_group()
+
+    response, _ = _change(admin_http, admins, lambda data: data.update(permissions=["read:pages"]))
+
+    assert response.status_code == 200
+    assert "ERR_FORBIDDEN" in _errors(response)
+    admins.refresh_from_db()
+    assert admins.permissions == ["manage:system"]
+
+
+def test_only_manage_system_grants_system_scopes(group_with):
+    staff = UserFactory(groups=[group_with("access:admin", "manage:groups")])
+    group = GroupFactory(name="Climbers", permissions=["read:pages"])
+
+    response, _ = _change(
+        _logged_in(staff), group, lambda data: data.update(permissions=["manage:system"])
+    )
+
+    assert response.status_code == 200
+    assert "ERR_FORBIDDEN" in _errors(response)
+    group.refresh_from_db()
+    assert group.permissions == ["read:pages"]
+
+
+def test_user_email_edit_refuses_another_accounts_address(admin_http, user):
+    other = UserFactory(email="taken@example.com")
+
+    response, _ = _change(admin_http, user, lambda data: data.update(email="TAKEN@example.com"))
+
+    assert response.status_code == 200
+    assert "ERR_DUPLICATE_ACCOUNT_EMAIL" in _errors(response)
+    user.refresh_from_db()
+    assert user.email == "member@example.com"
+    assert other.email == "taken@example.com"
