@@ -5,6 +5,7 @@ from functools import cached_property
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wiki import legacy_ids
@@ -120,6 +121,10 @@ class User(LegacyIdMixin, AbstractBaseUser):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Emails are stored lowercase; this also holds for rows written around the services.
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

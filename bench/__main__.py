@@ -47,11 +47,17 @@ def populate():
         section = ("docs", "hr", "eng", "ops")[n % 4]
         PageFactory(path=f"{section}/page-{n:05d}", title=f"Page {n:05d}", author=author)
     reader_group = GroupFactory(
-        rules=[rule("ALLOW", "START", ""), rule("DENY", "START", "hr"), rule("ALLOW", "EXACT", "hr/page-00001")]
+        rules=[
+            rule("ALLOW", "START", ""),
+            rule("DENY", "START", "hr"),
+            rule("ALLOW", "EXACT", "hr/page-00001"),
+        ]
     )
     reader = UserFactory(email="bench-reader@example.com", groups=[reader_group])
     set_api_enabled(True)
-    key = apikeys.create_api_key(None, name="bench", expiration="1d", group_ids=[administrators_group().pk])
+    key = apikeys.create_api_key(
+        None, name="bench", expiration="1d", group_ids=[administrators_group().pk]
+    )
     return {
         "admin session": tokens.issue_session_token(admin),
         "rule-filtered user": tokens.issue_session_token(reader),
@@ -64,7 +70,9 @@ def measure(label: str, token: str) -> None:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     client.post("/_graphql", QUERY, content_type="application/json", **headers)  # warm up
     queries = []
-    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
+    ):
         client.post("/_graphql", QUERY, content_type="application/json", **headers)
     timings = []
     for _ in range(REQUESTS):

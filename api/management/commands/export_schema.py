@@ -26,5 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(f"wrote {target}")
             return
         if not target.is_file() or target.read_text() != live:
-            raise CommandError(f"{target} differs from the live schema: run `make schema` and commit it.")
+            raise CommandError(
+                f"{target} differs from the live schema: run `make schema` and commit it."
+            )
         self.stdout.write(f"{target} matches the live schema")
