@@ -7,13 +7,16 @@ settings stored in the ``mail`` setting.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import asdict, dataclass
 from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend
 from django.template.loader import render_to_string
+from django.utils.functional import cached_property
 
 from .config import get_setting
 
@@ -44,17 +47,56 @@ def queue_mail(message: OutgoingMail) -> None:
     deliver_mail.delay(asdict(message))
 
 
+DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+class SmtpBackend(EmailBackend):
+    """Django's SMTP backend plus two settings of §4.6 it has no option for.
+
+    ``local_hostname``: the name announced in HELO/EHLO (``mail.name``; Django always sends
+    the machine's FQDN). ``verify_ssl=False``: a TLS context that accepts any certificate.
+    """
+
+    def __init__(self, *args, local_hostname: str = "", verify_ssl: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.local_hostname = local_hostname
+        self.verify_ssl = verify_ssl
+
+    @property
+    def connection_class(self):
+        connect = super().connection_class
+        if not self.local_hostname:
+            return connect
+        # EmailBackend.open() passes its own local_hostname; this one replaces it.
+        return lambda host, port, **params: connect(
+            host, port, **{**params, "local_hostname": self.local_hostname}
+        )
+
+    @cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        context = super().ssl_context
+        if not self.verify_ssl:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+
 def deliver(message: dict[str, str]) -> None:
     """Send one rendered message with the configured SMTP server."""
     mail = get_setting("mail")
     username = str(mail.get("user") or "")
+    # Django's SMTP backend stands for "the wiki's SMTP server": ours honours more settings.
+    backend = settings.EMAIL_BACKEND
     connection = get_connection(
+        "wiki.mail.SmtpBackend" if backend == DJANGO_SMTP_BACKEND else backend,
         host=mail.get("host"),
         port=int(mail.get("port") or 25),
         username=username if len(username) >= 2 else "",
         password=str(mail.get("pass") or "") if len(username) >= 2 else "",
         use_ssl=bool(mail.get("secure")),
         timeout=settings.EMAIL_TIMEOUT,
+        local_hostname=str(mail.get("name") or ""),
+        verify_ssl=mail.get("verifySSL") is not False,
     )
     sender = mail.get("senderEmail") or settings.DEFAULT_FROM_EMAIL
     email = EmailMultiAlternatives(

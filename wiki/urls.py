@@ -10,6 +10,7 @@ urlpatterns = [
     path(".well-known/jwk.pem", views.jwk_pem, name="jwk-pem"),
     # Before admin/: the admin's catch-all would otherwise answer this URL.
     path("admin/api-access/", include("accounts.admin_views")),
+    path("admin/mail-settings/", include("wiki.admin_views")),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
 ]

@@ -1,0 +1,138 @@
+"""Reading and changing the wiki's mail (SMTP) settings (API.md §4.6 mailConfig, updateMailConfig).
+
+The Django admin's "Mail settings" page and GraphQL call these two services, so both apply the
+same permission and the same rules. The values live in the ``mail`` setting, under the keys of
+``wiki.config.DEFAULTS["mail"]``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from accounts import scopes
+
+from .config import DEFAULTS, get_setting, update_setting
+from .errors import DomainError, ErrorKey
+
+if TYPE_CHECKING:
+    from accounts.permissions import Caller
+
+# What mailConfig shows instead of a stored password; sent back unchanged, it keeps that password.
+MASK = "********"
+
+# Service argument -> key of the ``mail`` setting (and of the MailConfig type).
+SETTING_KEYS: dict[str, str] = {
+    "sender_name": "senderName",
+    "sender_email": "senderEmail",
+    "default_base_url": "defaultBaseURL",
+    "host": "host",
+    "port": "port",
+    "name": "name",
+    "secure": "secure",
+    "verify_ssl": "verifySSL",
+    "user": "user",
+    "password": "pass",
+    "use_dkim": "useDKIM",
+    "dkim_domain_name": "dkimDomainName",
+    "dkim_key_selector": "dkimKeySelector",
+    "dkim_private_key": "dkimPrivateKey",
+}
+
+_email_validator = EmailValidator()
+
+
+def _require_manage_system(caller: Caller | None) -> None:
+    if caller is not None:  # None: a trusted operator (management command)
+        caller.require_any(scopes.MANAGE_SYSTEM)
+
+
+def mail_config(caller: Caller | None) -> dict[str, Any]:
+    """The MailConfig of §4.6: every mail setting, the password only as ``********``."""
+    _require_manage_system(caller)
+    stored = get_setting("mail")
+    config = {key: stored.get(key, default) for key, default in DEFAULTS["mail"].items()}
+    config["pass"] = MASK if stored.get("pass") else ""
+    return config
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise DomainError(ErrorKey.INVALID_INPUT, "port must be 1-65535")
+    return value
+
+
+def _sender_email(value: str) -> str:
+    """Empty (mail not configured, §4.6) or one valid address (contract addition)."""
+    email = value.strip()
+    if email:
+        try:
+            _email_validator(email)
+        except ValidationError as exc:
+            raise DomainError(ErrorKey.INVALID_INPUT, "senderEmail is not an address") from exc
+    return email
+
+
+def _base_url(value: str) -> str:
+    """An absolute http(s) URL without trailing ``/`` (the check is a contract addition).
+
+    Deliberately looser than Django's URLValidator: intranet names such as ``http://wiki:3000``
+    are valid base URLs.
+    """
+    url = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise DomainError(ErrorKey.INVALID_INPUT, "defaultBaseURL is malformed") from exc
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
+        raise DomainError(ErrorKey.INVALID_INPUT, "defaultBaseURL must be an http(s) URL")
+    return url
+
+
+def update_mail_config(
+    caller: Caller | None,
+    *,
+    sender_name: str,
+    sender_email: str,
+    default_base_url: str,
+    host: str,
+    port: int,
+    name: str,
+    secure: bool,
+    verify_ssl: bool,
+    user: str,
+    password: str,
+    use_dkim: bool,
+    dkim_domain_name: str,
+    dkim_key_selector: str,
+    dkim_private_key: str,
+) -> None:
+    """Replace the mail settings (§4.6 updateMailConfig); ``password`` ``********`` keeps it."""
+    _require_manage_system(caller)
+    values = {
+        "senderName": str(sender_name),
+        "senderEmail": _sender_email(str(sender_email)),
+        "defaultBaseURL": _base_url(str(default_base_url)),
+        "host": str(host).strip(),
+        "port": _port(port),
+        "name": str(name).strip(),
+        "secure": bool(secure),
+        "verifySSL": bool(verify_ssl),
+        "user": str(user),
+        "useDKIM": bool(use_dkim),
+        "dkimDomainName": str(dkim_domain_name),
+        "dkimKeySelector": str(dkim_key_selector),
+        "dkimPrivateKey": str(dkim_private_key),
+    }
+    if password != MASK:
+        # Left out otherwise: the merge keeps the stored password, under the setting's lock.
+        values["pass"] = str(password)
+    update_setting("mail", **values)
