@@ -107,6 +107,16 @@ class UserAdmin(auth_admin.UserAdmin):
             },
         ),
     )
+    readonly_fields = (
+        "id",
+        "legacy_id",
+        "is_system",
+        "has_avatar",
+        "passkey_count",
+        "last_login",
+        "created_at",
+        "updated_at",
+    )
     fieldsets = (
         (None, {"fields": ("email", "name", "password")}),
         (
@@ -122,31 +132,7 @@ class UserAdmin(auth_admin.UserAdmin):
             },
         ),
         ("Profile", {"fields": ("meta", "prefs")}),
-        (
-            "Identity",
-            {
-                "fields": (
-                    "id",
-                    "legacy_id",
-                    "is_system",
-                    "has_avatar",
-                    "passkey_count",
-                    "last_login",
-                    "created_at",
-                    "updated_at",
-                )
-            },
-        ),
-    )
-    readonly_fields = (
-        "id",
-        "legacy_id",
-        "is_system",
-        "has_avatar",
-        "passkey_count",
-        "last_login",
-        "created_at",
-        "updated_at",
+        ("Identity", {"fields": readonly_fields}),
     )
     list_display = (
         "name",

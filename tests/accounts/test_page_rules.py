@@ -25,10 +25,10 @@ def matches(ctx: PageContext, **fields) -> bool:
     return parsed(**fields).matches(ctx)
 
 
-# --- START ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("rule_path", "page_path", "expected"),
-    [
+# --- START, EXACT, END, REGEX: the rule path against the page path -----------------------------
+PATH_CASES = {
+    # START: the rule path is a prefix of "/" + the page path.
+    "START": [
         ("docs", "docs", True),
         ("docs", "docs/install", True),
         ("docs", "docs2/x", True),  # a plain string prefix, not a folder boundary
@@ -44,15 +44,8 @@ def matches(ctx: PageContext, **fields) -> bool:
         ("DOCS/Install", "docs/install", True),  # rule paths compare case-insensitively
         ("hr", "home", False),
     ],
-)
-def test_start_is_a_prefix_of_slash_plus_path(rule_path, page_path, expected):
-    assert matches(page(page_path), match="START", path=rule_path) is expected
-
-
-# --- EXACT ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("rule_path", "page_path", "expected"),
-    [
+    # EXACT: the whole path.
+    "EXACT": [
         ("hr/faq", "hr/faq", True),
         ("/hr/faq", "hr/faq", True),
         ("HR/FAQ", "hr/faq", True),
@@ -61,15 +54,8 @@ def test_start_is_a_prefix_of_slash_plus_path(rule_path, page_path, expected):
         ("hr", "hr/faq", False),
         ("", "home", False),
     ],
-)
-def test_exact_needs_the_whole_path(rule_path, page_path, expected):
-    assert matches(page(page_path), match="EXACT", path=rule_path) is expected
-
-
-# --- END --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("rule_path", "page_path", "expected"),
-    [
+    # END: a suffix.
+    "END": [
         ("faq", "hr/faq", True),
         ("faq", "faq", True),
         ("/faq", "hr/faq", True),  # the leading "/" is stripped, leaving "faq"
@@ -79,15 +65,8 @@ def test_exact_needs_the_whole_path(rule_path, page_path, expected):
         ("q", "hr/faq", True),
         ("", "home", True),
     ],
-)
-def test_end_is_a_suffix(rule_path, page_path, expected):
-    assert matches(page(page_path), match="END", path=rule_path) is expected
-
-
-# --- REGEX ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("pattern", "page_path", "expected"),
-    [
+    # REGEX: the pattern is searched for in the path.
+    "REGEX": [
         (r"secret", "a/top-secret/b", True),  # search semantics: anywhere in the path
         (r"^secret", "a/secret", False),
         (r"^secret", "secret/a", True),
@@ -99,9 +78,15 @@ def test_end_is_a_suffix(rule_path, page_path, expected):
         (r"Secret", "secret", False),  # a regular expression is taken as written
         (r"", "anything", True),
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("match", "rule_path", "page_path", "expected"),
+    [(match, *case) for match, cases in PATH_CASES.items() for case in cases],
 )
-def test_regex_searches_the_path(pattern, page_path, expected):
-    assert matches(page(page_path), match="REGEX", path=pattern) is expected
+def test_path_matching(match, rule_path, page_path, expected):
+    assert matches(page(page_path), match=match, path=rule_path) is expected
 
 
 def test_regex_path_is_not_case_folded_or_stripped():

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import tokens
 from accounts.models import USERS_GROUP_ID, User
 from tests.conftest import GraphQLClient
+from tests.token_support import claims_for, sign, verified_claims
 from wiki.config import update_setting
 
 pytestmark = pytest.mark.django_db
@@ -28,25 +29,6 @@ def fresh_keys():
     tokens.forget_signing_keys()
     yield
     tokens.forget_signing_keys()
-
-
-def claims_for(user, **changes) -> dict:
-    now = timezone.now()
-    claims = {
-        "id": str(user.pk),
-        "email": user.email,
-        "groups": [str(USERS_GROUP_ID)],
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(minutes=30)).timestamp()),
-        "aud": "urn:wiki.js",
-        "iss": "urn:wiki.js",
-    }
-    claims.update(changes)
-    return {key: value for key, value in claims.items() if value is not None}
-
-
-def sign(claims: dict, key=None, algorithm: str = "RS256") -> str:
-    return jwt.encode(claims, key or tokens.signing_keys().private_key, algorithm=algorithm)
 
 
 def b64(data: bytes) -> str:
@@ -74,13 +56,7 @@ def test_session_token_claims(user, group_with):
 
     header = jwt.get_unverified_header(token)
     assert header == {"alg": "RS256", "typ": "JWT"}
-    claims = jwt.decode(
-        token,
-        tokens.signing_keys().public_pem,
-        algorithms=["RS256"],
-        audience="urn:wiki.js",
-        issuer="urn:wiki.js",
-    )
+    claims = verified_claims(token)
     assert set(claims) == {"id", "email", "groups", "iat", "exp", "aud", "iss"}
     assert claims["id"] == str(user.pk)
     assert claims["email"] == "member@example.com"

@@ -64,6 +64,16 @@ Intro <script>alert(1)</script> **bold**
 DATE_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 REL_1 = "6f1c3c4e-1b7a-4a55-9c1e-0d1f2a3b4c5d"
 REL_2 = "0b9e4a3e-2c8d-4e6f-a1b2-c3d4e5f60718"
+# The page flags test_create_with_every_argument gives: the API returns them as given and
+# Page.config stores them under the same names.
+DISPLAY_FLAGS = {
+    "allowComments": False,
+    "allowContributions": True,
+    "allowRatings": False,
+    "showSidebar": False,
+    "showTags": True,
+    "showToc": False,
+}
 
 
 def variables(**overrides) -> dict:
@@ -142,12 +152,7 @@ def test_create_with_every_argument(admin_client, admin):
             },
         ],
         tocDepth={"min": 1, "max": 3},
-        allowComments=False,
-        allowContributions=True,
-        allowRatings=False,
-        showSidebar=False,
-        showTags=True,
-        showToc=False,
+        **DISPLAY_FLAGS,
         isBrowsable=False,
         isSearchable=False,
         scriptCss="body { color: red; }",
@@ -215,12 +220,7 @@ def test_create_with_every_argument(admin_client, admin):
         "publishEndDate": "2030-01-01T00:00:00.500Z",
         "isBrowsable": False,
         "isSearchable": False,
-        "allowComments": False,
-        "allowContributions": True,
-        "allowRatings": False,
-        "showSidebar": False,
-        "showTags": True,
-        "showToc": False,
+        **DISPLAY_FLAGS,
         "scriptCss": "body { color: red; }",
         "scriptJsLoad": "load()",
         "scriptJsUnload": "unload()",
@@ -246,15 +246,7 @@ def test_create_with_every_argument(admin_client, admin):
         page["hash"],
     )
     assert (row.author_id, row.creator_id, row.owner_id) == (admin.pk, admin.pk, admin.pk)
-    assert row.config == {
-        "allowComments": False,
-        "allowContributions": True,
-        "allowRatings": False,
-        "showSidebar": False,
-        "showTags": True,
-        "showToc": False,
-        "tocDepth": {"min": 1, "max": 3},
-    }
+    assert row.config == {**DISPLAY_FLAGS, "tocDepth": {"min": 1, "max": 3}}
     assert row.scripts == {
         "css": "body { color: red; }",
         "jsLoad": "load()",

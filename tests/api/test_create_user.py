@@ -323,9 +323,8 @@ def test_permission_is_checked_first(user_client, anonymous):
     ],
 )
 @pytest.mark.parametrize("kind", ["user", "api_key"])
-def test_permission_matrix(group_with, client_for, api_key_for, permissions, key, kind):
-    group = group_with(*permissions)
-    client = client_for(UserFactory(groups=[group])) if kind == "user" else api_key_for(group)
+def test_permission_matrix(group_with, client_of, permissions, key, kind):
+    client = client_of(kind, group_with(*permissions))
 
     if key is None:
         payload = create(client)

@@ -204,7 +204,9 @@ def test_offset_and_limit_count_only_readable_pages(client_for, make_user, group
     assert paths(reader, orderBy="PATH", orderByDirection="DESC", limit=1) == ["g"]
 
 
-def test_unpublished_pages_need_write_pages(client_for, make_user, group_with, anonymous):
+def test_unpublished_pages_need_write_pages(
+    client_for, make_user, group_with, anonymous, client_with
+):
     now = timezone.now()
     make_page("published")
     make_page("draft", publish_state="draft")
@@ -233,7 +235,7 @@ def test_unpublished_pages_need_write_pages(client_for, make_user, group_with, a
     writers = group_with(rules=[rule(path="d", roles=("write:pages",))])
     writer = client_for(make_user(groups=[writers]))
     assert paths(writer, orderBy="PATH") == ["draft", "due", "published"]
-    all_writer = client_for(make_user(groups=[group_with(rules=[rule(roles=("write:pages",))])]))
+    all_writer = client_with(rules=[rule(roles=("write:pages",))])
     assert paths(all_writer, orderBy="PATH") == everything
     assert paths(anonymous) == []
     guests = Group.objects.get(pk=GUESTS_GROUP_ID)
@@ -317,14 +319,14 @@ def count_queries(client, query: str) -> tuple[int, int]:
 
 
 @pytest.fixture
-def plain_user_client(client_for, make_user, group_with):
+def plain_user_client(client_with):
     rules = [
         rule(),
         rule(mode="DENY", path="hidden"),
         rule(match="TAG", path="pub", roles=("read:pages", "write:pages")),
         rule(match="REGEX", path="^page-", roles=("write:pages",)),
     ]
-    return client_for(make_user(groups=[group_with(rules=rules)]))
+    return client_with(rules=rules)
 
 
 @pytest.mark.parametrize("who", ["admin_client", "plain_user_client", "admin_key_client"])

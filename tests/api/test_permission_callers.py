@@ -16,6 +16,7 @@ from accounts.permissions import CallerKind, PageContext
 from accounts.services import guest_user
 from tests.conftest import GraphQLClient
 from tests.factories import default_site, rule
+from tests.token_support import claims_for, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -33,25 +34,6 @@ def request_with(token: str | None = None, *, cookie: str | None = None):
     return request
 
 
-def claims_for(user, **overrides) -> dict:
-    now = timezone.now()
-    claims = {
-        "id": str(user.pk),
-        "email": user.email,
-        "groups": [],
-        "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(minutes=30)).timestamp()),
-        "aud": "urn:wiki.js",
-        "iss": "urn:wiki.js",
-    }
-    claims.update(overrides)
-    return {k: v for k, v in claims.items() if v is not None}
-
-
-def signed(claims: dict, key=None, algorithm: str = "RS256") -> str:
-    return jwt.encode(claims, key or tokens.signing_keys().private_key, algorithm=algorithm)
-
-
 def at(path: str) -> PageContext:
     return PageContext(default_site().pk, "en", path)
 
@@ -63,19 +45,17 @@ def bad_tokens(user) -> dict[str, str]:
     return {
         "malformed": "not-a-jwt",
         "three-dots": "a.b.c",
-        "other-rsa-key": signed(claims_for(user), OTHER_KEY),
+        "other-rsa-key": sign(claims_for(user), OTHER_KEY),
         "alg-none": jwt.encode(claims_for(user), None, algorithm="none"),
-        "hs256": signed(
-            claims_for(user), key=b"0123456789abcdef0123456789abcdef", algorithm="HS256"
-        ),
-        "expired": signed(
+        "hs256": sign(claims_for(user), key=b"0123456789abcdef0123456789abcdef", algorithm="HS256"),
+        "expired": sign(
             claims_for(user, iat=int(past.timestamp()), exp=int(past.timestamp()) + 60)
         ),
-        "wrong-issuer": signed(claims_for(user, iss="urn:other")),
-        "wrong-audience": signed(claims_for(user, aud="urn:other")),
-        "no-expiry": signed(claims_for(user, exp=None)),
-        "no-user-id": signed(claims_for(user, id=None)),
-        "bad-user-id": signed(claims_for(user, id="12")),
+        "wrong-issuer": sign(claims_for(user, iss="urn:other")),
+        "wrong-audience": sign(claims_for(user, aud="urn:other")),
+        "no-expiry": sign(claims_for(user, exp=None)),
+        "no-user-id": sign(claims_for(user, id=None)),
+        "bad-user-id": sign(claims_for(user, id="12")),
     }
 
 
@@ -153,7 +133,7 @@ def test_token_of_a_deactivated_user_is_a_guest_until_reactivated(make_user, gro
 
 
 def test_a_token_for_the_guest_user_is_a_guest():
-    token = signed(claims_for(guest_user()))
+    token = sign(claims_for(guest_user()))
     assert_guest(resolve_caller(request_with(token)))
 
 
@@ -186,7 +166,7 @@ def test_a_user_token_in_the_jwt_cookie_counts(user):
 def test_a_user_token_is_not_limited_by_its_groups_claim(user, group_with):
     reader = group_with("read:users")
     user.groups.add(reader)
-    token = signed(claims_for(user, groups=[str(GUESTS_GROUP_ID)]))
+    token = sign(claims_for(user, groups=[str(GUESTS_GROUP_ID)]))
     caller = resolve_caller(request_with(token))
     assert caller.has_any("read:users")
     assert caller.can_at(scopes.READ_PAGES, at("home"))  # Users' rule, not the Guests' one
@@ -251,7 +231,7 @@ def test_a_revoked_or_forged_key_is_rejected(api_key_for, group_with):
     key = api_key_for(group_with("read:api"))
     claims = tokens.read_token(key.token)
     # Same claims, valid signature, but not the key that was issued: the digest differs.
-    forged = signed({**claims, "iat": claims["iat"] - 1})
+    forged = sign({**claims, "iat": claims["iat"] - 1})
     r = GraphQLClient(forged)(API_STATE_QUERY)
     assert (r.status, r.body) == (401, {"data": None, "errors": [{"message": "ERR_INVALID_TOKEN"}]})
     assert key(API_STATE_QUERY).data == {"apiState": True}
@@ -264,12 +244,12 @@ def test_an_expired_key_is_a_guest(api_key_for, group_with):
     key = api_key_for(group_with("read:api"))
     claims = tokens.read_token(key.token)
     past = int((timezone.now() - timedelta(days=1)).timestamp())
-    expired = signed({**claims, "iat": past - 60, "exp": past})
+    expired = sign({**claims, "iat": past - 60, "exp": past})
     assert_guest(resolve_caller(request_with(expired)))
     assert GraphQLClient(expired)(API_STATE_QUERY).error_messages == ["ERR_NOT_AUTHENTICATED"]
 
 
 def test_a_key_signed_by_another_key_pair_is_a_guest(api_key_for, group_with):
     key = api_key_for(group_with("read:api"))
-    stolen = signed(tokens.read_token(key.token), OTHER_KEY)
+    stolen = sign(tokens.read_token(key.token), OTHER_KEY)
     assert_guest(resolve_caller(request_with(stolen)))

@@ -41,14 +41,6 @@ ELEVATING = [
 NOT_ELEVATING = ["read:pages", "manage:sites", "write:sites", "read:dashboard", "access:admin"]
 
 
-@pytest.fixture
-def caller(make_user, client_for, group_with):
-    def make(*permissions):
-        return client_for(make_user(groups=[group_with(*permissions)]))
-
-    return make
-
-
 def groups_var(*groups) -> dict:
     return {"groups": [str(g.pk) for g in groups]}
 
@@ -56,8 +48,8 @@ def groups_var(*groups) -> dict:
 # --- createUser -------------------------------------------------------------------------------
 @pytest.mark.parametrize("scope", ELEVATING)
 @pytest.mark.parametrize("creator", [["write:users"], ["manage:users"]])
-def test_create_user_in_an_elevated_group_needs_manage_groups(creator, scope, caller):
-    client = caller(*creator)
+def test_create_user_in_an_elevated_group_needs_manage_groups(creator, scope, client_with):
+    client = client_with(*creator)
     plain = GroupFactory(permissions=["read:pages"])
     elevated = GroupFactory(permissions=["read:pages", scope])
     before = snapshot()
@@ -68,18 +60,18 @@ def test_create_user_in_an_elevated_group_needs_manage_groups(creator, scope, ca
 
 
 @pytest.mark.parametrize("scope", NOT_ELEVATING)
-def test_create_user_in_an_ordinary_group_needs_no_more(scope, caller):
+def test_create_user_in_an_ordinary_group_needs_no_more(scope, client_with):
     ordinary = GroupFactory(permissions=[scope])
-    r = caller("write:users")(CREATE_USER, groups_var(ordinary))
+    r = client_with("write:users")(CREATE_USER, groups_var(ordinary))
     assert_mutation_succeeded(r, "createUser")
     created = User.objects.get(email="new.user@example.com")
     assert set(created.groups.values_list("pk", flat=True)) == {USERS_GROUP_ID, ordinary.pk}
 
 
 @pytest.mark.parametrize("scope", ELEVATING)
-def test_manage_groups_may_add_to_elevated_groups(scope, caller):
+def test_manage_groups_may_add_to_elevated_groups(scope, client_with):
     elevated = GroupFactory(permissions=[scope])
-    r = caller("manage:groups")(CREATE_USER, groups_var(elevated))
+    r = client_with("manage:groups")(CREATE_USER, groups_var(elevated))
     assert_mutation_succeeded(r, "createUser")
     assert User.objects.get(email="new.user@example.com").groups.filter(pk=elevated.pk).exists()
 
@@ -88,8 +80,8 @@ def test_manage_groups_may_add_to_elevated_groups(scope, caller):
     "creator",
     [["write:users"], ["manage:users"], ["manage:groups"], ["manage:groups", "manage:users"]],
 )
-def test_only_manage_system_may_add_to_administrators(creator, caller, admin_client):
-    client = caller(*creator)
+def test_only_manage_system_may_add_to_administrators(creator, client_with, admin_client):
+    client = client_with(*creator)
     custom_root = GroupFactory(permissions=["manage:system"])
     before = snapshot()
     for group in (administrators_group(), custom_root):
@@ -119,9 +111,9 @@ def test_guests_are_refused_before_elevation_is_considered(anonymous):
     assert_mutation_refused(r, "createUser", "ERR_NOT_AUTHENTICATED", "user")
 
 
-def test_unknown_groups_are_reported_before_elevation(caller):
+def test_unknown_groups_are_reported_before_elevation(client_with):
     elevated = GroupFactory(permissions=["manage:api"])
-    r = caller("write:users")(
+    r = client_with("write:users")(
         CREATE_USER, {"groups": [str(elevated.pk), "12345678-1234-4234-8234-123456789012"]}
     )
     assert_mutation_refused(r, "createUser", "ERR_INVALID_GROUP", "user")
@@ -129,10 +121,13 @@ def test_unknown_groups_are_reported_before_elevation(caller):
 
 # --- createApiKey -----------------------------------------------------------------------------
 @pytest.mark.parametrize("scope", ELEVATING)
-def test_create_api_key_embedding_an_elevated_group_needs_manage_groups(scope, caller):
+def test_create_api_key_embedding_an_elevated_group_needs_manage_groups(scope, client_with):
     elevated = GroupFactory(permissions=[scope])
     plain = GroupFactory(permissions=["read:pages"])
-    key_manager, group_manager = caller("manage:api"), caller("manage:api", "manage:groups")
+    key_manager, group_manager = (
+        client_with("manage:api"),
+        client_with("manage:api", "manage:groups"),
+    )
     before = snapshot()
     r = key_manager(CREATE_API_KEY, groups_var(plain, elevated))
     assert_mutation_refused(r, "createApiKey", "ERR_FORBIDDEN", "key")
@@ -143,13 +138,13 @@ def test_create_api_key_embedding_an_elevated_group_needs_manage_groups(scope, c
 
 
 @pytest.mark.parametrize("scope", NOT_ELEVATING)
-def test_create_api_key_with_ordinary_groups(scope, caller):
-    r = caller("manage:api")(CREATE_API_KEY, groups_var(GroupFactory(permissions=[scope])))
+def test_create_api_key_with_ordinary_groups(scope, client_with):
+    r = client_with("manage:api")(CREATE_API_KEY, groups_var(GroupFactory(permissions=[scope])))
     assert_mutation_succeeded(r, "createApiKey")
 
 
-def test_create_api_key_embedding_administrators_needs_manage_system(caller, admin_client):
-    client = caller("manage:api", "manage:groups")
+def test_create_api_key_embedding_administrators_needs_manage_system(client_with, admin_client):
+    client = client_with("manage:api", "manage:groups")
     before = snapshot()
     r = client(CREATE_API_KEY, groups_var(administrators_group()))
     assert_mutation_refused(r, "createApiKey", "ERR_FORBIDDEN", "key")

@@ -19,7 +19,6 @@ from .permission_support import (
     assert_mutation_refused,
     assert_mutation_succeeded,
     assert_query_refused,
-    client_as,
     snapshot,
 )
 
@@ -46,14 +45,6 @@ REVOKE_API_KEY = """mutation ($id: UUID!) {
   revokeApiKey(id: $id) { operation { succeeded slug message } } }"""
 SET_API_STATE = """mutation ($enabled: Boolean!) {
   setApiState(enabled: $enabled) { operation { succeeded slug message } } }"""
-
-
-@pytest.fixture
-def as_caller(admin):
-    def make(kind, *, permissions=(), rules=()):
-        return client_as(kind, admin, permissions=permissions, rules=rules)
-
-    return make
 
 
 # --- users and groups -------------------------------------------------------------------------
@@ -241,8 +232,8 @@ ALTERNATIVES = (
 
 
 @pytest.mark.parametrize(("query", "field", "scope"), ALTERNATIVES)
-def test_each_listed_scope_grants_the_query(query, field, scope, make_user, client_for, group_with):
-    r = client_for(make_user(groups=[group_with(scope)]))(query)
+def test_each_listed_scope_grants_the_query(query, field, scope, client_with):
+    r = client_with(scope)(query)
     assert r.errors == []
     assert r.data[field] is not None
 
@@ -256,8 +247,8 @@ NEAR_MISSES = [
 
 
 @pytest.mark.parametrize(("query", "field", "held"), NEAR_MISSES)
-def test_other_scopes_do_not_grant_the_query(query, field, held, make_user, client_for, group_with):
-    r = client_for(make_user(groups=[group_with(*held)]))(query)
+def test_other_scopes_do_not_grant_the_query(query, field, held, client_with):
+    r = client_with(*held)(query)
     assert_query_refused(r, field, "ERR_FORBIDDEN")
 
 
@@ -270,8 +261,8 @@ def test_other_scopes_do_not_grant_the_query(query, field, held, make_user, clie
         (["read:users", "manage:api", "access:admin", "write:groups"], False),
     ],
 )
-def test_create_user_scopes(held, allowed, make_user, client_for, group_with):
-    client = client_for(make_user(groups=[group_with(*held)]))
+def test_create_user_scopes(held, allowed, client_with):
+    client = client_with(*held)
     r = client(CREATE_USER, {"email": "new.person@example.com", "groups": []})
     if allowed:
         assert_mutation_succeeded(r, "createUser")
@@ -281,15 +272,15 @@ def test_create_user_scopes(held, allowed, make_user, client_for, group_with):
 
 
 @pytest.mark.parametrize("held", [["manage:api"], ["read:api", "manage:groups", "manage:users"]])
-def test_set_api_state_needs_manage_system_only(held, make_user, client_for, group_with):
-    r = client_for(make_user(groups=[group_with(*held)]))(SET_API_STATE, {"enabled": True})
+def test_set_api_state_needs_manage_system_only(held, client_with):
+    r = client_with(*held)(SET_API_STATE, {"enabled": True})
     assert_mutation_refused(r, "setApiState", "ERR_FORBIDDEN")
     assert is_api_enabled() is False
 
 
 @pytest.mark.parametrize("held", [["read:api"], ["write:users", "manage:groups"]])
-def test_api_key_mutations_need_manage_api(held, make_user, client_for, group_with, existing_key):
-    client = client_for(make_user(groups=[group_with(*held)]))
+def test_api_key_mutations_need_manage_api(held, client_with, existing_key):
+    client = client_with(*held)
     r = client(CREATE_API_KEY, {"groups": [str(USERS_GROUP_ID)]})
     assert_mutation_refused(r, "createApiKey", "ERR_FORBIDDEN", "key")
     r = client(REVOKE_API_KEY, {"id": str(existing_key.api_key.pk)})

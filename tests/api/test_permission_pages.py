@@ -21,7 +21,6 @@ from .permission_support import (
     assert_mutation_refused,
     assert_mutation_succeeded,
     assert_query_refused,
-    client_as,
     snapshot,
 )
 
@@ -41,14 +40,6 @@ CREATE_PAGE = """mutation ($path: String!, $siteId: UUID!, $tags: [String!]) {
 # Reads everywhere, writes below docs: what the granting group holds in these tests.
 READ_ALL_WRITE_DOCS = [rule(roles=[READ]), rule(path="docs", roles=[WRITE])]
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def as_caller(admin):
-    def make(kind, *, permissions=(), rules=()):
-        return client_as(kind, admin, permissions=permissions, rules=rules)
-
-    return make
 
 
 @pytest.fixture
@@ -134,7 +125,7 @@ def test_page_by_id(kind, as_caller, wiki):
 
 
 def test_page_by_id_checks_existence_then_read_then_publish(
-    wiki, user_client, anonymous, make_user, client_for, group_with
+    wiki, user_client, anonymous, client_with
 ):
     missing = {"id": "12345678-1234-4234-8234-123456789012"}
     for client in (anonymous, user_client):
@@ -146,7 +137,7 @@ def test_page_by_id_checks_existence_then_read_then_publish(
         anonymous(PAGE_BY_ID, {"id": str(wiki["intro"].pk)}), "pageById", "ERR_NOT_AUTHENTICATED"
     )
     # A DENY rule on the path.
-    hr_denied = client_for(make_user(groups=[group_with(rules=[rule("DENY", "START", "team")])]))
+    hr_denied = client_with(rules=[rule("DENY", "START", "team")])
     assert_query_refused(
         hr_denied(PAGE_BY_ID, {"id": str(wiki["payroll"].pk)}), "pageById", "ERR_FORBIDDEN"
     )
@@ -191,16 +182,14 @@ def test_create_page(kind, as_caller):
     assert Page.objects.filter(site=site, locale="en", path="docs/new").count() == 1
 
 
-def test_create_page_is_judged_at_the_new_location(make_user, client_for, group_with):
+def test_create_page_is_judged_at_the_new_location(client_with):
     site = str(default_site().pk)
-    client = client_for(make_user(groups=[group_with(rules=[rule(path="docs", roles=[WRITE])])]))
+    client = client_with(rules=[rule(path="docs", roles=[WRITE])])
     r = client(CREATE_PAGE, {"path": "team/new", "siteId": site})
     assert_mutation_refused(r, "createPage", "ERR_FORBIDDEN", "page")
     assert not Page.objects.exists()
     # Tag rules see the input tags (normalised).
-    tagged = client_for(
-        make_user(groups=[group_with(rules=[rule(match="TAG", path="public", roles=[WRITE])])])
-    )
+    tagged = client_with(rules=[rule(match="TAG", path="public", roles=[WRITE])])
     r = tagged(CREATE_PAGE, {"path": "team/other", "siteId": site, "tags": ["internal"]})
     assert_mutation_refused(r, "createPage", "ERR_FORBIDDEN", "page")
     r = tagged(CREATE_PAGE, {"path": "team/other", "siteId": site, "tags": ["internal", "#Public"]})
@@ -221,11 +210,9 @@ def test_create_page_is_judged_at_the_new_location(make_user, client_for, group_
         ([scopes.READ_HISTORY, scopes.DELETE_PAGES, scopes.REVIEW_PAGES], False),
     ],
 )
-def test_page_content_needs_source_permission(
-    roles, readable, wiki, make_user, client_for, group_with
-):
+def test_page_content_needs_source_permission(roles, readable, wiki, client_with):
     rules = [rule(path="docs", roles=roles)] if roles else []
-    client = client_for(make_user(groups=[group_with(rules=rules)]))
+    client = client_with(rules=rules)
     page = wiki["intro"]
     r = client(PAGE_CONTENT, {"id": str(page.pk)})
     expected = {
@@ -268,7 +255,7 @@ def test_page_content_for_guests_keys_and_admins(
 
 # --- Page.author / creator --------------------------------------------------------------------
 def test_page_author_details_need_permission_to_read_users(
-    wiki, admin, make_user, client_for, group_with, api_key_for, admin_client
+    wiki, admin, make_user, client_for, group_with, api_key_for, admin_client, client_with
 ):
     page_id = {"id": str(wiki["intro"].pk)}
     hidden = {
@@ -296,7 +283,7 @@ def test_page_author_details_need_permission_to_read_users(
         "groups": [{"name": "Administrators"}, {"name": "Users"}],
     }
     for scope in scopes.READ_USERS_ANY:
-        r = client_for(make_user(groups=[group_with(scope)]))(PAGE_AUTHOR, page_id)
+        r = client_with(scope)(PAGE_AUTHOR, page_id)
         assert r.errors == []
         assert r.data["pageById"]["author"] == shown, scope
         assert r.data["pageById"]["creator"]["email"] == admin.email

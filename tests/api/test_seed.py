@@ -1,6 +1,6 @@
 """Every example of the seed document, verbatim, called with an Administrators API key.
 
-The query texts are copied character for character from the seed (line breaks included).
+The query texts (seed_examples.py) are copied character for character from the seed.
 """
 
 import uuid
@@ -12,63 +12,16 @@ from accounts.models import USERS_GROUP_ID, Group, Membership, User
 from accounts.services import administrators_group
 from tests.factories import GroupFactory, PageFactory, UserFactory
 
+from .seed_examples import (
+    SEED_CREATE_USER,
+    SEED_GROUPS,
+    SEED_ID,
+    SEED_PAGE_BY_ID,
+    SEED_PAGES,
+    SEED_USERS,
+)
+
 pytestmark = pytest.mark.django_db
-
-SEED_ID = "dc0d23e6-3309-42a7-9742-6317e9a4ba7f"
-
-SEED_PAGES = """{
-pages (orderBy: TITLE) {
-id
-path
-title
-}
-}"""
-
-SEED_PAGE_BY_ID = """{
-pageById (id: "dc0d23e6-3309-42a7-9742-6317e9a4ba7f") {
-path
-title
-createdAt
-updatedAt
-}
-}"""
-
-SEED_GROUPS = """{
-groups {
-id
-name
-}
-}"""
-
-SEED_USERS = """{
-users (query: "john") {
-id
-name
-email
-}
-}"""
-
-SEED_CREATE_USER = """mutation {
-createUser (
-email: "john.doe@example.com"
-name: "John Doe"
-passwordRaw: "Password123"
-providerKey: "local"
-groups: [
-"dc0d23e6-3309-42a7-9742-6317e9a4ba7f"
-]
-mustChangePassword: true
-sendWelcomeEmail: false
-) {
-operation {
-succeeded
-message
-}
-user {
-id
-}
-}
-}"""
 
 
 def test_fetch_all_pages_ordered_by_title(admin_key_client):

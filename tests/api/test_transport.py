@@ -10,6 +10,7 @@ from django.test import Client
 from accounts import directory, services, tokens
 from accounts.models import User
 from tests.conftest import GRAPHQL_URL
+from tests.token_support import verified_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -208,50 +209,50 @@ def test_alias_limit(settings, limit, override):
 
 
 # --- Unexpected failures --------------------------------------------------------------------------
-def test_unexpected_query_failure_hides_details(admin_key_client, monkeypatch, caplog):
+UNEXPECTED = re.compile(r"An unexpected error occurred\. Reference: [0-9a-f]{12}\.")
+
+
+def answer_while_failing(monkeypatch, target, name: str, client, query: str):
+    """``client(query)`` while ``target.name`` raises: HTTP 200 with none of the details."""
+
     def explode(*args, **kwargs):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(directory, "list_users", explode)
+    monkeypatch.setattr(target, name, explode)
 
-    response = admin_key_client(USERS)
+    response = client(query)
 
     assert response.status == 200
     raw = json.dumps(response.body)
     assert "secret detail" not in raw
     assert "Traceback" not in raw
     assert "RuntimeError" not in raw
+    return response
+
+
+def test_unexpected_query_failure_hides_details(admin_key_client, monkeypatch, caplog):
+    response = answer_while_failing(monkeypatch, directory, "list_users", admin_key_client, USERS)
+
     assert response.data == {"users": None}
     (error,) = response.errors
     assert error["path"] == ["users"]
     assert error["extensions"]["code"] == "ERR_UNEXPECTED"
-    assert re.fullmatch(
-        r"An unexpected error occurred\. Reference: [0-9a-f]{12}\.", error["message"]
-    )
+    assert UNEXPECTED.fullmatch(error["message"])
     # The details and the reference are in the server log.
     assert error["extensions"]["ref"] in caplog.text
     assert "secret detail" in caplog.text
 
 
 def test_unexpected_mutation_failure_hides_details(admin_key_client, monkeypatch, caplog):
-    def explode(*args, **kwargs):
-        raise RuntimeError("secret detail")
+    response = answer_while_failing(
+        monkeypatch, services, "create_user", admin_key_client, CREATE_USER
+    )
 
-    monkeypatch.setattr(services, "create_user", explode)
-
-    response = admin_key_client(CREATE_USER)
-
-    assert response.status == 200
-    raw = json.dumps(response.body)
-    assert "secret detail" not in raw
-    assert "Traceback" not in raw
     payload = response.data["createUser"]
     assert payload["user"] is None
     assert payload["operation"]["succeeded"] is False
     assert payload["operation"]["slug"] == "ERR_UNEXPECTED"
-    assert re.fullmatch(
-        r"An unexpected error occurred\. Reference: [0-9a-f]{12}\.", payload["operation"]["message"]
-    )
+    assert UNEXPECTED.fullmatch(payload["operation"]["message"])
     assert "secret detail" in caplog.text
 
 
@@ -372,9 +373,7 @@ def test_public_key_routes_verify_issued_tokens(user):
     pem = pem_response.content.decode()
     assert pem.startswith("-----BEGIN PUBLIC KEY-----")
     assert "PRIVATE" not in pem
-    claims = jwt.decode(
-        token, pem, algorithms=["RS256"], audience="urn:wiki.js", issuer="urn:wiki.js"
-    )
+    claims = verified_claims(token, pem)
     assert claims["id"] == str(user.pk)
 
     assert jwk_response.status_code == 200
@@ -382,9 +381,7 @@ def test_public_key_routes_verify_issued_tokens(user):
     assert {"kty": "RSA", "alg": "RS256", "use": "sig"}.items() <= jwk.items()
     assert not {"d", "p", "q", "dp", "dq", "qi"} & jwk.keys()
     public_key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
-    claims = jwt.decode(
-        token, public_key, algorithms=["RS256"], audience="urn:wiki.js", issuer="urn:wiki.js"
-    )
+    claims = verified_claims(token, public_key)
     assert claims["email"] == user.email
 
 

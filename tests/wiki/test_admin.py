@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from accounts import apikeys
@@ -20,28 +19,9 @@ from tests.factories import GroupFactory, PageFactory, UserFactory, default_site
 from wiki.config import get_setting
 from wiki.models import LegacyIdCounter, Setting, Site
 
+from .admin_support import assert_sent_to_login, logged_in
+
 pytestmark = pytest.mark.django_db
-
-
-def _logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin_http(admin) -> Client:
-    return _logged_in(admin)
-
-
-@pytest.fixture
-def staff_with(group_with):
-    """A user who may open the admin (access:admin) and holds ``permissions``."""
-
-    def make(*permissions: str) -> User:
-        return UserFactory(groups=[group_with("access:admin", *permissions)])
-
-    return make
 
 
 def _api_key() -> ApiKey:
@@ -125,13 +105,10 @@ def test_user_page_shows_a_hash_summary_not_the_hash(admin_http, user):
 
 
 def test_anonymous_and_plain_users_are_sent_to_login(client, user):
-    plain = _logged_in(user)
+    plain = logged_in(user)
 
-    for http in (client, plain):
-        for url in ("/admin/", _admin_url("accounts.user", "changelist")):
-            response = http.get(url)
-            assert response.status_code == 302
-            assert response["Location"].startswith("/admin/login/")
+    for url in ("/admin/", _admin_url("accounts.user", "changelist")):
+        assert_sent_to_login(url, client, plain)
 
 
 def test_admin_login_refuses_a_plain_user(client, user):
@@ -152,16 +129,16 @@ def test_admin_login_accepts_an_administrator(client, admin):
     assert client.session["_auth_user_id"] == str(admin.pk)
 
 
-def test_access_admin_alone_opens_the_index_but_no_model(staff_with):
-    http = _logged_in(staff_with())
+def test_access_admin_alone_opens_the_index_but_no_model(staff_http):
+    http = staff_http()
 
     assert http.get("/admin/").status_code == 200
     for label in OBJECTS:
         assert http.get(_admin_url(label, "changelist")).status_code == 403
 
 
-def test_manage_users_opens_users_only(staff_with, admin):
-    http = _logged_in(staff_with("manage:users"))
+def test_manage_users_opens_users_only(staff_http, admin):
+    http = staff_http("manage:users")
 
     assert http.get(_admin_url("accounts.user", "changelist")).status_code == 200
     assert http.get(_admin_url("accounts.group", "changelist")).status_code == 403
@@ -259,8 +236,8 @@ def test_root_administrator_cannot_be_deleted(admin_http, admin):
     assert User.objects.filter(pk=admin.pk).exists()
 
 
-def test_manage_users_cannot_touch_a_manage_system_holder(staff_with, admin, user):
-    http = _logged_in(staff_with("manage:users"))
+def test_manage_users_cannot_touch_a_manage_system_holder(staff_http, admin, user):
+    http = staff_http("manage:users")
 
     protected = http.get(reverse("admin:auth_user_password_change", args=[admin.pk]))
     allowed = http.get(reverse("admin:auth_user_password_change", args=[user.pk]))
@@ -299,8 +276,8 @@ def test_site_wildcard_cannot_be_deleted(admin_http):
 
 
 @pytest.mark.parametrize(("permissions", "created"), [(["manage:users"], False), ([], True)])
-def test_add_user_applies_the_elevation_rule(staff_with, group_with, permissions, created):
-    http = _logged_in(staff_with("manage:users"))
+def test_add_user_applies_the_elevation_rule(staff_http, group_with, permissions, created):
+    http = staff_http("manage:users")
     target = group_with(*permissions or ["read:pages"], name="Target")
 
     response = http.post(

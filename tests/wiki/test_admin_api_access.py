@@ -9,9 +9,10 @@ from accounts import apikeys
 from accounts.models import USERS_GROUP_ID, ApiKey
 from accounts.services import administrators_group
 from tests.conftest import GraphQLClient
-from tests.factories import UserFactory
 from wiki.config import is_api_enabled, set_api_enabled
 from wiki.models import Setting
+
+from .admin_support import assert_sent_to_login, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -22,25 +23,6 @@ GROUPS_QUERY = "{ groups { name } }"
 
 def _revoke_url(api_key) -> str:
     return f"/admin/api-access/{api_key.pk}/revoke/"
-
-
-def _logged_in(user, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin_http(admin) -> Client:
-    return _logged_in(admin)
-
-
-@pytest.fixture
-def staff_with(group_with):
-    def make(*permissions: str) -> Client:
-        return _logged_in(UserFactory(groups=[group_with("access:admin", *permissions)]))
-
-    return make
 
 
 def _create(http: Client, name="Deploy bot", expiration="90d", groups=None):
@@ -137,8 +119,8 @@ def test_create_reports_domain_errors_with_their_key(admin_http):
     assert not ApiKey.objects.exists()
 
 
-def test_create_needs_manage_api(staff_with):
-    http = staff_with("read:api")
+def test_create_needs_manage_api(staff_http):
+    http = staff_http("read:api")
 
     page = http.get(PAGE)
     response = _create(http, groups=[USERS_GROUP_ID])
@@ -151,8 +133,8 @@ def test_create_needs_manage_api(staff_with):
     assert not ApiKey.objects.exists()
 
 
-def test_create_applies_the_elevation_rule(staff_with):
-    http = staff_with("manage:api")
+def test_create_applies_the_elevation_rule(staff_http):
+    http = staff_http("manage:api")
 
     refused = _create(http, groups=[administrators_group().pk])
     allowed = _create(http, groups=[USERS_GROUP_ID])
@@ -162,8 +144,8 @@ def test_create_applies_the_elevation_rule(staff_with):
     assert list(ApiKey.objects.values_list("group_ids", flat=True)) == [[str(USERS_GROUP_ID)]]
 
 
-def test_listing_needs_read_api(staff_with):
-    response = staff_with("manage:users").get(PAGE)
+def test_listing_needs_read_api(staff_http):
+    response = staff_http("manage:users").get(PAGE)
 
     assert response.status_code == 403
     assert response.context["keys"] is None
@@ -171,10 +153,7 @@ def test_listing_needs_read_api(staff_with):
 
 
 def test_page_refuses_anonymous_and_plain_users(client, user):
-    for http in (client, _logged_in(user)):
-        response = http.get(PAGE)
-        assert response.status_code == 302
-        assert response["Location"].startswith("/admin/login/")
+    assert_sent_to_login(PAGE, client, logged_in(user))
 
 
 def test_revoke_refuses_the_key_on_the_next_request(admin_http):
@@ -197,15 +176,15 @@ def test_revoke_refuses_the_key_on_the_next_request(admin_http):
     assert LogEntry.objects.filter(object_id=str(api_key.pk), action_flag=2).count() == 1
 
 
-def test_revoke_needs_post_csrf_and_manage_api(admin, staff_with):
+def test_revoke_needs_post_csrf_and_manage_api(admin, staff_http):
     api_key = apikeys.create_api_key(
         None, name="Kept", expiration="30d", group_ids=[USERS_GROUP_ID]
     ).api_key
-    strict = _logged_in(admin, enforce_csrf_checks=True)
+    strict = logged_in(admin, enforce_csrf_checks=True)
 
-    as_get = _logged_in(admin).get(_revoke_url(api_key))
+    as_get = logged_in(admin).get(_revoke_url(api_key))
     without_csrf = strict.post(_revoke_url(api_key))
-    reader = staff_with("read:api").post(_revoke_url(api_key), follow=True)
+    reader = staff_http("read:api").post(_revoke_url(api_key), follow=True)
 
     assert as_get.status_code == 405
     assert without_csrf.status_code == 403
@@ -232,8 +211,8 @@ def test_switch_turns_api_access_on_and_off(admin_http):
     assert is_api_enabled() is False
 
 
-def test_switch_needs_manage_system(staff_with):
-    http = staff_with("manage:api")
+def test_switch_needs_manage_system(staff_http):
+    http = staff_http("manage:api")
 
     page = http.get(PAGE)
     response = http.post(STATE, {"enabled": "true"}, follow=True)

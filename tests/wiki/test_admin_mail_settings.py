@@ -2,28 +2,17 @@
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.test import Client
 
-from tests.factories import UserFactory
 from tests.wiki.test_mail_settings import ARGUMENTS, STORED, stored_rows, update
 from wiki.config import get_setting
 from wiki.mail_settings import MASK
 from wiki.models import Setting
 
+from .admin_support import assert_sent_to_login, logged_in
+
 PAGE = "/admin/mail-settings/"
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user, **kwargs) -> Client:
-    client = Client(**kwargs)
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin_http(admin) -> Client:
-    return logged_in(admin)
 
 
 def form_data(**changes) -> dict:
@@ -146,10 +135,10 @@ def test_non_numeric_port_is_a_form_error(admin_http):
     assert stored_rows() == before
 
 
-def test_staff_without_manage_system_is_refused(group_with):
+def test_staff_without_manage_system_is_refused(staff_http):
     update()
     before = stored_rows()
-    http = logged_in(UserFactory(groups=[group_with("access:admin", "manage:api")]))
+    http = staff_http("manage:api")
 
     page = http.get(PAGE)
     posted = http.post(PAGE, form_data(host="evil.example.com"))
@@ -163,10 +152,7 @@ def test_staff_without_manage_system_is_refused(group_with):
 
 
 def test_page_refuses_anonymous_and_plain_users(client, user):
-    for http in (client, logged_in(user)):
-        response = http.get(PAGE)
-        assert response.status_code == 302
-        assert response["Location"].startswith("/admin/login/")
+    assert_sent_to_login(PAGE, client, logged_in(user))
 
 
 def test_post_needs_csrf(admin):
