@@ -137,6 +137,6 @@ def recognise_api_key(token: str, claims: dict) -> ApiKey:
     except ValueError as exc:
         raise KeyRejected(401, ErrorKey.INVALID_TOKEN) from exc
     api_key = ApiKey.objects.filter(pk=key_id).first()
-    if api_key is None or not api_key.is_usable or api_key.key_digest != tokens.digest(token):
+    if api_key is None or not api_key.is_usable or not tokens.digest_matches(api_key, token):
         raise KeyRejected(401, ErrorKey.INVALID_TOKEN)
     return api_key

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import re
+import re._constants as sre_constants
+import re._parser as sre_parser
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +91,46 @@ def _canonical_site(value: str) -> str:
         return value.lower()
 
 
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+
+
+def _nested_unbounded(items, inside: bool) -> bool:
+    """Whether an unbounded repeat occurs inside another one (star height above one)."""
+    for op, av in items:
+        if op in _REPEATS:
+            unbounded = av[1] == sre_constants.MAXREPEAT
+            if (unbounded and inside) or _nested_unbounded(av[2], inside or unbounded):
+                return True
+            continue
+        if op == sre_constants.SUBPATTERN:
+            children = [av[3]]
+        elif op == sre_constants.BRANCH:
+            children = av[1]
+        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            children = [av[1]]
+        elif op == sre_constants.ATOMIC_GROUP:
+            children = [av]
+        elif op == sre_constants.GROUPREF_EXISTS:
+            children = [branch for branch in av[1:] if branch is not None]
+        else:
+            continue
+        if any(_nested_unbounded(child, inside) for child in children):
+            return True
+    return False
+
+
+def is_catastrophic_regex(pattern: str) -> bool:
+    """API.md §4.4: nested unbounded quantifiers such as ``(a+)+`` backtrack exponentially.
+
+    Rules are evaluated against every page path of a list, so such a rule would let one
+    request hold a worker for minutes; the engine ignores it and group editors refuse it.
+    """
+    try:
+        return _nested_unbounded(sre_parser.parse(pattern), inside=False)
+    except (re.error, RecursionError):
+        return True
+
+
 @dataclass(frozen=True)
 class PageRule:
     """One group rule, normalised once so that evaluating it is cheap."""
@@ -118,6 +160,8 @@ class PageRule:
             try:
                 regex = re.compile(path)
             except re.error:
+                return None
+            if is_catastrophic_regex(path):
                 return None
         roles, locales, sites = (_text_list(raw.get(key)) for key in ("roles", "locales", "sites"))
         if roles is None or locales is None or sites is None:

@@ -77,7 +77,10 @@ def make_administrator(user: User) -> None:
 
 def reserved_legacy_id_for_new_superuser() -> int | None:
     """The first root administrator gets Wiki.js 2's user id 1 (API-v2.md §1.6)."""
-    if root_admin_user() is None and not User.objects.filter(legacy_id=1).exists():
+    if root_admin_user() is not None or User.objects.filter(legacy_id=1).exists():
+        return None
+    # Once handed out, id 1 stays spent even if that administrator is deleted later.
+    if legacy_ids.claim_reserved("user", legacy_ids.USER_ROOT_ADMIN):
         return legacy_ids.USER_ROOT_ADMIN
     return None
 
@@ -143,7 +146,7 @@ def create_user(
 
     if caller is not None:
         caller.require_any(*scopes.CREATE_USERS_ANY)
-    if provider_key not in (None, "local", str(LOCAL_STRATEGY_ID)) or not local_strategy_enabled():
+    if not _is_local_provider(provider_key) or not local_strategy_enabled():
         raise DomainError(ErrorKey.INVALID_STRATEGY, str(provider_key))
     email = clean_email(email)
     if password_raw is None and password is None:
@@ -188,8 +191,13 @@ def create_user(
             user.save()
             user.groups.add(USERS_GROUP_ID, *[g for g in groups if g.pk != USERS_GROUP_ID])
     except IntegrityError as exc:
-        # Another request took the email between our check and the insert.
-        raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from exc
+        # A concurrent request won a race since the checks: it took the email, or deleted a
+        # group. Anything else is not a foreseen condition and must not be reported as one.
+        if User.objects.filter(email__iexact=email).exists():
+            raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from exc
+        if Group.objects.filter(pk__in=[g.pk for g in groups]).count() != len(groups):
+            raise DomainError(ErrorKey.INVALID_GROUP) from exc
+        raise
 
     if not send_welcome_email:
         return CreatedUser(user)
@@ -204,6 +212,13 @@ def create_user(
         logger.exception("welcome mail for user %s could not be queued or sent", user.pk)
         return CreatedUser(user, ErrorKey.MAIL_SEND_FAILED)
     return CreatedUser(user)
+
+
+def _is_local_provider(provider_key: str | None) -> bool:
+    """``local`` (exact), or the local strategy's id in any letter case, like UUIDs elsewhere."""
+    if provider_key is None or provider_key == "local":
+        return True
+    return provider_key.lower() == str(LOCAL_STRATEGY_ID)
 
 
 def system_group_ids() -> set[uuid.UUID]:

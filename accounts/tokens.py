@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from graphql_jwt import utils as jwt_utils
 from graphql_jwt.settings import jwt_settings
 
 ISSUER = "urn:wiki.js"
+# The only algorithm ever accepted (API.md §1.2), whatever GRAPHQL_JWT says.
+ALGORITHM = "RS256"
 DEFAULT_AUDIENCE = "urn:wiki.js"
 
 
@@ -108,7 +111,7 @@ def _load_keys() -> SigningKeys:
 
 # --- django-graphql-jwt handlers (settings.GRAPHQL_JWT points here) ---------------------------
 def encode_handler(payload: dict[str, Any], context: Any = None) -> str:
-    return jwt.encode(payload, signing_keys().private_key, algorithm=jwt_settings.JWT_ALGORITHM)
+    return jwt.encode(payload, signing_keys().private_key, algorithm=ALGORITHM)
 
 
 def decode_handler(token: str, context: Any = None, *, verify_exp: bool | None = None) -> dict:
@@ -116,7 +119,7 @@ def decode_handler(token: str, context: Any = None, *, verify_exp: bool | None =
     return jwt.decode(
         token,
         keys.public_key,
-        algorithms=[jwt_settings.JWT_ALGORITHM],
+        algorithms=[ALGORITHM],
         audience=keys.audience,
         issuer=ISSUER,
         options={
@@ -186,6 +189,11 @@ def issue_api_key_token(
 def digest(token: str) -> str:
     """What the database keeps of an API key: its SHA-256, never the key."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def digest_matches(api_key, token: str) -> bool:
+    """Whether ``token`` is the key whose digest ``api_key`` stores (constant-time compare)."""
+    return hmac.compare_digest(str(api_key.key_digest or ""), digest(token))
 
 
 def public_jwk() -> dict[str, Any]:

@@ -29,3 +29,16 @@ def allocate(kind: str) -> int:
                 [kind],
             )
             return int(cursor.fetchone()[0])
+
+
+def claim_reserved(kind: str, value: int) -> bool:
+    """Hand out the reserved ``value`` of ``kind`` at most once, ever.
+
+    A marker row remembers the claim, so a reserved id whose entity was deleted is not given
+    to a later one (API-v2.md §1.6: ids are never reused). Roll back with the caller.
+    """
+    with transaction.atomic():
+        _, created = LegacyIdCounter.objects.get_or_create(
+            kind=f"{kind}#{value}", defaults={"last_value": value}
+        )
+    return created

@@ -44,12 +44,17 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 
+# Development only: long enough for PyJWT's and Django's checks.
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
-    # Development only: long enough for PyJWT's and Django's checks.
-    SECRET_KEY = "dev-only-insecure-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+    SECRET_KEY = _DEV_SECRET_KEY
+elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("change-me")):
+    # Public values (this file, .env.example's placeholder) are no secret: check --deploy
+    # cannot tell, as they are long and varied enough.
+    raise ImproperlyConfigured("SECRET_KEY is a published example value; set a random one.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -99,10 +104,14 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    # Only the default SQLite file needs the data folder (a server on PostgreSQL may run on a
+    # read-only file system).
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'wiki.sqlite3'}",
+        DATABASE_URL or f"sqlite:///{DATA_DIR / 'wiki.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

@@ -3,6 +3,7 @@
 import uuid
 
 from django.http import HttpRequest
+from django.http.request import split_domain_port
 
 from .models import WILDCARD_HOSTNAME, Site
 
@@ -17,7 +18,8 @@ def site_for_hostname(hostname: str, *, exact: bool = False) -> Site | None:
 def site_for_request(request: HttpRequest) -> Site | None:
     """The site whose hostname equals the request's host, else the ``*`` site."""
     try:
-        host = request.get_host().rsplit(":", 1)[0].lower()
+        # Django's own parsing: lowercase, port and trailing dot dropped, IPv6 brackets kept.
+        host, _port = split_domain_port(request.get_host())
     except Exception:  # DisallowedHost is answered by Django before we get here
         host = ""
     return site_for_hostname(host)

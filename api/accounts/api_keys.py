@@ -5,7 +5,7 @@ import graphene
 from accounts import apikeys
 
 from ..core.context import get_caller
-from ..core.operation import Outcome, WikiMutation
+from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from ..core.scalars import UUID
 from .types import AuthenticationApiKey
 
@@ -43,7 +43,7 @@ class RevokeApiKey(WikiMutation):
     """Revoke a key; it is refused from the next request on."""
 
     class Meta:
-        name = "RevokeApiKeyResponse"
+        output = DefaultResponse
 
     class Arguments:
         id = graphene.Argument(UUID, required=True, description="Key id.")
@@ -60,7 +60,7 @@ class SetApiState(WikiMutation):
     """Switch API-key access on or off."""
 
     class Meta:
-        name = "SetApiStateResponse"
+        output = DefaultResponse
 
     class Arguments:
         enabled = graphene.Boolean(required=True, description="Whether API keys are accepted.")

@@ -2,7 +2,13 @@
 
 import graphene
 
-from accounts.directory import filter_user_list, may_read_user_details, members_by_group
+from accounts import scopes
+from accounts.directory import (
+    filter_user_list,
+    groups_of,
+    may_read_user_details,
+    members_by_group,
+)
 from accounts.models import LOCAL_STRATEGY_ID, AuthStrategy
 
 from ..core.context import get_caller
@@ -105,7 +111,8 @@ class User(graphene.ObjectType):
     resolve_created_at = _detail(lambda user, info: user.created_at)
     resolve_updated_at = _detail(lambda user, info: user.updated_at)
     resolve_last_login_at = _detail(lambda user, info: user.last_login)
-    resolve_groups = _detail(lambda user, info: list(user.groups.all()))
+    # Members of all these groups load in one query too, should Group.users be asked for.
+    resolve_groups = _detail(lambda user, info: remember_group_list(info, groups_of(user)))
 
     @staticmethod
     @_detail
@@ -222,6 +229,9 @@ class Group(graphene.ObjectType):
 
     @staticmethod
     def resolve_users(group, info, **arguments):
+        # Reachable through ``userById(self) { groups }`` too: a member may see its own groups,
+        # but not everyone in them (the Users group holds every account).
+        get_caller(info).require_any(*scopes.READ_USERS_ANY)
         cache = getattr(info.context, "group_members", None)
         if cache is None or group.pk not in cache["ids"]:
             members = list(group.users.all())

@@ -22,6 +22,8 @@ class Operation(graphene.ObjectType):
 
 
 class DefaultResponse(graphene.ObjectType):
+    """The response of a mutation that returns nothing but its outcome."""
+
     operation = graphene.Field(Operation, description="The outcome.")
 
 
@@ -61,14 +63,16 @@ class WikiMutation(graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info: graphene.ResolveInfo, **arguments):
+        # The mutation class itself, or a shared type such as DefaultResponse (Meta.output).
+        output = cls._meta.output
         try:
             outcome = cls.perform(root, info, **arguments)
         except DomainError as error:
             logger.info("%s refused: %s", cls.__name__, error)
-            return cls(operation=failed(error.key))
+            return output(operation=failed(error.key))
         except Exception as error:
             ref = log_unexpected(error)
-            return cls(
+            return output(
                 operation=Operation(
                     succeeded=False,
                     slug=ErrorKey.UNEXPECTED.value,
@@ -80,4 +84,4 @@ class WikiMutation(graphene.Mutation):
             if outcome.failure
             else succeeded(outcome.message or cls.success_message)
         )
-        return cls(operation=operation, **outcome.payload)
+        return output(operation=operation, **outcome.payload)

@@ -44,8 +44,9 @@ def format_date(value: datetime) -> str:
     """UTC with milliseconds and ``Z``: ``2024-05-01T12:00:00.000Z``."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    value = value.astimezone(UTC).replace(tzinfo=None)
+    # isoformat, not strftime: glibc's %Y does not pad years before 1000 to four digits.
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_date_text(value: Any) -> datetime:
@@ -58,7 +59,13 @@ def parse_date_text(value: Any) -> datetime:
         except ValueError:
             parsed = None
         if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            try:
+                # An instant outside years 1-9999 in UTC (e.g. 0001-01-01T00:00+01:00) could
+                # not be stored on SQLite, and PostgreSQL would store a row no one can read.
+                return parsed.astimezone(UTC)
+            except OverflowError:
+                pass
     raise GraphQLError(f"Date cannot represent value: {value!r}")
 
 
