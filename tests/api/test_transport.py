@@ -389,3 +389,22 @@ def test_public_key_routes_are_get_only():
     response = Client().post("/.well-known/jwk.json")
 
     assert response.status_code == 405
+
+
+NUL_REQUESTS = [
+    ('{ users(query: "a\\u0000b") { id } }', None),
+    ("query ($q: String) { users(query: $q) { id } }", {"q": "a\x00b"}),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), NUL_REQUESTS)
+def test_nul_characters_are_refused_with_a_clear_400(admin_client, query, variables):
+    response = admin_client(query, variables)
+    assert response.status == 400
+    assert response.error_messages == ["NUL characters (\\u0000) are not allowed."]
+
+
+def test_backslash_text_in_variables_is_not_mistaken_for_nul(admin_client):
+    response = admin_client("query ($q: String) { users(query: $q) { id } }", {"q": "\\u0000"})
+    assert response.status == 200
+    assert response.data == {"users": []}
