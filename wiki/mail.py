@@ -55,6 +55,7 @@ class SmtpBackend(EmailBackend):
 
     ``local_hostname``: the name announced in HELO/EHLO (``mail.name``; Django always sends
     the machine's FQDN). ``verify_ssl=False``: a TLS context that accepts any certificate.
+    Without implicit TLS, STARTTLS is used whenever the server offers it.
     """
 
     def __init__(self, *args, local_hostname: str = "", verify_ssl: bool = True, **kwargs):
@@ -65,12 +66,22 @@ class SmtpBackend(EmailBackend):
     @property
     def connection_class(self):
         connect = super().connection_class
-        if not self.local_hostname:
-            return connect
-        # EmailBackend.open() passes its own local_hostname; this one replaces it.
-        return lambda host, port, **params: connect(
-            host, port, **{**params, "local_hostname": self.local_hostname}
-        )
+
+        def open_connection(host, port, **params):
+            if self.local_hostname:
+                # EmailBackend.open() passes its own local_hostname; this one replaces it.
+                params["local_hostname"] = self.local_hostname
+            connection = connect(host, port, **params)
+            if not self.use_ssl and not self.use_tls:
+                # Upgrade with STARTTLS whenever the server offers it (as Wiki.js's mailer
+                # does), so credentials and messages do not cross the network in clear.
+                connection.ehlo()
+                if connection.has_extn("starttls"):
+                    connection.starttls(context=self.ssl_context)
+                    connection.ehlo()
+            return connection
+
+        return open_connection
 
     @cached_property
     def ssl_context(self) -> ssl.SSLContext:

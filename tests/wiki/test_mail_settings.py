@@ -227,10 +227,12 @@ def test_empty_sender_email_is_allowed_and_leaves_mail_unconfigured():
 class Recorder:
     def __init__(self) -> None:
         self.received = []  # (EHLO/HELO name, authenticated login, envelope)
+        self.encrypted = []  # whether each message arrived over TLS
 
     async def handle_DATA(self, server, session, envelope):
         login = session.auth_data.login if session.authenticated else None
         self.received.append((session.host_name, login, envelope))
+        self.encrypted.append(session.ssl is not None)
         return "250 Message accepted for delivery"
 
 
@@ -280,13 +282,14 @@ def smtp_server(settings):
     settings.EMAIL_BACKEND = SMTP_BACKEND
     controllers = []
 
-    def start(tls_context: ssl.SSLContext | None = None):
+    def start(tls_context: ssl.SSLContext | None = None, starttls: ssl.SSLContext | None = None):
         recorder = Recorder()
         controller = Controller(
             recorder,
             hostname="127.0.0.1",
             port=free_port(),
             ssl_context=tls_context,
+            tls_context=starttls,
             authenticator=accept_mailer,
             auth_require_tls=False,
         )
@@ -347,6 +350,40 @@ def test_unverified_tls_accepts_a_self_signed_certificate(smtp_server, tmp_path)
 def test_verified_tls_refuses_a_self_signed_certificate(smtp_server, tmp_path):
     port, recorder = smtp_server(self_signed_context(tmp_path))
     update(host="127.0.0.1", port=port, secure=True, verify_ssl=True)
+
+    with pytest.raises(ssl.SSLCertVerificationError):
+        deliver(MESSAGE)
+
+    assert recorder.received == []
+
+
+def test_plain_smtp_upgrades_with_starttls_when_offered(smtp_server, tmp_path):
+    port, recorder = smtp_server(starttls=self_signed_context(tmp_path))
+    update(host="127.0.0.1", port=port, secure=False, verify_ssl=False, user="mailer")
+    update(
+        host="127.0.0.1", port=port, secure=False, verify_ssl=False, user="mailer", password=MASK
+    )
+
+    deliver(MESSAGE)
+
+    [(_name, login, envelope)] = recorder.received
+    assert recorder.encrypted == [True]
+    assert login == b"mailer"
+    assert envelope.rcpt_tos == ["jane@example.com"]
+
+
+def test_plain_smtp_without_starttls_stays_plain(smtp_server):
+    port, recorder = smtp_server()
+    update(host="127.0.0.1", port=port, secure=False, user="")
+
+    deliver(MESSAGE)
+
+    assert recorder.encrypted == [False]
+
+
+def test_starttls_checks_the_certificate_when_verification_is_on(smtp_server, tmp_path):
+    port, recorder = smtp_server(starttls=self_signed_context(tmp_path))
+    update(host="127.0.0.1", port=port, secure=False, verify_ssl=True, user="")
 
     with pytest.raises(ssl.SSLCertVerificationError):
         deliver(MESSAGE)
