@@ -1,6 +1,6 @@
 """Mail sent about accounts."""
 
-from wiki.mail import OutgoingMail, queue_mail, render_mail, site_url
+from wiki.mail import OutgoingMail, render_mail, site_url
 
 
 def render_welcome_mail(user, site, password: str) -> OutgoingMail:
@@ -11,7 +11,3 @@ def render_welcome_mail(user, site, password: str) -> OutgoingMail:
         "password": password,
     }
     return render_mail("welcome", context, to=user.email)
-
-
-def queue_welcome_mail(message: OutgoingMail) -> None:
-    queue_mail(message)

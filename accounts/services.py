@@ -19,7 +19,7 @@ from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 
 from . import scopes
-from .models import GUESTS_GROUP_ID, LOCAL_STRATEGY_ID, USERS_GROUP_ID, AuthStrategy, Group, User
+from .models import LOCAL_STRATEGY_ID, USERS_GROUP_ID, AuthStrategy, Group, User
 from .permissions import Caller
 from .validation import check_password_length, clean_email, clean_name
 
@@ -142,7 +142,9 @@ def create_user(
     welcome_site_id: uuid.UUID | str | None = None,
     request_site: Site | None = None,
 ) -> CreatedUser:
-    from .mail import queue_welcome_mail, render_welcome_mail
+    from wiki.mail import queue_mail
+
+    from .mail import render_welcome_mail
 
     if caller is not None:
         caller.require_any(*scopes.CREATE_USERS_ANY)
@@ -207,7 +209,7 @@ def create_user(
         logger.exception("welcome mail for user %s failed to render", user.pk)
         return CreatedUser(user, ErrorKey.MAIL_RENDER_FAILED)
     try:
-        queue_welcome_mail(message)
+        queue_mail(message)
     except Exception:
         logger.exception("welcome mail for user %s could not be queued or sent", user.pk)
         return CreatedUser(user, ErrorKey.MAIL_SEND_FAILED)
@@ -219,11 +221,3 @@ def _is_local_provider(provider_key: str | None) -> bool:
     if provider_key is None or provider_key == "local":
         return True
     return provider_key.lower() == str(LOCAL_STRATEGY_ID)
-
-
-def system_group_ids() -> set[uuid.UUID]:
-    admin_id = get_setting("auth").get("rootAdminGroupId")
-    ids = {USERS_GROUP_ID, GUESTS_GROUP_ID}
-    if admin_id:
-        ids.add(uuid.UUID(admin_id))
-    return ids

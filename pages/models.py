@@ -41,11 +41,6 @@ def default_scripts() -> dict:
     return {"css": "", "jsLoad": "", "jsUnload": ""}
 
 
-class PageQuerySet(models.QuerySet):
-    def effectively_published(self, now=None) -> "PageQuerySet":
-        return self.filter(published_q(now))
-
-
 def published_q(now=None) -> Q:
     """A page is effectively published when published, or scheduled and inside its window."""
     now = now or timezone.now()
@@ -101,8 +96,6 @@ class Page(LegacyIdMixin):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
-
-    objects = PageQuerySet.as_manager()
 
     class Meta:
         ordering = ["site", "locale", "path"]

@@ -1,7 +1,5 @@
 """Which site serves a request (API.md §4.7)."""
 
-import uuid
-
 from django.http import HttpRequest
 from django.http.request import split_domain_port
 
@@ -23,9 +21,3 @@ def site_for_request(request: HttpRequest) -> Site | None:
     except Exception:  # DisallowedHost is answered by Django before we get here
         host = ""
     return site_for_hostname(host)
-
-
-def get_site(site_id: uuid.UUID | str | None) -> Site | None:
-    if site_id is None:
-        return None
-    return Site.objects.filter(pk=site_id).first()
