@@ -173,6 +173,22 @@ def attach_tags(page: Page, tags: Iterable[str]) -> None:
 
 
 # --- Reading ----------------------------------------------------------------------------------
+# The columns a ``PageListItem`` reads (API.md §4.1.4).
+LIST_ITEM_FIELDS = (
+    "id",
+    "site_id",
+    "locale",
+    "path",
+    "title",
+    "description",
+    "content_type",
+    "publish_state",
+    "publish_start_date",
+    "publish_end_date",
+    "tags",
+    "created_at",
+    "updated_at",
+)
 PAGE_ORDER_FIELDS = {
     "CREATED": "created_at",
     "ID": "id",
@@ -199,6 +215,8 @@ def list_pages(
     if offset is not None and offset < 0:
         raise DomainError(ErrorKey.INVALID_INPUT, "offset must not be negative")
     queryset = visible_to(caller) if caller is not None else Page.objects.all()
+    # List items never show the source or the rendered HTML: leave those large columns unread.
+    queryset = queryset.only(*LIST_ITEM_FIELDS)
     if site_id is not None:
         queryset = queryset.filter(site_id=site_id)
     if locale is not None:

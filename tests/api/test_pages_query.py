@@ -341,3 +341,13 @@ def test_pages_query_count_does_not_grow(request, who):
     large = count_queries(client, ITEM)
     assert (small[1], large[1]) == (1, 50)
     assert small[0] == large[0]
+
+
+def test_page_lists_leave_source_and_rendered_html_unread(admin_key_client):
+    PageFactory(path="big", content="x" * 10_000, render="<p>" + "x" * 10_000 + "</p>")
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_key_client("{ pages { id path title tags isPublished } }")
+    assert [p["path"] for p in response.data["pages"]] == ["big"]
+    [page_query] = [q["sql"] for q in captured.captured_queries if '"pages_page"' in q["sql"]]
+    for column in ("content", "render", "search_content", "toc"):
+        assert f'"pages_page"."{column}"' not in page_query, column
