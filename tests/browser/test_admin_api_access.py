@@ -1,6 +1,7 @@
 """In a real browser: an administrator creates an API key, uses it, and revokes it."""
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -32,6 +33,13 @@ def _state(browser) -> str:
     return browser.find_element(By.ID, "api-state-value").text
 
 
+def _wait(browser, condition) -> None:
+    """Wait for ``condition`` across page loads: elements of the old page go stale."""
+    WebDriverWait(
+        browser, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    ).until(condition)
+
+
 def test_admin_switches_api_on_creates_uses_and_revokes_a_key(fresh_browser, live_server):
     browser, base = fresh_browser, live_server.url
     admin = UserFactory(email="browser-admin@example.com", password=PASSWORD)
@@ -40,9 +48,10 @@ def test_admin_switches_api_on_creates_uses_and_revokes_a_key(fresh_browser, liv
 
     _sign_in(browser, base, admin.email)
     browser.find_element(By.ID, "api-access-link").click()
+    _wait(browser, lambda b: b.current_url.endswith("/admin/api-access/") and _state(b))
     assert _state(browser) == "off"
     browser.find_element(By.ID, "api-state-switch").click()
-    WebDriverWait(browser, 10).until(lambda b: _state(b) == "on")
+    _wait(browser, lambda b: _state(b) == "on")
 
     browser.find_element(By.ID, "id_name").send_keys("Browser key")
     Select(browser.find_element(By.ID, "id_expiration")).select_by_value("90d")
@@ -67,11 +76,12 @@ def test_admin_switches_api_on_creates_uses_and_revokes_a_key(fresh_browser, liv
     row = browser.find_element(By.ID, f"api-key-{api_key.pk}")
     assert row.find_element(By.CLASS_NAME, "api-key-status").text == "active"
     row.find_element(By.CLASS_NAME, "revoke-api-key").click()
-    WebDriverWait(browser, 10).until(
+    _wait(
+        browser,
         lambda b: (
             b.find_element(By.CSS_SELECTOR, f"#api-key-{api_key.pk} .api-key-status").text
             == "revoked"
-        )
+        ),
     )
 
     refused = post_graphql(base, GROUPS_QUERY, token)
