@@ -25,8 +25,11 @@ LOCAL_ASSETS = (
 
 
 def _result_text(browser) -> str:
+    # "" until GraphiQL has mounted the result pane, which can lag behind the query editor.
     return browser.execute_script(
-        "return document.querySelector(arguments[0]).CodeMirror.getValue();", RESULT_PANE
+        "const pane = document.querySelector(arguments[0]);"
+        "return pane && pane.CodeMirror ? pane.CodeMirror.getValue() : '';",
+        RESULT_PANE,
     )
 
 
