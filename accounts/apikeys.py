@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,36 +17,9 @@ from .permissions import Caller
 from .services import check_may_change_membership, existing_groups
 from .validation import clean_label
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {
-    "ms": Decimal("0.001"),
-    "s": Decimal(1),
-    "m": Decimal(60),
-    "h": Decimal(3600),
-    "d": Decimal(86400),
-    "w": Decimal(7 * 86400),
-    "y": Decimal("365.25") * 86400,
-}
 # Expirations the admin page offers (API.md §1.4).
 EXPIRATION_CHOICES = ("30d", "90d", "180d", "1y", "3y")
 KEY_SHORT_TAIL = 20
-# A key must outlive its own request; beyond ~100 years datetime arithmetic overflows.
-MIN_LIFETIME = timedelta(seconds=1)
-MAX_LIFETIME = timedelta(days=36525)
-
-
-def parse_duration(text: str | None) -> timedelta:
-    """``<number><unit>`` with unit ms, s, m, h, d, w or y (365.25 days)."""
-    found = _DURATION.match(text or "")
-    if not found:
-        raise DomainError(ErrorKey.INVALID_INPUT, f"bad expiration {text!r}")
-    try:
-        seconds = Decimal(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()]
-    except InvalidOperation as exc:
-        raise DomainError(ErrorKey.INVALID_INPUT, f"bad expiration {text!r}") from exc
-    if not MIN_LIFETIME.total_seconds() <= seconds <= MAX_LIFETIME.total_seconds():
-        raise DomainError(ErrorKey.INVALID_INPUT, "expiration out of range")
-    return timedelta(seconds=float(seconds))
 
 
 @dataclass
@@ -65,7 +35,7 @@ def create_api_key(
     if caller is not None:
         caller.require_any(scopes.MANAGE_API)
     name = clean_label(name)
-    lifetime = parse_duration(expiration)
+    lifetime = tokens.parse_duration(expiration)
     if not [g for g in group_ids or () if g is not None]:
         raise DomainError(ErrorKey.INVALID_INPUT, "at least one group is required")
     groups = existing_groups(group_ids)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import jwt
@@ -24,6 +26,8 @@ from django.utils import timezone
 from graphql_jwt import exceptions as jwt_exceptions
 from graphql_jwt import utils as jwt_utils
 from graphql_jwt.settings import jwt_settings
+
+from wiki.errors import DomainError, ErrorKey
 
 ISSUER = "urn:wiki.js"
 # The only algorithm ever accepted (API.md §1.2), whatever GRAPHQL_JWT says.
@@ -157,12 +161,39 @@ def _claims(issued_at: datetime, expires_at: datetime, **extra: Any) -> dict[str
     }
 
 
+# --- Lifetimes: API key expirations and the session token lifetime (API.md §1.3-1.4) ---------
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w|y)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {
+    "ms": Decimal("0.001"),
+    "s": Decimal(1),
+    "m": Decimal(60),
+    "h": Decimal(3600),
+    "d": Decimal(86400),
+    "w": Decimal(7 * 86400),
+    "y": Decimal("365.25") * 86400,
+}
+# A token must outlive its own request; beyond ~100 years datetime arithmetic overflows.
+MIN_LIFETIME = timedelta(seconds=1)
+MAX_LIFETIME = timedelta(days=36525)
+
+
+def parse_duration(text: str | None) -> timedelta:
+    """``<number><unit>`` with unit ms, s, m, h, d, w or y (365.25 days)."""
+    found = _DURATION.match(text or "")
+    if not found:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"bad expiration {text!r}")
+    try:
+        seconds = Decimal(found.group(1)) * _UNIT_SECONDS[found.group(2).lower()]
+    except InvalidOperation as exc:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"bad expiration {text!r}") from exc
+    if not MIN_LIFETIME.total_seconds() <= seconds <= MAX_LIFETIME.total_seconds():
+        raise DomainError(ErrorKey.INVALID_INPUT, "expiration out of range")
+    return timedelta(seconds=float(seconds))
+
+
 def session_lifetime() -> timedelta:
     """The ``auth.tokenExpiration`` setting (default 30m); the Django setting if unreadable."""
     from wiki.config import get_setting
-    from wiki.errors import DomainError
-
-    from .apikeys import parse_duration
 
     try:
         return parse_duration(str(get_setting("auth").get("tokenExpiration") or ""))
