@@ -371,7 +371,7 @@ class Caller:
     def acting_user(self):
         """The user changes are attributed to: API keys act as the root administrator."""
         if self.is_api_key:
-            from .services import api_key_author
+            from .services import delegated_author
 
-            return api_key_author()
+            return delegated_author()
         return self.user

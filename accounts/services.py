@@ -49,8 +49,8 @@ def root_admin_user() -> User | None:
     return User.objects.filter(pk=user_id).first() if user_id else None
 
 
-def api_key_author() -> User:
-    """Who content written through an API key is attributed to.
+def delegated_author() -> User:
+    """Who content written through an API key or by an operator (caller=None) is attributed to.
 
     The root administrator; should it have been deleted, the longest-standing administrator.
     """

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
-from accounts.services import root_admin_user
+from accounts.services import delegated_author
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 
@@ -98,7 +98,7 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
         if data.flags.get(flag) is not None:
             config[flag] = bool(data.flags[flag])
     config["tocDepth"] = toc_depth
-    author = caller.acting_user if caller is not None else root_admin_user()
+    author = caller.acting_user if caller is not None else delegated_author()
     content_type = v.content_type_for(editor)
     rendered = render(content, content_type, toc_depth)
     page = Page(
@@ -138,7 +138,7 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
             raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH) from exc
         if alias and Page.objects.filter(site=site, alias=alias).exists():
             raise DomainError(ErrorKey.PAGE_DUPLICATE_ALIAS) from exc
-        raise  # not a lost race (e.g. no root administrator to attribute the page to)
+        raise  # not a lost race: an unforeseen failure, reported as ERR_UNEXPECTED
     return page
 
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.permissions import AccessPolicy, Caller, CallerKind, PageContext
@@ -66,8 +65,9 @@ def test_operator_still_gets_input_checks(admin):
 
 
 def test_without_a_root_administrator_the_failure_is_not_called_a_duplicate():
-    with pytest.raises(IntegrityError):
+    with pytest.raises(DomainError) as raised:
         create_page(None, page_input(alias="free"))
+    assert raised.value.key == ErrorKey.INVALID_USER
     assert rows() == (0, 0, 0)
 
 
