@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-static/vendor/graphiql/graphiql.min.js: package.json package-lock.json
+static/vendor/graphiql/graphiql.min.js: package.json package-lock.json scripts/vendor-assets.sh
 	scripts/vendor-assets.sh
 
 ## run: migrate and serve on http://$(HOST):$(PORT) (SQLite and in-process tasks unless configured)

@@ -1,14 +1,49 @@
 #!/usr/bin/env bash
 # Copy the explorer's browser assets out of node_modules into static/vendor/, so that the
 # GraphQL explorer works without internet access. Run by `make setup`.
+#
+# Production serves static files through whitenoise's manifest storage, and `collectstatic`
+# fails when a CSS or JS file names a source map (`sourceMappingURL=...`) that is not there.
+# So each map a copied file names is copied along with it; should a package stop shipping the
+# map, the reference is removed from the copy instead. The last loop proves every reference
+# resolves, so a broken copy fails here and not in a production install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=static/vendor/graphiql
-want=("$dest/graphiql.min.js" "$dest/graphiql.min.css" "$dest/react.production.min.js" "$dest/react-dom.production.min.js")
+sources=(
+  node_modules/graphiql/graphiql.min.js
+  node_modules/graphiql/graphiql.min.css
+  node_modules/react/umd/react.production.min.js
+  node_modules/react-dom/umd/react-dom.production.min.js
+)
+
+# The map a copied file names, or nothing. The patterns are the storage's own (Django's
+# ManifestStaticFilesStorage): a whole line `//# sourceMappingURL=x.map` in JS or
+# `/*# sourceMappingURL=x.map */` in CSS. Inline `data:` maps and absolute URLs need no file.
+map_pattern='^(//# sourceMappingURL=(.*)|/\*#[[:blank:]]sourceMappingURL=(.*[^[:blank:]])[[:blank:]]*\*/)$'
+map_of() {
+  sed -nE "s%$map_pattern%\2\3%p" "$1" | grep -v -e : -e '^/' || true
+}
+strip_maps() { sed -i -E "\%$map_pattern%d" "$1"; }
+
 if [ -f node_modules/graphiql/package.json ] || npm ci --no-audit --no-fund --silent; then
   mkdir -p "$dest"
-  cp node_modules/graphiql/graphiql.min.js node_modules/graphiql/graphiql.min.css "$dest/"
-  cp node_modules/react/umd/react.production.min.js "$dest/"
-  cp node_modules/react-dom/umd/react-dom.production.min.js "$dest/"
+  for src in "${sources[@]}"; do
+    copy="$dest/$(basename "$src")"
+    cp "$src" "$copy"
+    for map in $(map_of "$copy"); do
+      if [[ "$map" == */* ]] || [ ! -f "$(dirname "$src")/$map" ]; then
+        strip_maps "$copy"
+        break
+      fi
+      cp "$(dirname "$src")/$map" "$dest/$map"
+    done
+  done
 fi
-for f in "${want[@]}"; do [ -s "$f" ] || { echo "missing $f" >&2; exit 1; }; done
+for src in "${sources[@]}"; do
+  copy="$dest/$(basename "$src")"
+  [ -s "$copy" ] || { echo "missing $copy" >&2; exit 1; }
+  for map in $(map_of "$copy"); do
+    [ -s "$dest/$map" ] || { echo "$copy names a missing source map $dest/$map" >&2; exit 1; }
+  done
+done
