@@ -36,7 +36,13 @@ browser-deps:
 	  sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "install chromium and chromium-driver for the browser tests" >&2; fi
 
-## test: the whole suite (honours DATABASE_URL and REDIS_URL)
+# Tests use Redis only through TEST_REDIS_URL (a database of their own; never REDIS_URL), e.g.
+# `make test TEST_REDIS_URL=redis://127.0.0.1:6379/4`; without it the Redis tests skip.
+ifdef TEST_REDIS_URL
+export TEST_REDIS_URL
+endif
+
+## test: the whole suite (honours DATABASE_URL and TEST_REDIS_URL)
 test: setup browser-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,9 +1,11 @@
 """Test settings: production settings with test-only speed-ups.
 
-DATABASE_URL and REDIS_URL are honoured, so the same suite runs on SQLite and PostgreSQL.
+DATABASE_URL is honoured, so the same suite runs on SQLite and PostgreSQL. REDIS_URL is not:
+tests use only the Redis database named by TEST_REDIS_URL (see tests/redis_support.py).
 """
 
 import os
+import uuid
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault(
@@ -25,5 +27,19 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run in process unless a test starts a real worker (tests/accounts/test_welcome_mail.py),
-# so that results do not depend on whether REDIS_URL is set.
+# so that results do not depend on whether REDIS_URL is set; nothing is ever sent to REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+# The cache: local memory, or the test Redis database under a key prefix of this run only
+# (whose clear() deletes those keys, where Django's would flush the whole database).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "").strip()
+if TEST_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "tests.redis_support.RunScopedRedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": f"wiki-test-cache-{uuid.uuid4().hex[:12]}",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -4,7 +4,6 @@ Delivery is checked three ways: in process (tasks run eagerly, locmem backend), 
 Celery worker consuming from Redis, and over SMTP to a real aiosmtpd server on loopback.
 """
 
-import os
 import socket
 import threading
 import time
@@ -12,17 +11,15 @@ from email import message_from_bytes, policy
 from email.utils import parseaddr
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from celery import signals
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.core import mail
-from django.db import connections
 
 from accounts.models import User
+from tests.celery_support import private_worker
 from tests.factories import UserFactory
-from wiki.celery import app as celery_app
+from tests.redis_support import redis_url
 from wiki.config import update_setting
 from wiki.models import Site, default_site_config
 
@@ -37,7 +34,6 @@ mutation CreateUser($email: String!, $password: String, $send: Boolean, $siteId:
 """
 UNKNOWN_SITE_ID = "7d7a3a57-1f0e-4b7e-8f44-0a3e5b2d9c11"
 PASSWORD = "Initial-Pass1"
-REDIS_TEST_BROKER = "redis://127.0.0.1:6379/5"
 
 
 @pytest.fixture
@@ -237,46 +233,11 @@ def test_duplicate_is_reported_before_mail_problems(admin_key_client):
 
 
 # --- A real Celery worker on Redis ------------------------------------------------------------
-def _reset_broker_pools(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def redis_worker():
-    """An in-thread Celery worker consuming from Redis db 5; tasks are really queued."""
-    keys = ("broker_url", "task_always_eager", "worker_hijack_root_logger")
-    saved = {key: celery_app.conf[key] for key in keys}
-    broker = redis.Redis.from_url(REDIS_TEST_BROKER)
-    try:
-        broker.ping()
-    except redis.ConnectionError:
-        # A machine without Redis may skip this test; CI must have it.
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"Redis is not reachable at {REDIS_TEST_BROKER}")
-        pytest.skip(f"Redis is not reachable at {REDIS_TEST_BROKER}")
-    broker.flushdb()
-
-    def close_connections(**_kwargs):
-        # The worker thread has its own database connections; do not leave them open.
-        connections.close_all()
-
-    signals.task_postrun.connect(close_connections, weak=False)
-    celery_app.conf.update(
-        broker_url=REDIS_TEST_BROKER, task_always_eager=False, worker_hijack_root_logger=False
-    )
-    _reset_broker_pools(celery_app)
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False) as worker:
-            yield worker
-    finally:
-        signals.task_postrun.disconnect(close_connections)
-        celery_app.conf.update(saved)
-        _reset_broker_pools(celery_app)
-        broker.flushdb()
-        broker.close()
+    """A private worker on TEST_REDIS_URL; tasks are really queued through Redis."""
+    with private_worker(redis_url()) as worker:
+        yield worker
 
 
 def wait_for_outbox(count: int, timeout: float = 15.0) -> None:
@@ -287,22 +248,23 @@ def wait_for_outbox(count: int, timeout: float = 15.0) -> None:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_delivers_the_welcome_mail(redis_worker, admin_key_client, mail_configured):
-    worker_threads = []
+    runs = []
 
-    def remember_thread(**_kwargs):
-        worker_threads.append(threading.current_thread())
+    def remember_run(task=None, **_kwargs):
+        runs.append((threading.current_thread(), task.request.delivery_info["routing_key"]))
 
-    signals.task_prerun.connect(remember_thread, weak=False)
+    signals.task_prerun.connect(remember_run, weak=False)
     try:
         payload = create(admin_key_client)
         wait_for_outbox(1)
     finally:
-        signals.task_prerun.disconnect(remember_thread)
+        signals.task_prerun.disconnect(remember_run)
 
     assert payload["operation"]["succeeded"] is True
-    # The task ran in the worker, not in this thread.
-    assert worker_threads
-    assert threading.current_thread() not in worker_threads
+    # The task ran in the worker, not in this thread, taken from the test's own queue.
+    ((thread, queue),) = runs
+    assert thread is not threading.current_thread()
+    assert queue == redis_worker.test_queue
     (message,) = mail.outbox
     assert message.subject == "Welcome to the wiki Default Site"
     assert message.to == ["jane@example.com"]
