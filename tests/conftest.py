@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 
 import pytest
+import redis
+from django.core.cache import caches
 from django.test import Client
 
 from accounts import apikeys, tokens
@@ -13,6 +15,7 @@ from accounts.services import administrators_group, make_administrator
 from wiki.config import set_api_enabled
 
 from .factories import GroupFactory, UserFactory
+from .redis_support import RunScopedRedisCache
 
 GRAPHQL_URL = "/_graphql"
 
@@ -52,6 +55,18 @@ class GraphQLClient:
             GRAPHQL_URL, data=json.dumps(body), content_type="application/json", **headers
         )
         return GraphQLResponse(response.status_code, response.json())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_keys_of_this_run():
+    """A cache on the test Redis database leaves none of this run's keys behind (only those)."""
+    yield
+    cache = caches["default"]
+    if isinstance(cache, RunScopedRedisCache):
+        try:
+            cache.clear()
+        except redis.RedisError:
+            pass  # unreachable: then nothing was written either
 
 
 @pytest.fixture
