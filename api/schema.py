@@ -5,6 +5,7 @@ import graphene
 from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
 from .pages.queries import PageQueries
 from .sites.queries import SiteQueries
@@ -19,3 +20,4 @@ class Mutation(PageMutations, AccountMutations, ApiKeyMutations, graphene.Object
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+refuse_unstorable_arguments(schema.graphql_schema.query_type)

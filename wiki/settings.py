@@ -186,6 +186,13 @@ GRAPHQL_JWT = {
 }
 GRAPHQL_MAX_QUERY_DEPTH = int(os.environ.get("GRAPHQL_MAX_QUERY_DEPTH", "12"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "50"))
+# Bounds on the work one document costs before it runs (api/core/limits.py): lexical tokens
+# (the introspection query has 180), and fields plus fragment spreads (it has 77).
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "3000"))
+GRAPHQL_MAX_FIELDS = int(os.environ.get("GRAPHQL_MAX_FIELDS", "250"))
+# Parsed and validated documents kept per process, and the largest document text cached.
+GRAPHQL_DOCUMENT_CACHE_SIZE = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_SIZE", "500"))
+GRAPHQL_DOCUMENT_CACHE_MAX_BYTES = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_MAX_BYTES", "16384"))
 # Contract §1.1: 5 MB request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import graphene
 
 from wiki.errors import DomainError, ErrorKey
+from wiki.text import holds_unstorable_text
 
 from .errors import UNEXPECTED_MESSAGE, log_unexpected
 
@@ -65,6 +66,8 @@ class WikiMutation(graphene.Mutation):
     def mutate(cls, root, info: graphene.ResolveInfo, **arguments):
         # The mutation class itself, or a shared type such as DefaultResponse (Meta.output).
         output = cls._meta.output
+        if holds_unstorable_text(arguments):
+            return output(operation=failed(ErrorKey.INVALID_INPUT))
         try:
             outcome = cls.perform(root, info, **arguments)
         except DomainError as error:

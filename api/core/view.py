@@ -1,31 +1,61 @@
-"""The ``/_graphql`` endpoint (API.md §1.1): JSON POST only, credentials resolved first."""
+"""The ``/_graphql`` endpoint (API.md §1.1): JSON POST only, credentials resolved first.
 
+Everything a client can get wrong about the request itself (body, JSON, shapes, NUL) is
+answered here with HTTP 400 and a message that says what is wrong; nothing about it is worth
+an ERROR in the log. Documents come from the per-process cache (``documents.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
+from graphql import ExecutionResult, execute
 
 from accounts.apikeys import KeyRejected
 from accounts.authentication import resolve_caller
 
+from .documents import documents
 from .errors import format_graphql_error
-from .limits import VALIDATION_RULES
+
+logger = logging.getLogger("api")
+
+NUL_MESSAGE = "NUL characters (\\u0000) are not allowed."
+# No argument of the contract nests deeper than a few levels; past this a body is refused
+# before anything (graphql-core's coercion, a JSON column) recurses into it.
+MAX_JSON_NESTING = 64
+NESTING_MESSAGE = f"POST body is nested too deeply (more than {MAX_JSON_NESTING} levels)."
 
 
-def _carries_nul(value) -> bool:
-    """Whether a NUL character is in any string of the parsed request body."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_carries_nul(k) or _carries_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_carries_nul(item) for item in value)
-    return False
+def _check_json_value(value) -> None:
+    """Refuse NUL in any string (key or value), and nesting deeper than the limit."""
+    pending = [(value, 0)]
+    while pending:  # no recursion: JSON may nest as deep as the parser allowed
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                # PostgreSQL cannot store NUL in text; refuse it here with a clear answer
+                # instead of failing deep inside a service.
+                raise _bad_request(NUL_MESSAGE)
+        elif isinstance(item, dict | list):
+            if depth >= MAX_JSON_NESTING:
+                raise _bad_request(NESTING_MESSAGE)
+            children = (*item.keys(), *item.values()) if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
 
 
 def _error_response(status: int, message: str) -> JsonResponse:
     return JsonResponse({"data": None, "errors": [{"message": message}]}, status=status)
+
+
+def _bad_request(message: str) -> HttpError:
+    return HttpError(HttpResponseBadRequest(message))
 
 
 # Only application/json bodies are executed, which browsers cannot send cross-site without a
@@ -33,7 +63,6 @@ def _error_response(status: int, message: str) -> JsonResponse:
 @method_decorator(csrf_exempt, name="dispatch")
 class WikiGraphQLView(GraphQLView):
     graphiql_template = "api/graphiql.html"
-    validation_rules = VALIDATION_RULES
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "GET":
@@ -57,14 +86,66 @@ class WikiGraphQLView(GraphQLView):
         return super().dispatch(request, *args, **kwargs)
 
     def parse_body(self, request: HttpRequest):
-        data = super().parse_body(request)
-        query = data.get("query") if isinstance(data, dict) else None
-        # In the query, a NUL can also hide as a GraphQL string escape.
-        if _carries_nul(data) or (isinstance(query, str) and "\\u0000" in query):
-            # PostgreSQL cannot store NUL in text; refuse it here with a clear answer instead
-            # of failing deep inside a service.
-            raise HttpError(HttpResponseBadRequest("NUL characters (\\u0000) are not allowed."))
+        try:
+            body = request.body.decode("utf-8")
+        except RequestDataTooBig as error:
+            raise _bad_request(str(error)) from None
+        except UnicodeDecodeError:
+            raise _bad_request("POST body is not valid UTF-8.") from None
+        try:
+            data = json.loads(body)
+        except RecursionError:
+            raise _bad_request(NESTING_MESSAGE) from None
+        except ValueError:
+            raise _bad_request("POST body sent invalid JSON.") from None
+        if not isinstance(data, dict):
+            raise _bad_request("The received data is not a valid JSON query.")
+        _check_json_value(data)
         return data
+
+    def get_graphql_params(self, request: HttpRequest, data: dict):
+        query = data.get("query")
+        if query is not None and not isinstance(query, str):
+            raise _bad_request('"query" must be a string holding a GraphQL document.')
+        variables = data.get("variables")
+        if isinstance(variables, str):
+            # Some clients send variables as JSON text inside the JSON body.
+            try:
+                variables = json.loads(variables) if variables.strip() else None
+            except (RecursionError, ValueError):
+                raise _bad_request('"variables" holds text that is not valid JSON.') from None
+            _check_json_value(variables)
+        if variables is not None and not isinstance(variables, dict):
+            raise _bad_request('"variables" must be a JSON object (or null).')
+        operation_name = data.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _bad_request('"operationName" must be a string (or null).')
+        return query, variables, operation_name, data.get("id")
+
+    def execute_graphql_request(
+        self, request, data, query, variables, operation_name, show_graphiql=False
+    ):
+        if not query:
+            raise _bad_request("Must provide query string.")
+        schema = self.schema.graphql_schema
+        prepared = documents.prepare(schema, query)
+        if prepared.errors:
+            return ExecutionResult(data=None, errors=list(prepared.errors))
+        if prepared.carries_nul:
+            raise _bad_request(NUL_MESSAGE)
+        try:
+            return execute(
+                schema,
+                prepared.document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=variables,
+                operation_name=operation_name,
+                middleware=self.get_middleware(request),
+                execution_context_class=self.execution_context_class,
+            )
+        except Exception as error:  # noqa: BLE001 - mapped to ERR_UNEXPECTED by format_error
+            return ExecutionResult(errors=[error])
 
     @staticmethod
     def format_error(error):

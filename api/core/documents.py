@@ -1,0 +1,105 @@
+"""Query documents parsed, bounded and validated once per process, then reused.
+
+Integrations send the same few documents over and over; parsing and validating one costs
+more than running it. The cache is keyed by the document text (and the limits in force), holds
+refusals as well as successes so that a bad document costs nothing the second time, and is
+bounded in entries and in the size of the texts it keeps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from graphene_django.settings import graphene_settings
+from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
+from graphql.language import DocumentNode, Node, StringValueNode
+
+from .limits import DocumentLimits, check_limits
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document ready to execute (``errors`` empty), or the reasons it never will."""
+
+    document: DocumentNode | None
+    errors: tuple[GraphQLError, ...]
+    #: A string literal holds NUL (written as ``\\u0000``), which no text column can store.
+    carries_nul: bool = False
+
+
+def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
+    # The lexer refuses a raw NUL, so one can only come from an escape; most texts have none.
+    if "\\u0000" not in query:
+        return False
+    pending: list[Node] = [document]
+    while pending:  # no recursion: literals nest arbitrarily deep
+        node = pending.pop()
+        if isinstance(node, StringValueNode) and "\x00" in node.value:
+            return True
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                pending.append(child)
+            elif isinstance(child, tuple | list):
+                pending.extend(item for item in child if isinstance(item, Node))
+    return False
+
+
+def _prepare(schema: GraphQLSchema, query: str, limits: DocumentLimits) -> PreparedDocument:
+    try:
+        document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except GraphQLError as error:
+        return PreparedDocument(None, (error,))
+    except RecursionError:
+        return PreparedDocument(None, (GraphQLError("The document is nested too deeply."),))
+    refusals = check_limits(document, limits)
+    if refusals:
+        return PreparedDocument(None, tuple(refusals))
+    try:
+        errors = validate(
+            schema, document, specified_rules, graphene_settings.MAX_VALIDATION_ERRORS
+        )
+    except RecursionError:
+        errors = [GraphQLError("The document is nested too deeply.")]
+    if errors:
+        return PreparedDocument(None, tuple(errors))
+    return PreparedDocument(document, (), carries_nul=_literal_carries_nul(query, document))
+
+
+class DocumentCache:
+    """A bounded, thread-safe LRU of prepared documents."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, PreparedDocument] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def prepare(self, schema: GraphQLSchema, query: str) -> PreparedDocument:
+        limits = DocumentLimits.from_settings()
+        key = (id(schema), limits, query)
+        with self._lock:
+            prepared = self._entries.get(key)
+            if prepared is not None:
+                self._entries.move_to_end(key)
+                return prepared
+        prepared = _prepare(schema, query, limits)
+        # Large documents (page content written inline) are rarely sent twice; keeping them
+        # would let a client fill memory.
+        if len(query) <= settings.GRAPHQL_DOCUMENT_CACHE_MAX_BYTES:
+            with self._lock:
+                self._entries[key] = prepared
+                while len(self._entries) > settings.GRAPHQL_DOCUMENT_CACHE_SIZE:
+                    self._entries.popitem(last=False)
+        return prepared
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+documents = DocumentCache()
