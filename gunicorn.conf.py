@@ -1,0 +1,73 @@
+"""gunicorn settings for production: ``.venv/bin/gunicorn -c gunicorn.conf.py``.
+
+Each value can be changed from the environment, so one file serves every host. Command-line
+flags still win over this file (``gunicorn -c gunicorn.conf.py --workers 3``).
+
+| variable | default | meaning |
+|---|---|---|
+| ``GUNICORN_BIND`` | ``127.0.0.1:8000`` | address(es) to listen on, comma-separated; ``unix:/path`` works |
+| ``WEB_CONCURRENCY`` | 2 x CPUs + 1 | worker processes |
+| ``GUNICORN_TIMEOUT`` | 30 | seconds a request may run before its worker is killed and replaced |
+| ``GUNICORN_ACCESS_LOG`` | ``-`` (stdout) | access log file; empty for none |
+| ``GUNICORN_CONTROL_SOCKET`` | none | path of the ``gunicornc`` control socket; unset = no socket |
+"""
+
+import os
+
+
+def _int_env(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _cpus() -> int:
+    """CPUs this process may use (a container's or taskset's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+wsgi_app = "wiki.wsgi:application"
+
+# Loopback by default: the server is meant to sit behind a TLS proxy (nginx, Caddy) on the
+# same host. Listening on every interface has to be asked for.
+bind = [item.strip() for item in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
+
+# Sync workers: one request per process, the model Django's ORM and its per-thread database
+# connections assume. Requests mostly wait on PostgreSQL, so a process per CPU would leave the
+# CPUs idle; gunicorn's rule of thumb 2 x CPUs + 1 (5 on 2 cores) is the starting point until
+# the benchmarks (bench/) measure a better one.
+worker_class = "sync"
+workers = _int_env("WEB_CONCURRENCY", 2 * _cpus() + 1, minimum=1)
+
+# A sync worker stuck in one request serves nobody else; the API bounds its own work well
+# below this, so reaching it means something hangs. graceful_timeout lets requests in flight
+# finish on a restart or deploy (SIGHUP/SIGTERM) before workers are killed.
+timeout = _int_env("GUNICORN_TIMEOUT", 30, minimum=1)
+graceful_timeout = 30
+
+# Replace each worker after about 1000 requests, so a slow leak (in our code or a library)
+# cannot grow without bound; the jitter keeps the workers from all restarting at once.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Logs go to the standard streams, for systemd's journal or the container runtime.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
+
+# gunicorn 25+ opens a control socket at one fixed path per user, which a second instance on
+# the same host (a staging copy, CI, a benchmark) would take over and later delete. Off unless
+# an operator names a path of its own.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control_socket:
+    control_socket = _control_socket
+control_socket_disable = not _control_socket
