@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wiki import legacy_ids
+from wiki.config import get_setting, update_setting
 
 from . import scopes
 
@@ -51,19 +52,53 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **fields):
-        from .services import make_administrator, reserved_legacy_id_for_new_superuser
+    # The administrator rules live here, below the services, because Django's createsuperuser
+    # calls this manager; ``accounts.services`` exposes them to everything else.
+    def root_admin(self):
+        """The root administrator: API-key changes are attributed to it (API.md §1.4)."""
+        user_id = get_setting("auth").get("rootAdminUserId")
+        return self.filter(pk=user_id).first() if user_id else None
 
+    def make_administrator(self, user) -> None:
+        """Add ``user`` to Administrators and Users; the first one becomes root administrator."""
+        with transaction.atomic(using=self._db):
+            user.groups.add(Group.objects.administrators(), USERS_GROUP_ID)
+            if self.root_admin() is None:
+                update_setting("auth", rootAdminUserId=str(user.pk))
+        user.__dict__.pop("global_permissions", None)
+
+    def _legacy_id_for_new_superuser(self) -> int | None:
+        """The first root administrator gets Wiki.js 2's user id 1 (API-v2.md §1.6)."""
+        if self.root_admin() is not None or self.filter(legacy_id=1).exists():
+            return None
+        # Once handed out, id 1 stays spent even if that administrator is deleted later.
+        if legacy_ids.claim_reserved("user", legacy_ids.USER_ROOT_ADMIN):
+            return legacy_ids.USER_ROOT_ADMIN
+        return None
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
         fields.setdefault("name", email.split("@")[0])
         fields.setdefault("is_active", True)
         fields.setdefault("is_verified", True)
         with transaction.atomic(using=self._db):
             # The first root administrator takes Wiki.js 2's user id 1.
             if fields.get("legacy_id") is None:
-                fields["legacy_id"] = reserved_legacy_id_for_new_superuser()
+                fields["legacy_id"] = self._legacy_id_for_new_superuser()
             user = self.create_user(email, password, **fields)
-            make_administrator(user)
+            self.make_administrator(user)
         return user
+
+
+class GroupManager(models.Manager):
+    def administrators(self) -> "Group":
+        """The root administrators' group (the ``auth`` setting names it)."""
+        group_id = get_setting("auth").get("rootAdminGroupId")
+        group = self.filter(pk=group_id).first() if group_id else None
+        if group is None:
+            raise self.model.DoesNotExist(
+                "the Administrators group is missing; run manage.py migrate"
+            )
+        return group
 
 
 class Group(LegacyIdMixin):
@@ -81,6 +116,8 @@ class Group(LegacyIdMixin):
     is_system = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GroupManager()
 
     class Meta:
         ordering = ["name"]
@@ -247,3 +284,21 @@ class ApiKey(LegacyIdMixin):
     @property
     def is_usable(self) -> bool:
         return not self.is_revoked and not self.is_expired
+
+
+class AccessVersion(models.Model):
+    """One row whose ``value`` changes with every write to groups or memberships.
+
+    Database triggers (migration 0004) set it to a fresh random number on each insert, update
+    or delete of a group or a membership, inside the writing transaction, whatever did the
+    write: a service, the admin, a queryset ``update()``, ``loaddata`` or raw SQL. Processes
+    keep the access policies derived from groups for as long as it is unchanged
+    (``accounts.access_cache``). Random rather than incremented, so that a rolled-back write
+    can never hand out a value that a later write reuses with other data.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"access version {self.value}"

@@ -15,7 +15,6 @@ import re._parser as sre_parser
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Protocol
 
 from django.db.models import Q
@@ -366,12 +365,3 @@ class Caller:
         """Self-service operations need a personal identity (§1.4, §2.5)."""
         if not self.is_user:
             raise DomainError(ErrorKey.NOT_AUTHENTICATED)
-
-    @cached_property
-    def acting_user(self):
-        """The user changes are attributed to: API keys act as the root administrator."""
-        if self.is_api_key:
-            from .services import delegated_author
-
-            return delegated_author()
-        return self.user

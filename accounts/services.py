@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from wiki import legacy_ids
-from wiki.config import get_setting, is_mail_configured, update_setting
+from wiki.config import get_setting, is_mail_configured
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 
@@ -28,11 +27,7 @@ logger = logging.getLogger(__name__)
 
 # --- System identities ------------------------------------------------------------------------
 def administrators_group() -> Group:
-    group_id = get_setting("auth").get("rootAdminGroupId")
-    group = Group.objects.filter(pk=group_id).first() if group_id else None
-    if group is None:
-        raise Group.DoesNotExist("the Administrators group is missing; run manage.py migrate")
-    return group
+    return Group.objects.administrators()
 
 
 def guest_user() -> User:
@@ -45,8 +40,7 @@ def guest_user() -> User:
 
 def root_admin_user() -> User | None:
     """The root administrator: API-key changes are attributed to it (API.md §1.4)."""
-    user_id = get_setting("auth").get("rootAdminUserId")
-    return User.objects.filter(pk=user_id).first() if user_id else None
+    return User.objects.root_admin()
 
 
 def delegated_author() -> User:
@@ -66,23 +60,20 @@ def delegated_author() -> User:
     return user
 
 
+def author_for(caller: Caller | None) -> User:
+    """Who a change made by ``caller`` is attributed to (API.md §1.4).
+
+    The caller's own user; an API key, or a trusted operator (``caller=None``), writes as the
+    delegated author. Resolved here, not on ``Caller``: the permission engine knows no services.
+    """
+    if caller is None or caller.is_api_key:
+        return delegated_author()
+    return caller.user
+
+
 def make_administrator(user: User) -> None:
     """Add ``user`` to Administrators and Users; the first one becomes root administrator."""
-    with transaction.atomic():
-        user.groups.add(administrators_group(), USERS_GROUP_ID)
-        if root_admin_user() is None:
-            update_setting("auth", rootAdminUserId=str(user.pk))
-    user.__dict__.pop("global_permissions", None)
-
-
-def reserved_legacy_id_for_new_superuser() -> int | None:
-    """The first root administrator gets Wiki.js 2's user id 1 (API-v2.md §1.6)."""
-    if root_admin_user() is not None or User.objects.filter(legacy_id=1).exists():
-        return None
-    # Once handed out, id 1 stays spent even if that administrator is deleted later.
-    if legacy_ids.claim_reserved("user", legacy_ids.USER_ROOT_ADMIN):
-        return legacy_ids.USER_ROOT_ADMIN
-    return None
+    User.objects.make_administrator(user)
 
 
 def local_strategy_enabled() -> bool:
@@ -142,7 +133,7 @@ def create_user(
     welcome_site_id: uuid.UUID | str | None = None,
     request_site: Site | None = None,
 ) -> CreatedUser:
-    from wiki.mail import queue_mail
+    from wiki.tasks import queue_mail
 
     from .mail import render_welcome_mail
 

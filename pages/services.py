@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
-from accounts.services import delegated_author
+from accounts.services import author_for
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 
@@ -98,7 +98,7 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
         if data.flags.get(flag) is not None:
             config[flag] = bool(data.flags[flag])
     config["tocDepth"] = toc_depth
-    author = caller.acting_user if caller is not None else delegated_author()
+    author = author_for(caller)
     content_type = v.content_type_for(editor)
     rendered = render(content, content_type, toc_depth)
     page = Page(

@@ -1,14 +1,14 @@
 """Rendering and sending the wiki's mail (API.md §4.6) through Django's mail backend.
 
 Messages are rendered in the request (so a broken template is reported to the caller as
-ERR_MAIL_RENDER_FAILED) and handed to a Celery task that delivers them with the SMTP
-settings stored in the ``mail`` setting.
+ERR_MAIL_RENDER_FAILED) and handed to a Celery task (``wiki.tasks.queue_mail``) that delivers
+them with the SMTP settings stored in the ``mail`` setting.
 """
 
 from __future__ import annotations
 
 import ssl
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from email.utils import formataddr
 from typing import Any
 
@@ -38,13 +38,6 @@ def render_mail(template: str, context: dict[str, Any], *, to: str) -> OutgoingM
         text=render_to_string(f"mail/{template}.txt", context),
         html=render_to_string(f"mail/{template}.html", context),
     )
-
-
-def queue_mail(message: OutgoingMail) -> None:
-    """Hand the message to a worker (or send it now when no broker is configured)."""
-    from .tasks import deliver_mail
-
-    deliver_mail.delay(asdict(message))
 
 
 DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -1,10 +1,11 @@
 """Celery tasks of the wiki app."""
 
 import smtplib
+from dataclasses import asdict
 
 from celery import shared_task
 
-from .mail import deliver
+from .mail import OutgoingMail, deliver
 
 
 @shared_task(
@@ -16,3 +17,8 @@ from .mail import deliver
 def deliver_mail(message: dict) -> None:
     """Deliver a message rendered by ``wiki.mail.render_mail``; retried on network errors."""
     deliver(message)
+
+
+def queue_mail(message: OutgoingMail) -> None:
+    """Hand the message to a worker (or send it now when no broker is configured)."""
+    deliver_mail.delay(asdict(message))

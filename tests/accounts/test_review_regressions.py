@@ -48,12 +48,12 @@ def test_later_superusers_get_ordinary_ids():
 
 
 def test_failed_superuser_creation_does_not_spend_id_1(monkeypatch):
-    from accounts import services
+    from accounts.models import UserManager
 
-    def broken(user):
+    def broken(manager, user):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "make_administrator", broken)
+    monkeypatch.setattr(UserManager, "make_administrator", broken)
     with pytest.raises(RuntimeError):
         User.objects.create_superuser("root@example.com", "Password123", name="Root")
     monkeypatch.undo()
