@@ -1,25 +1,23 @@
 """Reading and changing the wiki's mail (SMTP) settings (API.md §4.6 mailConfig, updateMailConfig).
 
 The Django admin's "Mail settings" page and GraphQL call these two services, so both apply the
-same permission and the same rules. The values live in the ``mail`` setting, under the keys of
+same rules. The values live in the ``mail`` setting, under the keys of
 ``wiki.config.DEFAULTS["mail"]``.
+
+Who may read or change them (``manage:system``) is the callers' check: site-level code knows
+no accounts (the admin page is ``accounts.admin_mail_settings``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from accounts import scopes
-
 from .config import DEFAULTS, get_setting, update_setting
 from .errors import DomainError, ErrorKey
-
-if TYPE_CHECKING:
-    from accounts.permissions import Caller
 
 # What mailConfig shows instead of a stored password; sent back unchanged, it keeps that password.
 MASK = "********"
@@ -45,14 +43,8 @@ SETTING_KEYS: dict[str, str] = {
 _email_validator = EmailValidator()
 
 
-def _require_manage_system(caller: Caller | None) -> None:
-    if caller is not None:  # None: a trusted operator (management command)
-        caller.require_any(scopes.MANAGE_SYSTEM)
-
-
-def mail_config(caller: Caller | None) -> dict[str, Any]:
+def mail_config() -> dict[str, Any]:
     """The MailConfig of §4.6: every mail setting, the password only as ``********``."""
-    _require_manage_system(caller)
     stored = get_setting("mail")
     config = {key: stored.get(key, default) for key, default in DEFAULTS["mail"].items()}
     config["pass"] = MASK if stored.get("pass") else ""
@@ -98,7 +90,6 @@ def _base_url(value: str) -> str:
 
 
 def update_mail_config(
-    caller: Caller | None,
     *,
     sender_name: str,
     sender_email: str,
@@ -116,7 +107,6 @@ def update_mail_config(
     dkim_private_key: str,
 ) -> None:
     """Replace the mail settings (§4.6 updateMailConfig); ``password`` ``********`` keeps it."""
-    _require_manage_system(caller)
     values = {
         "senderName": str(sender_name),
         "senderEmail": _sender_email(str(sender_email)),

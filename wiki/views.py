@@ -1,20 +1,8 @@
-"""Small non-GraphQL routes."""
+"""Small non-GraphQL routes of the site."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
-
-from accounts import tokens
-
-
-@require_GET
-def jwk_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"keys": [tokens.public_jwk()]})
-
-
-@require_GET
-def jwk_pem(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(tokens.signing_keys().public_pem, content_type="application/x-pem-file")
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""System groups, the guest user and the local strategy (API.md §3.3)."""
+"""System groups, the guest user, the local strategy (API.md §3.3) and the token signing keys."""
 
 import uuid
 
@@ -25,6 +25,8 @@ def default_rule(mode):
 
 
 def install(apps, schema_editor):
+    from accounts.tokens import generate_key_material
+
     Group = apps.get_model("accounts", "Group")
     User = apps.get_model("accounts", "User")
     Membership = apps.get_model("accounts", "Membership")
@@ -93,6 +95,9 @@ def install(apps, schema_editor):
     )
     auth = Setting.objects.get(key="auth")
     auth.value = {**auth.value, "rootAdminGroupId": str(admins.id), "guestUserId": str(guest.id)}
+    if not (auth.value.get("certs") or {}).get("private") or not auth.value.get("secret"):
+        # Installations whose wiki migration made the keys keep them.
+        auth.value.update(generate_key_material())
     auth.save()
     Counter.objects.update_or_create(kind="user", defaults={"last_value": 2})
     Counter.objects.update_or_create(kind="group", defaults={"last_value": 3})

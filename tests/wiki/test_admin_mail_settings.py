@@ -135,10 +135,13 @@ def test_non_numeric_port_is_a_form_error(admin_http):
     assert stored_rows() == before
 
 
-def test_staff_without_manage_system_is_refused(staff_http):
+@pytest.mark.parametrize(
+    "permissions", [(), ("manage:api",), ("manage:users", "manage:groups", "write:pages")]
+)
+def test_staff_without_manage_system_is_refused(staff_http, permissions):
     update()
     before = stored_rows()
-    http = staff_http("manage:api")
+    http = staff_http(*permissions)
 
     page = http.get(PAGE)
     posted = http.post(PAGE, form_data(host="evil.example.com"))
@@ -149,6 +152,19 @@ def test_staff_without_manage_system_is_refused(staff_http):
         assert page_messages(response)[0].startswith("ERR_FORBIDDEN")
         assert "smtp.example.com" not in response.content.decode()
     assert stored_rows() == before
+
+
+def test_staff_with_manage_system_may_read_and_save(staff_http):
+    update(host="old.example.com")
+    http = staff_http("manage:system")
+
+    page = http.get(PAGE)
+    posted = http.post(PAGE, form_data())
+
+    assert page.status_code == 200
+    assert page.context["form"]["host"].value() == "old.example.com"
+    assert (posted.status_code, posted["Location"]) == (302, PAGE)
+    assert get_setting("mail") == STORED
 
 
 def test_page_refuses_anonymous_and_plain_users(client, user):

@@ -1,6 +1,7 @@
 """Mail settings (API.md §4.6): the service and delivery honouring the settings.
 
-The admin page is tested in tests/wiki/test_admin_mail_settings.py.
+The service checks no permission: its callers do (the admin page, tested with its permission
+matrix in tests/wiki/test_admin_mail_settings.py).
 
 Delivery is checked against a real aiosmtpd server on loopback (plain SMTP and implicit TLS
 with a self-signed certificate), as tests/accounts/test_welcome_mail.py does.
@@ -20,9 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.mail.utils import DNS_NAME
 
-from accounts.authentication import guest_caller, user_caller
-from tests.factories import UserFactory
-from wiki.config import DEFAULTS, get_setting, is_mail_configured, update_setting
+from wiki.config import DEFAULTS, get_setting, is_mail_configured
 from wiki.errors import DomainError
 from wiki.mail import deliver
 from wiki.mail_settings import MASK, SETTING_KEYS, mail_config, update_mail_config
@@ -66,8 +65,8 @@ MESSAGE = {"to": "jane@example.com", "subject": "Hello", "text": "Hi Jane", "htm
 pytestmark = pytest.mark.django_db
 
 
-def update(caller=None, **changes):
-    update_mail_config(caller, **{**ARGUMENTS, **changes})
+def update(**changes):
+    update_mail_config(**{**ARGUMENTS, **changes})
 
 
 def stored_rows() -> list:
@@ -86,47 +85,17 @@ def test_every_mail_setting_has_an_argument():
 
 
 def test_defaults():
-    assert mail_config(None) == {**DEFAULTS["mail"], "pass": ""}
-    assert mail_config(None)["defaultBaseURL"] == "https://wiki.example.com"
-    assert (mail_config(None)["port"], mail_config(None)["secure"]) == (465, True)
+    assert mail_config() == {**DEFAULTS["mail"], "pass": ""}
+    assert mail_config()["defaultBaseURL"] == "https://wiki.example.com"
+    assert (mail_config()["port"], mail_config()["secure"]) == (465, True)
 
 
 def test_update_replaces_the_settings_and_hides_the_password():
     update()
 
     assert get_setting("mail") == STORED
-    assert mail_config(None) == {**STORED, "pass": MASK}
+    assert mail_config() == {**STORED, "pass": MASK}
     assert is_mail_configured() is True
-
-
-@pytest.mark.parametrize(
-    ("who", "key"),
-    [("guest", "ERR_NOT_AUTHENTICATED"), ("user", "ERR_FORBIDDEN"), ("staff", "ERR_FORBIDDEN")],
-)
-def test_callers_without_manage_system_are_refused(who, key, group_with):
-    caller = {
-        "guest": guest_caller,
-        "user": lambda: user_caller(UserFactory()),
-        "staff": lambda: user_caller(UserFactory(groups=[group_with("access:admin")])),
-    }[who]()
-    update_setting("mail", host="smtp.example.com", **{"pass": "kept"})
-    before = stored_rows()
-
-    refused(lambda: mail_config(caller), key)
-    refused(lambda: update(caller), key)
-
-    assert stored_rows() == before
-
-
-@pytest.mark.parametrize("who", ["admin", "manage-system"])
-def test_callers_with_manage_system_may_read_and_update(who, admin, group_with):
-    holder = admin if who == "admin" else UserFactory(groups=[group_with("manage:system")])
-    caller = user_caller(holder)
-
-    update(caller)
-
-    assert get_setting("mail") == STORED
-    assert mail_config(caller)["pass"] == MASK
 
 
 @pytest.mark.parametrize("port", [0, -1, 65536, 100000, True, "25", None])
@@ -166,14 +135,14 @@ def test_password_is_replaced_or_removed(given, stored, shown):
     update(password=given)
 
     assert get_setting("mail")["pass"] == stored
-    assert mail_config(None)["pass"] == shown
+    assert mail_config()["pass"] == shown
 
 
 def test_masked_password_without_a_stored_one_stays_empty():
     update(password=MASK)
 
     assert get_setting("mail")["pass"] == ""
-    assert mail_config(None)["pass"] == ""
+    assert mail_config()["pass"] == ""
 
 
 @pytest.mark.parametrize(

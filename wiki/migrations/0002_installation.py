@@ -1,4 +1,8 @@
-"""Installation data of the wiki app: the ``*`` site and the default settings (API.md §5)."""
+"""Installation data of the wiki app: the ``*`` site and the default settings (API.md §5).
+
+The token signing keys in the ``auth`` setting are the accounts app's to make (its installation
+migration): site-level code, migrations included, never imports ``accounts``.
+"""
 
 import copy
 import uuid
@@ -7,7 +11,6 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from accounts.tokens import generate_key_material
     from wiki.config import DEFAULTS
     from wiki.models import default_site_config
 
@@ -18,10 +21,7 @@ def install(apps, schema_editor):
             id=uuid.uuid4(), hostname="*", is_enabled=True, config=default_site_config()
         )
     for key, value in DEFAULTS.items():
-        value = copy.deepcopy(value)
-        if key == "auth":
-            value.update(generate_key_material())
-        Setting.objects.get_or_create(key=key, defaults={"value": value})
+        Setting.objects.get_or_create(key=key, defaults={"value": copy.deepcopy(value)})
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,7 @@
-"""The admin's "Mail settings" page (API.md §4.6): view and change the SMTP settings.
+"""The form of the admin's "Mail settings" page (API.md §4.6).
 
-Reading and saving go through ``wiki.mail_settings`` with a caller built from the admin user,
-so the page applies exactly the rules of GraphQL's mailConfig / updateMailConfig (manage:system,
-port range, the ``********`` password convention, trailing ``/`` of the base URL).
+Its fields are the arguments of ``wiki.mail_settings.update_mail_config``, which alone validates
+the values. The page itself, which checks who may use it, is ``accounts.admin_mail_settings``.
 
 Secrets never reach the page in clear: the password and the DKIM private key are shown as
 ``********``; submitted back unchanged, they keep the stored values.
@@ -13,21 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
 
-from accounts.authentication import user_caller
-from accounts.forms import domain_message
+from .mail_settings import MASK, SETTING_KEYS
 
-from .config import is_mail_configured
-from .errors import DomainError
-from .mail_settings import MASK, SETTING_KEYS, mail_config, update_mail_config
-from .models import Setting
-
-TEMPLATE = "admin/mail_settings.html"
 KEEP_HELP = "Leave empty to keep the stored value."
 
 
@@ -145,56 +132,3 @@ FIELDSETS = (
         ),
     ),
 )
-
-
-def _page(request: HttpRequest, form: MailSettingsForm | None, *, status: int = 200):
-    context = {
-        **admin.site.each_context(request),
-        "title": "Mail settings",
-        "form": form,
-        "fieldsets": FIELDSETS,
-        "configured": is_mail_configured() if form is not None else None,
-    }
-    response = TemplateResponse(request, TEMPLATE, context, status=status)
-    response["Cache-Control"] = "no-store, private"
-    return response
-
-
-def _log(request: HttpRequest) -> None:
-    """Record the change in the admin history of the ``mail`` setting (no values)."""
-    row = Setting.objects.get(key="mail")
-    admin.site.get_model_admin(Setting).log_change(
-        request, row, "Changed on the Mail settings page."
-    )
-
-
-def mail_settings(request: HttpRequest) -> HttpResponse:
-    """GET shows the settings; POST replaces them and redirects back."""
-    if request.method not in ("GET", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    caller = user_caller(request.user)
-    try:
-        config = mail_config(caller)
-    except DomainError as error:
-        messages.error(request, domain_message(error))
-        return _page(request, None, status=403)
-    if request.method == "GET":
-        return _page(request, MailSettingsForm(config=config))
-    form = MailSettingsForm(request.POST, config=config)
-    if not form.is_valid():
-        return _page(request, form, status=400)
-    try:
-        update_mail_config(caller, **form.service_arguments())
-    except DomainError as error:
-        messages.error(request, domain_message(error))
-        return _page(request, form, status=400)
-    _log(request)
-    messages.success(request, "Mail settings saved.")
-    return redirect("mail-settings")
-
-
-# Included by wiki/urls.py under admin/mail-settings/; admin_view() applies the admin's login
-# requirement (active staff), CSRF protection and no-cache headers.
-urlpatterns = [
-    path("", admin.site.admin_view(mail_settings), name="mail-settings"),
-]
