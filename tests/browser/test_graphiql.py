@@ -59,3 +59,61 @@ def test_explorer_runs_a_query_without_leaving_the_server(fresh_browser, live_se
     assert [url for url in network if not url.startswith(base + "/")] == []
     assert {urlsplit(url).path for url in network} >= {*LOCAL_ASSETS, "/_graphql"}
     assert browser.current_url == f"{base}/_graphql"
+
+
+HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
+
+
+def _wait_for_editor(browser):
+    WebDriverWait(browser, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, QUERY_EDITOR))
+    )
+
+
+def test_first_screen_tells_a_newcomer_how_to_authenticate(fresh_browser, live_server):
+    browser = fresh_browser
+    browser.get(f"{live_server.url}/_graphql")
+    _wait_for_editor(browser)
+
+    query = browser.execute_script(
+        "return document.querySelector(arguments[0]).CodeMirror.getValue();", QUERY_EDITOR
+    )
+
+    assert "API Access" in query
+    assert "manage.py createapikey" in query
+    assert '{"Authorization": "Bearer <your key>"}' in query
+
+
+def test_headers_typed_in_the_explorer_are_not_stored(fresh_browser, live_server, admin):
+    from accounts import tokens
+
+    browser, base = fresh_browser, live_server.url
+    secret = tokens.issue_session_token(admin)
+    browser.get(f"{base}/_graphql")
+    _wait_for_editor(browser)
+    # Left behind by an earlier version that persisted headers: the explorer forgets it.
+    browser.execute_script("localStorage.setItem('graphiql:headers', '{\"x\": \"old\"}');")
+    browser.refresh()
+    _wait_for_editor(browser)
+    WebDriverWait(browser, 15).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, HEADERS_EDITOR))
+    )
+    browser.execute_script(
+        "document.querySelector(arguments[0]).CodeMirror.setValue(arguments[1]);",
+        HEADERS_EDITOR,
+        '{"Authorization": "Bearer ' + secret + '"}',
+    )
+    browser.execute_script(
+        "document.querySelector(arguments[0]).CodeMirror.setValue(arguments[1]);",
+        QUERY_EDITOR,
+        "{ users { email } }",
+    )
+    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+    WebDriverWait(browser, 15).until(lambda b: "admin@example.com" in _result_text(b))
+
+    stored = browser.execute_script(
+        "const out = {}; for (let i = 0; i < localStorage.length; i++) {"
+        " const k = localStorage.key(i); out[k] = localStorage.getItem(k); } return out;"
+    )
+    assert "graphiql:headers" not in stored
+    assert not [key for key, value in stored.items() if secret in (value or "")]
