@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test test-fast worker lint format schema schema-check check-deploy browser-deps bench clean
+.PHONY: setup run test test-fast worker lint format schema schema-check check-deploy browser-deps bench-deps bench clean
 
 ## setup: create .venv, install pinned packages and the explorer's assets (idempotent)
 setup: $(STAMP) static/vendor/graphiql/graphiql.min.js
@@ -76,9 +76,20 @@ check-deploy: setup
 	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	  ALLOWED_HOSTS=wiki.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-## bench: benchmarks (bench/)
-bench: setup
-	$(BIN)/python -m bench
+## bench-deps: Debian's wrk, the load generator of the benchmarks
+bench-deps:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  (apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	   (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); \
+	elif command -v sudo >/dev/null; then \
+	  sudo apt-get update -qq && sudo apt-get install -y -qq wrk >/dev/null; \
+	else echo "install wrk for the benchmarks" >&2; fi
+
+## bench: the API under gunicorn + wrk beside a no-framework floor (bench/README.md);
+##        options in BENCH_ARGS, e.g. BENCH_ARGS="--pages 1000,10000 --duration 20" or --quick
+bench: setup bench-deps
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles

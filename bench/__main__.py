@@ -1,105 +1,305 @@
-"""Benchmarks of the hot API paths, run with `make bench`.
+"""``make bench``: the API under gunicorn and wrk, beside a framework-free floor, in one table.
 
-Builds a throw-away database (SQLite in a temp dir, or the one DATABASE_URL names plus a
-`_bench` suffix), fills it, and times requests through the WSGI stack in process, so the
-numbers cover routing, authentication, permission filtering, SQL and serialisation.
+    make bench                                   # 10,000 pages, 10 s per run
+    make bench BENCH_ARGS="--pages 1000,10000,100000 --duration 20"
+    make bench BENCH_ARGS=--quick                # CI: 50 pages, 1 s runs, proves the harness
 
-    make bench  BENCH_PAGES=2000 BENCH_REQUESTS=200
+Creates a fresh PostgreSQL database (BENCH_DATABASE_URL, default the local server's
+``wiki_bench``), migrates and seeds it, starts the wiki and bench/floor.py under the project's
+gunicorn.conf.py with production settings on loopback, drives each operation of
+bench/operations.py with wrk from a separate process, and prints requests/s, p50, p99, SQL
+queries per request, worker RSS and the ratio to the floor. Servers and database are removed at
+the end, also on errors and Ctrl-C. See bench/README.md.
 """
 
+from __future__ import annotations
+
+import argparse
 import json
 import os
-import statistics
+import runpy
+import secrets
+import shutil
+import signal
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
+import warnings
+from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-if not os.environ.get("DATABASE_URL"):
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-else:
-    os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rstrip("/") + "_bench"
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_databases  # noqa: E402
-
-PAGES = int(os.environ.get("BENCH_PAGES", "1000"))
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
-QUERY = json.dumps({"query": "{ pages(orderBy: TITLE, limit: 50) { id path title tags } }"})
+from .database import DEFAULT_URL, BenchDatabase
+from .load import WrkError, WrkResult, run_wrk, wrk_binary
+from .operations import OPERATIONS, SEQ, Operation, with_seq
+from .report import Row, machine, table
+from .servers import ROOT, Server, free_port, stop_all
 
 
-def populate():
-    from accounts import apikeys, tokens
-    from accounts.services import administrators_group, make_administrator
-    from tests.factories import GroupFactory, PageFactory, UserFactory, rule
-    from wiki.config import set_api_enabled
+class BenchError(RuntimeError):
+    pass
 
-    admin = UserFactory(email="bench-admin@example.com")
-    make_administrator(admin)
-    author = UserFactory(email="bench-author@example.com")
-    for n in range(PAGES):
-        section = ("docs", "hr", "eng", "ops")[n % 4]
-        PageFactory(path=f"{section}/page-{n:05d}", title=f"Page {n:05d}", author=author)
-    reader_group = GroupFactory(
-        rules=[
-            rule("ALLOW", "START", ""),
-            rule("DENY", "START", "hr"),
-            rule("ALLOW", "EXACT", "hr/page-00001"),
-        ]
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--pages",
+        action="append",
+        help="wiki size(s) in pages, repeatable or comma-separated (default 10000)",
     )
-    reader = UserFactory(email="bench-reader@example.com", groups=[reader_group])
-    set_api_enabled(True)
-    key = apikeys.create_api_key(
-        None, name="bench", expiration="1d", group_ids=[administrators_group().pk]
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (reads)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (reads)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument(
+        "--only", action="append", help="operation keys to run (default all): pages,pageById,..."
     )
-    return {
-        "admin session": tokens.issue_session_token(admin),
-        "rule-filtered user": tokens.issue_session_token(reader),
-        "api key (admin)": key.token,
-    }
+    parser.add_argument("--port", type=int, help="first of two loopback ports (default: free)")
+    parser.add_argument("--gunicorn-arg", action="append", default=[], help="extra flag, both")
+    parser.add_argument("--quick", action="store_true", help="CI smoke: 50 pages, 1 s runs")
+    parser.add_argument("--replace-db", action="store_true", help="drop the database first")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for item in args.pages or [] for s in item.split(",") if s.strip()]
+    if args.quick:
+        sizes = sizes or [50]
+        args.duration, args.threads, args.connections = 1, 1, 2
+        args.workers = args.workers or 2  # fewer Django boots on a busy CI machine
+    args.sizes = sorted(set(sizes or [10000]))
+    if any(size < 1 for size in args.sizes) or args.duration < 1:
+        parser.error("sizes and --duration must be positive")
+    args.threads = max(1, min(args.threads, args.connections))
+    known = {op.key for op in OPERATIONS}
+    only = {key for item in args.only or [] for key in item.split(",") if key}
+    if only - known:
+        parser.error(f"unknown operations {sorted(only - known)}; known: {sorted(known)}")
+    args.operations = [op for op in OPERATIONS if not only or op.key in only]
+    return args
 
 
-def measure(label: str, token: str) -> None:
-    client = Client()
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    client.post("/_graphql", QUERY, content_type="application/json", **headers)  # warm up
-    queries = []
-    with connection.execute_wrapper(
-        lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
-    ):
-        client.post("/_graphql", QUERY, content_type="application/json", **headers)
-    timings = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.post("/_graphql", QUERY, content_type="application/json", **headers)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.content
-    timings.sort()
-    print(
-        f"{label:22s} mean {statistics.mean(timings):7.2f} ms  p50 {timings[len(timings) // 2]:7.2f} ms"
-        f"  p95 {timings[int(len(timings) * 0.95) - 1]:7.2f} ms  {len(queries)} SQL queries"
-    )
-
-
-def main() -> int:
-    old = setup_databases(verbosity=0, interactive=False, keepdb=False)
+def configured_workers(env: dict[str, str]) -> int:
+    """The worker count gunicorn.conf.py chooses in this environment."""
+    saved = dict(os.environ)
+    os.environ.update(env)
     try:
-        call_command("migrate", verbosity=0)
-        tokens_by_label = populate()
-        print(f"pages(limit: 50) over {PAGES} pages, {REQUESTS} requests each, {connection.vendor}")
-        for label, token in tokens_by_label.items():
-            measure(label, token)
+        return int(runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"])
     finally:
-        from django.test.utils import teardown_databases
+        os.environ.clear()
+        os.environ.update(saved)
 
-        teardown_databases(old, verbosity=0)
-    return 0
+
+def server_environment(database_url: str, workers: int | None) -> dict[str, str]:
+    """Production settings (DEBUG off, a random key), plain http on loopback."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "wiki.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",  # loopback http; TLS is the proxy's in production
+        "SECURE_PROXY": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", ""),
+        "BENCH_FLOOR_DATABASE_URL": database_url,
+        "GUNICORN_ACCESS_LOG": "",  # a log line per request would be the disk's benchmark
+    }
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    env["WEB_CONCURRENCY"] = str(configured_workers(env))
+    return env
+
+
+def post_json(url: str, body: dict, token: str) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise BenchError(f"{url} answered {exc.code}: {exc.read()[:500]!r}") from exc
+    except OSError as exc:
+        raise BenchError(f"{url}: {exc}") from exc
+
+
+def check_answer(operation: Operation, answer: dict, where: str) -> None:
+    """One request's answer must be a success, or every figure would measure an error."""
+    data = answer.get("data") or {}
+    result = data.get(operation.root)
+    if answer.get("errors") or result is None:
+        raise BenchError(f"{operation.key} on {where}: {json.dumps(answer)[:800]}")
+    outcome = result.get("operation") if isinstance(result, dict) else None
+    if outcome is not None and not outcome.get("succeeded"):
+        raise BenchError(f"{operation.key} on {where} did not succeed: {outcome}")
+
+
+def sql_per_request(operation: Operation, body: dict, token: str) -> int:
+    """Queries of one warm request, run in process by Django's test client on the same DB."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def post(seq: str):
+        response = client.post(
+            "/_graphql",
+            json.dumps(with_seq(body, seq)),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        if response.status_code != 200:
+            raise BenchError(f"{operation.key} in process: {response.status_code}")
+        check_answer(operation, response.json(), "the in-process client")
+
+    post("sql-warm")
+    with CaptureQueriesContext(connection) as queries:
+        post("sql-count")
+    return len(queries.captured_queries)
+
+
+def measure(operation: Operation, size: int, facts, seeder, api: Server, floor: Server, args):
+    """One table row: checks, SQL count, warm-up, then wrk on the API and on the floor."""
+    from .seed import CALLERS
+
+    bodies = [{"query": operation.document, "variables": v} for v in operation.variables(facts)]
+    token = CALLERS[operation.caller](seeder)
+    # The API and the floor must return the same rows, or the ratio compares nothing.
+    api_answer = post_json(api.url + "/_graphql", with_seq(bodies[0], "check"), token)
+    check_answer(operation, api_answer, "the server")
+    has_floor = operation.floor_sql is not None
+    if has_floor:
+        floor_answer = post_json(f"{floor.url}/{operation.key}", bodies[0], "")
+        if floor_answer.get("data") != api_answer.get("data"):
+            raise BenchError(
+                f"{operation.key}: the floor's rows differ from the API's; fix floor_sql.\n"
+                f"api:   {json.dumps(api_answer)[:400]}\nfloor: {json.dumps(floor_answer)[:400]}"
+            )
+    queries = sql_per_request(operation, bodies[0], token)
+
+    threads, connections = (1, 1) if operation.sequential else (args.threads, args.connections)
+    workers = max(len(api.worker_pids()), connections)
+
+    def load(url: str, payloads: list[dict]) -> WrkResult:
+        result = run_wrk(
+            url, payloads, token, duration=args.duration, threads=threads, connections=connections
+        )
+        if not result.ok:
+            raise BenchError(f"{operation.key} at {url}: {result.problems()}")
+        return result
+
+    def warm(url: str) -> None:
+        """A first request costs a worker imports and connections: pay it outside the figures,
+        with a connection per worker so that every worker gets some."""
+        warm_bodies = with_seq(bodies, f"warm-{SEQ}")
+        run_wrk(url, warm_bodies, token, duration=1, threads=1, connections=workers)
+
+    targets = [(api.url + "/_graphql", bodies)]
+    if has_floor:
+        targets.append((f"{floor.url}/{operation.key}", bodies))
+    for url, _ in targets if not args.quick else targets[:1]:
+        warm(url)
+    api_result = load(*targets[0])
+    row = Row(operation.label, size, api_result, queries, api.worker_rss_mib())
+    if has_floor:
+        row.floor = load(*targets[1])
+        row.floor_rss_mib = floor.worker_rss_mib()
+    return row
+
+
+def run(args: argparse.Namespace) -> int:
+    wrk_binary()  # fail before creating anything when wrk is missing
+    database = BenchDatabase(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
+    env = server_environment(database.url, args.workers)
+    logs = Path(tempfile.mkdtemp(prefix="wiki-bench-logs-"))
+    first_port = args.port or free_port()
+    api = Server(
+        "wiki", "wiki.wsgi:application", first_port, env, logs / "wiki.log", "/_graphql",
+        args.gunicorn_arg,
+    )  # fmt: skip
+    floor = Server(
+        "floor", "bench.floor:application", args.port + 1 if args.port else free_port(), env,
+        logs / "floor.log", "/", args.gunicorn_arg,
+    )  # fmt: skip
+    rows: list[Row] = []
+    started = time.monotonic()
+    database.create(replace=args.replace_db)
+    try:
+        os.environ.update(env)
+        warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from .seed import Seeder, progress_printer
+
+        print(f"database {database.name}: migrating and seeding", file=sys.stderr)
+        call_command("migrate", verbosity=0)
+        seeder = Seeder(progress_printer())
+        seeder.base()
+        api.start()
+        floor.start()
+        workers = len(api.worker_pids())
+        run_id = secrets.token_hex(3)
+        for size in args.sizes:
+            seeding = time.monotonic()
+            added = seeder.pages_up_to(size)
+            print(
+                f"{size:,} pages: {added:,} added in {time.monotonic() - seeding:.1f} s",
+                file=sys.stderr,
+            )
+            facts = seeder.facts(f"r{run_id}-{size}")
+            for operation in args.operations:
+                print(f"  {operation.key} ...", file=sys.stderr)
+                rows.append(measure(operation, size, facts, seeder, api, floor, args))
+        info = machine()
+        print()
+        print(
+            f"{info['cpu']}, {info['cpus']} CPUs, {info['memory']}; Python {info['python']};"
+            f" PostgreSQL on {database.url.rsplit('@', 1)[-1]}"
+        )
+        print(
+            f"gunicorn.conf.py, {workers} workers (wiki and floor alike); wrk {args.threads}"
+            f" threads x {args.connections} connections, {args.duration} s per run (writes: one"
+            " client); floor = same rows via psycopg + json.dumps; x floor = req/s ratio"
+        )
+        print()
+        print(table(rows))
+        print(f"\n({time.monotonic() - started:.0f} s in all)")
+        shutil.rmtree(logs, ignore_errors=True)
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {"machine": info, "workers": workers, "rows": [r.as_dict() for r in rows]},
+                    indent=2,
+                )
+            )
+        return 0
+    except (BenchError, WrkError, RuntimeError) as exc:
+        print(f"bench failed: {exc}\n(server logs in {logs})", file=sys.stderr)
+        for server in (api, floor):
+            if server.process is not None:
+                print(f"--- {server.name} log (tail) ---\n{server.log_tail()}", file=sys.stderr)
+        return 1
+    finally:
+        stop_all([api, floor])
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        database.drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)  # runs the clean-up in run()'s finally
+
+    signal.signal(signal.SIGTERM, terminate)
+    return run(args)
 
 
 if __name__ == "__main__":

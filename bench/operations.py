@@ -1,0 +1,131 @@
+"""What the benchmark measures: one registry entry per API operation.
+
+An entry names a GraphQL document, the variables each request sends (built from the seeded
+wiki's facts) and, for reads, the SQL that returns the same rows with no framework at all: the
+floor (bench/floor.py) runs it for the same request body. Adding an operation to the table is
+adding an entry here (bench/README.md).
+
+This module stays free of Django: the floor imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# Replaced by a number unique to the run in every request (wrk's Lua script does it), so
+# that writes never collide: ``path: "bench/created/__SEQ__"``.
+SEQ = "__SEQ__"
+
+
+@dataclass(frozen=True)
+class WikiFacts:
+    """What the seeder knows about the wiki it built, for building request variables."""
+
+    site_id: str
+    page_ids: list[str]  # a sample spread over the whole table
+    user_query: str  # matches a few dozen users by name and email
+    run_id: str  # unique per run, for the paths writes create
+    body_markdown: str  # ~2 KB of realistic page source
+
+
+@dataclass(frozen=True)
+class Operation:
+    key: str  # URL-safe; the floor serves the operation at /<key>
+    label: str  # as printed in the table
+    document: str
+    # Variable sets; requests cycle through them (one set: every request is the same).
+    variables: Callable[[WikiFacts], list[dict]] = field(default=lambda facts: [{}])
+    # The same rows as the API returns, columns named as the GraphQL fields; named
+    # parameters (``%(id)s``) come from the request's variables. None: no floor (writes).
+    floor_sql: str | None = None
+    # The response field the floor fills, and whether it holds a list or one object.
+    root: str = ""
+    many: bool = True
+    # Writes run from one client on one connection, one request after the other.
+    sequential: bool = False
+    # Who calls: a key of bench.seed.CALLERS.
+    caller: str = "admin_key"
+
+
+def _page_ids(facts: WikiFacts) -> list[dict]:
+    return [{"id": page_id} for page_id in facts.page_ids]
+
+
+def _create_page(facts: WikiFacts) -> list[dict]:
+    return [
+        {
+            "siteId": facts.site_id,
+            "path": f"bench/created/{facts.run_id}/page-{SEQ}",
+            "title": f"Created page {SEQ}",
+            "content": facts.body_markdown,
+            "tags": ["bench", "created"],
+        }
+    ]
+
+
+OPERATIONS: list[Operation] = [
+    Operation(
+        key="pages",
+        label="pages(limit: 1000) { id path title }",
+        document="{ pages(limit: 1000) { id path title } }",
+        floor_sql="SELECT id, path, title FROM pages_page ORDER BY id LIMIT 1000",
+        root="pages",
+    ),
+    Operation(
+        key="pageById",
+        label="pageById { id path title content }",
+        document="query ($id: UUID!) { pageById(id: $id) { id path title content } }",
+        variables=_page_ids,
+        floor_sql="SELECT id, path, title, content FROM pages_page WHERE id = %(id)s",
+        root="pageById",
+        many=False,
+    ),
+    Operation(
+        key="users",
+        label="users(query:) { id name email }",
+        document="query ($query: String) { users(query: $query) { id name email } }",
+        variables=lambda facts: [{"query": facts.user_query}],
+        floor_sql=(
+            "SELECT id, name, email FROM accounts_user"
+            " WHERE name ILIKE '%%' || %(query)s || '%%' OR email ILIKE '%%' || %(query)s || '%%'"
+            " ORDER BY name ASC NULLS FIRST, id ASC"
+        ),
+        root="users",
+    ),
+    Operation(
+        key="groups",
+        label="groups { id name }",
+        document="{ groups { id name } }",
+        floor_sql="SELECT id, name FROM accounts_group ORDER BY name, id",
+        root="groups",
+    ),
+    Operation(
+        key="createPage",
+        label="createPage (sequential)",
+        document=(
+            "mutation ($siteId: UUID!, $path: String!, $title: String!, $content: String!,"
+            ' $tags: [String!]) { createPage(siteId: $siteId, locale: "en", path: $path,'
+            ' title: $title, description: "", content: $content, editor: "markdown",'
+            " publishState: published, tags: $tags) { operation { succeeded message }"
+            " page { id } } }"
+        ),
+        variables=_create_page,
+        root="createPage",
+        many=False,
+        sequential=True,
+    ),
+]
+
+BY_KEY: dict[str, Operation] = {operation.key: operation for operation in OPERATIONS}
+
+
+def with_seq(value, seq: str):
+    """``value`` (variables) with every ``__SEQ__`` replaced, as the Lua script does."""
+    if isinstance(value, str):
+        return value.replace(SEQ, seq)
+    if isinstance(value, dict):
+        return {k: with_seq(v, seq) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_seq(v, seq) for v in value]
+    return value

@@ -1,0 +1,109 @@
+"""The benchmark's table, and the machine it ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .load import WrkResult
+
+
+@dataclass
+class Row:
+    operation: str
+    pages: int
+    api: WrkResult
+    sql_per_request: int
+    rss_mib: list[float] = field(default_factory=list)
+    floor: WrkResult | None = None
+    floor_rss_mib: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        """Throughput as a share of the floor's (1.0 = as fast as bare SQL + json.dumps)."""
+        if self.floor is None or not self.floor.rate:
+            return None
+        return self.api.rate / self.floor.rate
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio_to_floor": self.ratio}
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+COLUMNS = (
+    "operation",
+    "pages",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "SQL/req",
+    "RSS MiB",
+    "floor req/s",
+    "floor p50",
+    "x floor",
+)
+
+
+def table(rows: list[Row]) -> str:
+    lines = []
+    for row in rows:
+        floor = row.floor
+        lines.append(
+            (
+                row.operation,
+                f"{row.pages:,}",
+                _rate(row.api.rate),
+                _ms(row.api.p50_ms),
+                _ms(row.api.p99_ms),
+                str(row.sql_per_request),
+                f"{max(row.rss_mib):.0f}" if row.rss_mib else "-",
+                _rate(floor.rate) if floor else "-",
+                _ms(floor.p50_ms) if floor else "-",
+                f"{row.ratio:.2f}x" if row.ratio is not None else "-",
+            )
+        )
+    widths = [max(len(c), *(len(line[i]) for line in lines)) for i, c in enumerate(COLUMNS)]
+
+    def fmt(cells) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join([first, *rest])
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(COLUMNS), rule, *(fmt(line) for line in lines)])
+
+
+def machine() -> dict:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    try:
+        memory = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+        memory_gib = f"{int(memory) / 1024 / 1024:.0f} GiB"
+    except (OSError, IndexError, ValueError):
+        memory_gib = "?"
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return {
+        "cpu": cpu,
+        "cpus": cpus,
+        "memory": memory_gib,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }

@@ -1,0 +1,452 @@
+"""A realistic wiki, written fast: bulk COPY of model rows, every invariant the services keep.
+
+Pages carry ~2 KB of Markdown rendered by the real renderer (html, toc, search text), tags in
+both the JSON column and ``PageTag`` rows (with each tag's ``usage_count``), paths three and
+four levels deep, legacy ids from the same counters ``wiki.legacy_ids`` hands out. 1,000 users
+sit in the Users group and 1-2 of 20 groups whose page rules cover every rule kind.
+
+Rows are built as model instances and written with each field's own ``pre_save`` and
+``get_db_prep_save``, so defaults and column formats are exactly what ``save()`` would write;
+only the transport differs (PostgreSQL's COPY instead of one INSERT per row).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from accounts import apikeys, tokens
+from accounts.models import USERS_GROUP_ID, Group, Membership, User
+from accounts.services import administrators_group
+from pages.models import Page, PageTag, Tag, default_page_config, page_hash
+from pages.rendering import render
+from wiki import legacy_ids
+from wiki.config import get_setting, set_api_enabled
+from wiki.models import LegacyIdCounter, Site
+
+from .operations import WikiFacts
+
+USER_COUNT = 1000
+GROUP_COUNT = 20
+CHUNK = 2000
+
+SECTIONS = (
+    "engineering",
+    "operations",
+    "people",
+    "product",
+    "sales",
+    "support",
+    "finance",
+    "legal",
+)
+TOPICS = (
+    "onboarding", "architecture", "runbooks", "policies", "releases", "planning",
+    "tooling", "security", "reporting", "training", "vendors", "meetings",
+)  # fmt: skip
+SUBTOPICS = (
+    "overview", "how-to", "reference", "faq", "archive",
+    "drafts", "checklists", "templates", "decisions", "notes",
+)  # fmt: skip
+WORDS = (
+    "account api backup billing build cache cluster config customer dashboard database deploy "
+    "design incident index invoice kernel ledger license metrics migration monitor network "
+    "onboarding payroll pipeline policy quota release report review roadmap schema search "
+    "server service storage support team ticket timeline token update upgrade vendor workflow"
+).split()
+FIRST_NAMES = (
+    "Ada Alan Amara Ana Ben Carla Chen Dara Diego Elena Emil Farah Finn Grace Hana Ian Ines "
+    "Jonas Kai Lara Leo Lina Marta Milo Nadia Noah Omar Priya Quinn Rosa Sami Sofia Tara Theo "
+    "Uma Vera Wen Yara Zane Zoe"
+).split()
+LAST_NAMES = (
+    "Abbott Baker Costa Dubois Eriksen Fischer Garcia Haddad Ito Jansen Kowalski Larsen Moreau "
+    "Novak Okafor Petrov Quinlan Rossi Schmidt Tanaka Umar Varga Weber Xu Young"
+).split()
+USER_QUERY = "novak"  # one last name: 40 users match by name and by email
+
+Progress = Callable[[str, int, int], None]
+
+
+def progress_printer(stream=sys.stderr) -> Progress:
+    """A one-line progress bar on a terminal; a line per ~10% elsewhere (CI logs).
+
+    ``done == 0`` starts a phase (its clock and its bar)."""
+    started: dict[str, float] = {}
+    shown_tenth: dict[str, int] = {}
+
+    def show(what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == 0 or what not in started:
+            started[what] = now
+            shown_tenth[what] = -1
+        elapsed = now - started[what]
+        share = done / total if total else 1.0
+        if stream.isatty():
+            bar = "#" * int(share * 30)
+            stream.write(f"\r  {what:<8} [{bar:<30}] {done:>7,}/{total:,}  {elapsed:5.1f} s")
+            if done >= total:
+                stream.write("\n")
+        elif done and (int(share * 10) != shown_tenth[what] or done >= total):
+            shown_tenth[what] = int(share * 10)
+            stream.write(f"  {what}: {done:,}/{total:,} ({elapsed:.1f} s)\n")
+        stream.flush()
+
+    return show
+
+
+# --- Bulk writing ------------------------------------------------------------------------------
+def reserve_legacy_ids(kind: str, count: int) -> range:
+    """``count`` consecutive ids of ``kind``, taken from the counter ``legacy_ids`` uses."""
+    if count <= 0:
+        return range(0)
+    with transaction.atomic():
+        LegacyIdCounter.objects.get_or_create(
+            kind=kind, defaults={"last_value": legacy_ids.FIRST_FREE.get(kind, 0)}
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {LegacyIdCounter._meta.db_table} SET last_value = last_value + %s "  # noqa: S608
+                "WHERE kind = %s RETURNING last_value",
+                [count, kind],
+            )
+            last = int(cursor.fetchone()[0])
+    return range(last - count + 1, last + 1)
+
+
+def copy_instances(model: type[models.Model], instances: Iterable[models.Model]) -> int:
+    """Write ``instances`` with COPY, each value prepared by its field as ``save()`` does."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not getattr(f, "db_returning", False) and not getattr(f, "generated", False)
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    written = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for instance in instances:
+            copy.write_row(
+                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+            )
+            written += 1
+    return written
+
+
+# --- Content -------------------------------------------------------------------------------------
+class ContentMaker:
+    """Deterministic, varied Markdown of about 2 KB per page."""
+
+    def __init__(self, seed: int = 6) -> None:
+        rnd = random.Random(seed)  # noqa: S311 (repeatable data, not secrets)
+        self.rnd = rnd
+        self.sentences = [self._sentence(rnd) for _ in range(400)]
+        self.paragraphs = [
+            " ".join(rnd.choice(self.sentences) for _ in range(rnd.randint(3, 6)))
+            for _ in range(300)
+        ]
+
+    @staticmethod
+    def _sentence(rnd: random.Random) -> str:
+        words = [rnd.choice(WORDS) for _ in range(rnd.randint(8, 16))]
+        return " ".join(words).capitalize() + "."
+
+    def page(self, title: str, number: int) -> str:
+        rnd, paragraphs = self.rnd, self.paragraphs
+        a, b, c = rnd.choice(WORDS), rnd.choice(WORDS), rnd.choice(WORDS)
+        items = "\n".join(f"- {rnd.choice(self.sentences)}" for _ in range(rnd.randint(3, 5)))
+        rows = "\n".join(
+            f"| {rnd.choice(WORDS)} | {rnd.randint(1, 999)} | {rnd.choice(WORDS)} |"
+            for _ in range(4)
+        )
+        return "\n\n".join(
+            [
+                f"# {title}",
+                f"Page {number} of the {a} {b} handbook. {rnd.choice(paragraphs)}",
+                f"## {a.capitalize()} overview",
+                rnd.choice(paragraphs),
+                items,
+                f"## Working with {b}",
+                rnd.choice(paragraphs),
+                f"```sh\n{a}-cli sync --{b} {number}\n{c}-cli status\n```",
+                f"| name | value | owner |\n|---|---|---|\n{rows}",
+                f"### Notes on {c}",
+                rnd.choice(paragraphs),
+            ]
+        )
+
+
+def tag_vocabulary() -> list[str]:
+    return [word + suffix for suffix in ("", "-guide", "-faq", "-policy") for word in WORDS][:200]
+
+
+# --- The wiki ---------------------------------------------------------------------------------
+def rule(mode: str, match: str, path: str, roles: Iterable[str], name: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "name": name,
+        "mode": mode,
+        "match": match,
+        "roles": list(roles),
+        "path": path,
+        "locales": [],
+        "sites": [],
+    }
+
+
+READ = ("read:pages", "read:assets", "read:comments")
+WRITE = ("read:pages", "write:pages", "read:source", "read:history")
+
+
+def group_specs() -> list[tuple[str, list[str], list[dict]]]:
+    """20 groups: per-section readers and editors, and a few with every other rule kind."""
+    specs = []
+    for section in SECTIONS:
+        specs.append(
+            (
+                f"{section.capitalize()} readers",
+                ["read:pages", "read:comments"],
+                [rule("ALLOW", "START", section, READ, "section")],
+            )
+        )
+        specs.append(
+            (
+                f"{section.capitalize()} editors",
+                ["read:pages", "write:pages", "read:source"],
+                [
+                    rule("ALLOW", "START", section, WRITE, "section"),
+                    rule("DENY", "START", f"{section}/policies", ("write:pages",), "frozen"),
+                ],
+            )
+        )
+    specs += [
+        ("Auditors", ["read:pages", "read:history"], [rule("ALLOW", "START", "", READ, "all")]),
+        (
+            "Contractors",
+            ["read:pages"],
+            [
+                rule("DENY", "START", "", READ, "nothing"),
+                rule("ALLOW", "TAG", "onboarding-guide", READ, "onboarding"),
+                rule("ALLOW", "EXACT", "support/onboarding/overview", READ, "welcome"),
+            ],
+        ),
+        (
+            "Runbook keepers",
+            ["read:pages", "write:pages"],
+            [
+                rule("ALLOW", "REGEX", r"^(engineering|operations)/runbooks/", WRITE, "runbooks"),
+                rule("ALLOW", "TAGALL", "incident release", WRITE, "incidents"),
+            ],
+        ),
+        (
+            "User managers",
+            ["read:users", "write:users", "manage:users", "read:pages"],
+            [rule("ALLOW", "END", "/faq", READ, "faqs")],
+        ),
+    ]
+    assert len(specs) == GROUP_COUNT
+    return specs
+
+
+class Seeder:
+    """Builds the wiki once, then tops it up to each requested size."""
+
+    def __init__(self, progress: Progress | None = None, seed: int = 6) -> None:
+        self.progress = progress or (lambda what, done, total: None)
+        self.rnd = random.Random(seed)  # noqa: S311 (repeatable data, not secrets)
+        self.content = ContentMaker(seed)
+        self.next_number = 0
+        self.site: Site | None = None
+        self.authors: list = []
+        self.tags: list[Tag] = []
+        self.tag_weights: list[float] = []
+        self.api_key_token = ""
+        self.member: User | None = None
+
+    # The fixed part: accounts, groups, tag vocabulary, API key.
+    def base(self) -> None:
+        self.site = Site.objects.get(hostname="*")
+        User.objects.create_superuser(
+            "admin@bench.example.com", uuid.uuid4().hex, name="Bench Admin"
+        )
+        groups = self._groups()
+        self._users(groups)
+        self._tags()
+        set_api_enabled(True)
+        issued = apikeys.create_api_key(
+            None, name="bench", expiration="30d", group_ids=[administrators_group().pk]
+        )
+        self.api_key_token = issued.token
+        self.authors = list(User.objects.filter(is_system=False).values_list("pk", flat=True))
+
+    def _groups(self) -> list[Group]:
+        specs = group_specs()
+        ids = reserve_legacy_ids("group", len(specs))
+        now = timezone.now()
+        groups = [
+            Group(name=name, permissions=perms, rules=rules, legacy_id=legacy, created_at=now)
+            for (name, perms, rules), legacy in zip(specs, ids, strict=True)
+        ]
+        copy_instances(Group, groups)
+        return groups
+
+    def _users(self, groups: list[Group]) -> None:
+        # One real hash (the production hasher), shared: hashing 1,000 passwords would take
+        # a minute and tell nothing about the API.
+        self.progress("users", 0, USER_COUNT)
+        password = make_password(uuid.uuid4().hex)
+        defaults = get_setting("userDefaults")
+        ids = iter(reserve_legacy_ids("user", USER_COUNT))
+        now = timezone.now()
+        users, links = [], []
+        for n in range(USER_COUNT):
+            first = FIRST_NAMES[n % len(FIRST_NAMES)]
+            last = LAST_NAMES[n // len(FIRST_NAMES) % len(LAST_NAMES)]
+            user = User(
+                email=f"{first}.{last}.{n}@example.com".lower(),
+                name=f"{first} {last}",
+                password=password,
+                is_active=True,
+                is_verified=True,
+                legacy_id=next(ids),
+                created_at=now - timedelta(days=self.rnd.randint(0, 700)),
+                meta={"jobTitle": "", "location": "", "pronouns": ""},
+                prefs={
+                    "timezone": defaults["timezone"],
+                    "dateFormat": defaults["dateFormat"],
+                    "timeFormat": defaults["timeFormat"],
+                    "appearance": "site",
+                    "cvd": "none",
+                },
+            )
+            users.append(user)
+            links.append(Membership(user=user, group_id=USERS_GROUP_ID))
+            for group in self.rnd.sample(groups, self.rnd.randint(1, 2)):
+                links.append(Membership(user=user, group=group))
+        copy_instances(User, users)
+        copy_instances(Membership, links)
+        self.progress("users", USER_COUNT, USER_COUNT)
+        # A rule-bound member, for operations that call as one.
+        self.member = users[0]
+
+    def _tags(self) -> None:
+        names = tag_vocabulary()
+        ids = reserve_legacy_ids("tag", len(names))
+        self.tags = [
+            Tag(site=self.site, tag=name, legacy_id=legacy)
+            for name, legacy in zip(names, ids, strict=True)
+        ]
+        copy_instances(Tag, self.tags)
+        # Zipf-like: a few tags are on many pages, most on few.
+        self.tag_weights = [1 / (rank + 1) for rank in range(len(self.tags))]
+
+    # Pages, up to a total.
+    def pages_up_to(self, total: int) -> int:
+        """Add pages until the wiki holds ``total``; returns how many were added."""
+        missing = total - Page.objects.count()
+        added = 0
+        if missing > 0:
+            self.progress("pages", 0, missing)
+        while added < missing:
+            count = min(CHUNK, missing - added)
+            with transaction.atomic():
+                self._page_chunk(count)
+            added += count
+            self.progress("pages", added, missing)
+        if added:
+            self._recount_tags()
+        return added
+
+    def _page_chunk(self, count: int) -> None:
+        rnd, site = self.rnd, self.site
+        depth = (site.config.get("defaults") or {}).get("tocDepth") or {"min": 1, "max": 2}
+        ids = iter(reserve_legacy_ids("page", count))
+        now = timezone.now()
+        pages, links = [], []
+        for _ in range(count):
+            number = self.next_number
+            self.next_number += 1
+            section, topic = rnd.choice(SECTIONS), rnd.choice(TOPICS)
+            slug = f"{rnd.choice(WORDS)}-{rnd.choice(WORDS)}-{number}"
+            if rnd.random() < 0.6:
+                path = f"{section}/{topic}/{rnd.choice(SUBTOPICS)}/{slug}"
+            else:
+                path = f"{section}/{topic}/{slug}"
+            title = f"{rnd.choice(WORDS).capitalize()} {rnd.choice(WORDS)} {number}"
+            content = self.content.page(title, number)
+            rendered = render(content, "markdown", depth)
+            chosen = list(dict.fromkeys(rnd.choices(self.tags, self.tag_weights, k=3)))
+            config = default_page_config()
+            config["tocDepth"] = dict(depth)
+            author = rnd.choice(self.authors)
+            created = now - timedelta(minutes=rnd.randint(60, 700 * 24 * 60))
+            page = Page(
+                site=site,
+                locale="en",
+                path=path,
+                hash=page_hash("en", path),
+                legacy_id=next(ids),
+                title=title,
+                description=f"About {title.lower()}",
+                publish_state="draft" if rnd.random() < 0.03 else "published",
+                config=config,
+                content=content,
+                render=rendered.html,
+                toc=rendered.toc,
+                search_content=rendered.text,
+                tags=[tag.tag for tag in chosen],
+                editor="markdown",
+                content_type="markdown",
+                author_id=author,
+                creator_id=author,
+                owner_id=author,
+                created_at=created,
+                updated_at=created + timedelta(minutes=rnd.randint(0, 60 * 24 * 30)),
+            )
+            pages.append(page)
+            links.extend(PageTag(page=page, tag=tag) for tag in chosen)
+        copy_instances(Page, pages)
+        copy_instances(PageTag, links)
+
+    @staticmethod
+    def _recount_tags() -> None:
+        tag, link = Tag._meta.db_table, PageTag._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {tag} SET usage_count = (SELECT count(*) FROM {link} "  # noqa: S608
+                f"WHERE {link}.tag_id = {tag}.id), updated_at = now()"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    def facts(self, run_id: str, sample: int = 64) -> WikiFacts:
+        ids = list(
+            Page.objects.exclude(path__startswith="bench/")
+            .order_by("id")
+            .values_list("pk", flat=True)
+        )
+        step = max(len(ids) // sample, 1)
+        return WikiFacts(
+            site_id=str(self.site.pk),
+            page_ids=[str(pk) for pk in ids[::step][:sample]],
+            user_query=USER_QUERY,
+            run_id=run_id,
+            body_markdown=self.content.page("Created by the benchmark", 0),
+        )
+
+
+# Who an operation calls as (Operation.caller): a bearer token for the seeded wiki.
+CALLERS: dict[str, Callable[[Seeder], str]] = {
+    "admin_key": lambda seeder: seeder.api_key_token,
+    # A session token lives 30 minutes: issued when the operation runs.
+    "member": lambda seeder: tokens.issue_session_token(seeder.member),
+}
