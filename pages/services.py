@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
 from accounts.services import author_for
+from wiki import legacy_ids
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 
@@ -158,16 +159,30 @@ def _permitted_scripts(caller: Caller | None, ctx: PageContext, data: PageInput)
 
 
 def attach_tags(page: Page, tags: Iterable[str]) -> None:
-    """Link ``page`` to its tags, adding unknown ones to the site's vocabulary."""
-    tags = list(tags)
+    """Link ``page`` to its tags, adding unknown ones to the site's vocabulary.
+
+    A fixed number of statements however many tags: the page count and the tag count of the
+    wiki never change what one page costs to tag.
+    """
+    tags = list(dict.fromkeys(tags))
     if not tags:
         return
-    known = {t.tag: t for t in Tag.objects.filter(site_id=page.site_id, tag__in=tags)}
-    for tag in tags:
-        if tag not in known:
-            known[tag], _ = Tag.objects.get_or_create(site_id=page.site_id, tag=tag)
-    PageTag.objects.bulk_create([PageTag(page=page, tag=known[tag]) for tag in tags])
-    Tag.objects.filter(pk__in=[known[tag].pk for tag in tags]).update(
+    site_tags = Tag.objects.filter(site_id=page.site_id)
+    known = dict(site_tags.filter(tag__in=tags).values_list("tag", "pk"))
+    missing = [tag for tag in tags if tag not in known]
+    if missing:
+        ids = legacy_ids.allocate_many(Tag.legacy_kind, len(missing))
+        # A concurrent writer may add the same tag first: its row wins, our id is a gap.
+        Tag.objects.bulk_create(
+            [
+                Tag(site_id=page.site_id, tag=tag, legacy_id=legacy_id)
+                for tag, legacy_id in zip(missing, ids, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        known.update(site_tags.filter(tag__in=missing).values_list("tag", "pk"))
+    PageTag.objects.bulk_create([PageTag(page=page, tag_id=known[tag]) for tag in tags])
+    Tag.objects.filter(pk__in=[known[tag] for tag in tags]).update(
         usage_count=F("usage_count") + 1, updated_at=timezone.now()
     )
 

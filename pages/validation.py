@@ -139,15 +139,15 @@ def normalize_tag(raw: str) -> str:
 
 def clean_tags(raw: list[str | None] | None) -> list[str]:
     """Trim, lowercase, drop ``#`` and empties, de-duplicate keeping the first occurrence."""
-    tags: list[str] = []
+    tags: dict[str, None] = {}  # ordered, and a linear-time membership test
     for entry in raw or ():
         tag = normalize_tag(entry or "")
         if not tag or tag in tags:
             continue
         if not _TAG.fullmatch(tag) or len(tag) > MAX_TEXT:
             raise DomainError(ErrorKey.INVALID_INPUT, f"bad tag {tag!r}")
-        tags.append(tag)
-    return tags
+        tags[tag] = None
+    return list(tags)
 
 
 def content_type_for(editor: str) -> str:

@@ -16,19 +16,29 @@ FIRST_FREE = {"user": 2, "group": 3}
 
 def allocate(kind: str) -> int:
     """Return the next id of ``kind``; the counter row is locked until the caller commits."""
-    with transaction.atomic():
-        LegacyIdCounter.objects.get_or_create(
-            kind=kind, defaults={"last_value": FIRST_FREE.get(kind, 0)}
+    return allocate_many(kind, 1).start
+
+
+def allocate_many(kind: str, count: int) -> range:
+    """``count`` consecutive new ids of ``kind``, in one statement whatever the count.
+
+    The counter row is created on first use and locked until the caller commits, so two
+    writers never get the same id. Ids a caller then does not use are gaps, never reused.
+    """
+    if count <= 0:
+        return range(0)
+    table = LegacyIdCounter._meta.db_table
+    first_free = FIRST_FREE.get(kind, 0)
+    with connection.cursor() as cursor:
+        # An upsert both creates and advances the counter: no read, no savepoint.
+        cursor.execute(
+            f"INSERT INTO {table} (kind, last_value) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (kind) DO UPDATE SET last_value = {table}.last_value + %s "
+            "RETURNING last_value",
+            [kind, first_free + count, count],
         )
-        table = LegacyIdCounter._meta.db_table
-        with connection.cursor() as cursor:
-            # One statement both increments and reads, so two writers never get the same id.
-            cursor.execute(
-                f"UPDATE {table} SET last_value = last_value + 1 WHERE kind = %s "  # noqa: S608
-                "RETURNING last_value",
-                [kind],
-            )
-            return int(cursor.fetchone()[0])
+        last = int(cursor.fetchone()[0])
+    return range(last - count + 1, last + 1)
 
 
 def claim_reserved(kind: str, value: int) -> bool:
