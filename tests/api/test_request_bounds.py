@@ -301,3 +301,24 @@ def test_nul_key_in_variables_is_refused():
 
     assert response.status_code == 400
     assert messages(response) == ["NUL characters (\\u0000) are not allowed."]
+
+
+# --- Encoding ---------------------------------------------------------------------------------
+def test_answers_are_utf8_json():
+    response = post({"query": '{ siteByHostname(hostname: "wïki", exact: false) { hostname } }'})
+
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content.decode("utf-8")) == {
+        "data": {"siteByHostname": {"hostname": "*"}}
+    }
+
+
+def test_text_the_fast_encoder_refuses_is_still_answered():
+    # The error message echoes the lone surrogate; it must still come back as JSON.
+    response = post(
+        {"query": "query ($n: Int) { users(page: $n) { id } }", "variables": {"n": "\ud800"}}
+    )
+
+    assert response.status_code == 400
+    (message,) = messages(response)
+    assert message.startswith("Variable '$n' got invalid value")
