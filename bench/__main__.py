@@ -58,6 +58,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--gunicorn-arg", action="append", default=[], help="extra flag, both")
     parser.add_argument("--quick", action="store_true", help="CI smoke: 50 pages, 1 s runs")
     parser.add_argument("--replace-db", action="store_true", help="drop the database first")
+    parser.add_argument(
+        "--seed-only", action="store_true", help="seed each size and report the time, no load"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     sizes = [int(s) for item in args.pages or [] for s in item.split(",") if s.strip()]
@@ -239,8 +242,9 @@ def run(args: argparse.Namespace) -> int:
         call_command("migrate", verbosity=0)
         seeder = Seeder(progress_printer())
         seeder.base()
-        api.start()
-        floor.start()
+        if not args.seed_only:
+            api.start()
+            floor.start()
         workers = len(api.worker_pids())
         run_id = secrets.token_hex(3)
         for size in args.sizes:
@@ -250,10 +254,14 @@ def run(args: argparse.Namespace) -> int:
                 f"{size:,} pages: {added:,} added in {time.monotonic() - seeding:.1f} s",
                 file=sys.stderr,
             )
+            if args.seed_only:
+                continue
             facts = seeder.facts(f"r{run_id}-{size}")
             for operation in args.operations:
                 print(f"  {operation.key} ...", file=sys.stderr)
                 rows.append(measure(operation, size, facts, seeder, api, floor, args))
+        if args.seed_only:
+            return 0
         info = machine()
         print()
         print(

@@ -16,6 +16,7 @@ import random
 import sys
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -27,12 +28,12 @@ from accounts import apikeys, tokens
 from accounts.models import USERS_GROUP_ID, Group, Membership, User
 from accounts.services import administrators_group
 from pages.models import Page, PageTag, Tag, default_page_config, page_hash
-from pages.rendering import render
 from wiki import legacy_ids
 from wiki.config import get_setting, set_api_enabled
 from wiki.models import LegacyIdCounter, Site
 
 from .operations import WikiFacts
+from .render_worker import renderers
 
 USER_COUNT = 1000
 GROUP_COUNT = 20
@@ -351,24 +352,34 @@ class Seeder:
 
     # Pages, up to a total.
     def pages_up_to(self, total: int) -> int:
-        """Add pages until the wiki holds ``total``; returns how many were added."""
-        missing = total - Page.objects.count()
-        added = 0
-        if missing > 0:
-            self.progress("pages", 0, missing)
-        while added < missing:
-            count = min(CHUNK, missing - added)
-            with transaction.atomic():
-                self._page_chunk(count)
-            added += count
-            self.progress("pages", added, missing)
-        if added:
-            self._recount_tags()
-        return added
+        """Add pages until the wiki holds ``total``; returns how many were added.
 
-    def _page_chunk(self, count: int) -> None:
-        rnd, site = self.rnd, self.site
+        Chunks are drafted here, rendered by a process pool one chunk ahead, and written here.
+        """
+        missing = total - Page.objects.count()
+        if missing <= 0:
+            return 0
+        self.progress("pages", 0, missing)
+        site = self.site
         depth = (site.config.get("defaults") or {}).get("tocDepth") or {"min": 1, "max": 2}
+        counts = [min(CHUNK, missing - start) for start in range(0, missing, CHUNK)]
+        written = 0
+        with renderers(parallel=len(counts) > 2) as pool:
+            ahead: deque = deque()
+            for count in counts:
+                pages, links = self._draft_chunk(count, depth)
+                ahead.append((pages, links, pool.map_async([(p.content, depth) for p in pages])))
+                if len(ahead) > 2:
+                    written += self._write_chunk(*ahead.popleft())
+                    self.progress("pages", written, missing)
+            while ahead:
+                written += self._write_chunk(*ahead.popleft())
+                self.progress("pages", written, missing)
+        self._recount_tags()
+        return written
+
+    def _draft_chunk(self, count: int, depth: dict) -> tuple[list[Page], list[PageTag]]:
+        rnd, site = self.rnd, self.site
         ids = iter(reserve_legacy_ids("page", count))
         now = timezone.now()
         pages, links = [], []
@@ -382,8 +393,6 @@ class Seeder:
             else:
                 path = f"{section}/{topic}/{slug}"
             title = f"{rnd.choice(WORDS).capitalize()} {rnd.choice(WORDS)} {number}"
-            content = self.content.page(title, number)
-            rendered = render(content, "markdown", depth)
             chosen = list(dict.fromkeys(rnd.choices(self.tags, self.tag_weights, k=3)))
             config = default_page_config()
             config["tocDepth"] = dict(depth)
@@ -399,10 +408,7 @@ class Seeder:
                 description=f"About {title.lower()}",
                 publish_state="draft" if rnd.random() < 0.03 else "published",
                 config=config,
-                content=content,
-                render=rendered.html,
-                toc=rendered.toc,
-                search_content=rendered.text,
+                content=self.content.page(title, number),
                 tags=[tag.tag for tag in chosen],
                 editor="markdown",
                 content_type="markdown",
@@ -414,8 +420,16 @@ class Seeder:
             )
             pages.append(page)
             links.extend(PageTag(page=page, tag=tag) for tag in chosen)
-        copy_instances(Page, pages)
-        copy_instances(PageTag, links)
+        return pages, links
+
+    @staticmethod
+    def _write_chunk(pages: list[Page], links: list[PageTag], rendering) -> int:
+        for page, (html, toc, text) in zip(pages, rendering.get(), strict=True):
+            page.render, page.toc, page.search_content = html, toc, text
+        with transaction.atomic():
+            copy_instances(Page, pages)
+            copy_instances(PageTag, links)
+        return len(pages)
 
     @staticmethod
     def _recount_tags() -> None:
