@@ -29,6 +29,8 @@ import urllib.request
 import warnings
 from pathlib import Path
 
+import psycopg
+
 from .database import DEFAULT_URL, BenchDatabase
 from .load import WrkError, WrkResult, run_wrk, wrk_binary
 from .operations import OPERATIONS, SEQ, Operation, with_seq
@@ -213,7 +215,11 @@ def measure(operation: Operation, size: int, facts, seeder, api: Server, floor: 
 
 def run(args: argparse.Namespace) -> int:
     wrk_binary()  # fail before creating anything when wrk is missing
-    database = BenchDatabase(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
+    try:
+        database = BenchDatabase(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
+    except (ValueError, psycopg.Error) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
     env = server_environment(database.url, args.workers)
     logs = Path(tempfile.mkdtemp(prefix="wiki-bench-logs-"))
     first_port = args.port or free_port()
@@ -227,7 +233,11 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     rows: list[Row] = []
     started = time.monotonic()
-    database.create(replace=args.replace_db)
+    try:
+        database.create(replace=args.replace_db)
+    except (psycopg.Error, RuntimeError) as exc:
+        print(f"bench: cannot create the database {database.name!r}: {exc}", file=sys.stderr)
+        return 1
     try:
         os.environ.update(env)
         warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
@@ -291,6 +301,9 @@ def run(args: argparse.Namespace) -> int:
             if server.process is not None:
                 print(f"--- {server.name} log (tail) ---\n{server.log_tail()}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("bench interrupted; cleaning up", file=sys.stderr)
+        return 130
     finally:
         stop_all([api, floor])
         if "django" in sys.modules:
