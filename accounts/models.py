@@ -284,3 +284,21 @@ class ApiKey(LegacyIdMixin):
     @property
     def is_usable(self) -> bool:
         return not self.is_revoked and not self.is_expired
+
+
+class AccessVersion(models.Model):
+    """One row whose ``value`` changes with every write to groups or memberships.
+
+    Database triggers (migration 0004) set it to a fresh random number on each insert, update
+    or delete of a group or a membership, inside the writing transaction, whatever did the
+    write: a service, the admin, a queryset ``update()``, ``loaddata`` or raw SQL. Processes
+    keep the access policies derived from groups for as long as it is unchanged
+    (``accounts.access_cache``). Random rather than incremented, so that a rolled-back write
+    can never hand out a value that a later write reuses with other data.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"access version {self.value}"
