@@ -4,6 +4,7 @@ import copy
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 
 from .models import Setting
 
@@ -43,10 +44,25 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 def get_setting(key: str) -> dict[str, Any]:
     """The stored value merged over its defaults (a fresh dict the caller may modify)."""
+    return merged_setting(
+        key, Setting.objects.filter(key=key).values_list("value", flat=True).first()
+    )
+
+
+def stored_setting(key: str) -> Subquery:
+    """The stored value of ``key`` as an expression, to read it along with another row.
+
+    Annotate a query with it and pass what comes back to ``merged_setting``: the request path
+    reads a setting in the same query as the row it needs anyway.
+    """
+    return Subquery(Setting.objects.filter(key=key).values("value")[:1])
+
+
+def merged_setting(key: str, stored: Any) -> dict[str, Any]:
+    """A stored value (None when there is no row) merged over the defaults of ``key``."""
     value = copy.deepcopy(DEFAULTS.get(key, {}))
-    row = Setting.objects.filter(key=key).values_list("value", flat=True).first()
-    if isinstance(row, dict):
-        value.update(row)
+    if isinstance(stored, dict):
+        value.update(stored)
     return value
 
 
@@ -64,7 +80,12 @@ def update_setting(key: str, **changes: Any) -> dict[str, Any]:
 
 
 def is_api_enabled() -> bool:
-    return bool(get_setting("api").get("isEnabled"))
+    return api_enabled_in(get_setting("api"))
+
+
+def api_enabled_in(api: dict[str, Any]) -> bool:
+    """Whether the ``api`` setting ``api`` (as ``get_setting``/``merged_setting`` give it) is on."""
+    return bool(api.get("isEnabled"))
 
 
 def set_api_enabled(enabled: bool) -> None:
