@@ -8,12 +8,19 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from wiki.config import is_api_enabled, set_api_enabled
+from wiki.config import (
+    api_enabled_in,
+    is_api_enabled,
+    merged_setting,
+    set_api_enabled,
+    stored_setting,
+)
 from wiki.errors import DomainError, ErrorKey
 
-from . import scopes, tokens
+from . import access_cache, scopes, tokens
 from .models import ApiKey
 from .permissions import Caller
+from .prepared import PreparedRow
 from .services import check_may_change_membership, existing_groups
 from .validation import clean_label
 
@@ -98,15 +105,32 @@ class KeyRejected(Exception):
         super().__init__(key.value)
 
 
+# A key's row with the access version and the ``api`` setting, compiled once (one query).
+_KEY_ROW = PreparedRow(
+    lambda pk: ApiKey.objects.filter(pk=pk).annotate(
+        access_version=access_cache.version_subquery(), api_setting=stored_setting("api")
+    )
+)
+
+
 def recognise_api_key(token: str, claims: dict) -> ApiKey:
-    """Checks 2 and 3 of API.md §1.4 for a token whose signature already verified."""
-    if not is_api_enabled():
-        raise KeyRejected(403, ErrorKey.FORBIDDEN)
+    """Checks 2 and 3 of API.md §1.4 for a token whose signature already verified.
+
+    One query: the key's row, annotated with the API state and the access version
+    (``api_key.access_version``). With API access off every key is refused (403), known or not.
+    """
     try:
         key_id = uuid.UUID(str(claims.get("api")))
-    except ValueError as exc:
-        raise KeyRejected(401, ErrorKey.INVALID_TOKEN) from exc
-    api_key = ApiKey.objects.filter(pk=key_id).first()
+    except ValueError:
+        key_id = None
+    api_key = _KEY_ROW.get(key_id) if key_id is not None else None
+    enabled = (
+        is_api_enabled()
+        if api_key is None
+        else api_enabled_in(merged_setting("api", api_key.api_setting))
+    )
+    if not enabled:
+        raise KeyRejected(403, ErrorKey.FORBIDDEN)
     if api_key is None or not api_key.is_usable or not tokens.digest_matches(api_key, token):
         raise KeyRejected(401, ErrorKey.INVALID_TOKEN)
     return api_key

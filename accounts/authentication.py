@@ -1,4 +1,11 @@
-"""Turn a request's credential into a ``Caller`` (API.md §1.2-1.4)."""
+"""Turn a request's credential into a ``Caller`` (API.md §1.2-1.4).
+
+One query per request for every kind of caller: the caller's own row (the guest user, the
+signed-in user or the API key), read fresh so that deactivation and revocation count at once,
+annotated with the access version (and, for keys, the API state). The policy derived from the
+caller's groups comes from ``accounts.access_cache`` while that version holds; after a change
+to groups or memberships a second query reads the groups again.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +13,53 @@ import uuid
 
 from django.http import HttpRequest
 
-from . import tokens
+from wiki.config import get_setting, merged_setting, stored_setting
+
+from . import access_cache, tokens
 from .apikeys import recognise_api_key
-from .models import Group, User
-from .permissions import AccessPolicy, Caller, CallerKind
-from .services import guest_user
+from .models import GUEST_EMAIL, User
+from .permissions import Caller, CallerKind
+from .prepared import PreparedRow
+
+# The caller rows, each with the access version; the guest's also with the ``auth`` setting.
+_ACTIVE_USER = PreparedRow(
+    lambda pk: User.objects.filter(pk=pk, is_active=True).annotate(
+        access_version=access_cache.version_subquery()
+    )
+)
+_GUEST = PreparedRow(
+    lambda pk: User.objects.filter(pk=pk).annotate(
+        access_version=access_cache.version_subquery(), auth_setting=stored_setting("auth")
+    )
+)
+
+# The guest user's id, learnt on the first guest request and checked against the ``auth``
+# setting (read in the same query) on every later one.
+_guest_id: uuid.UUID | None = None
 
 
 def guest_caller() -> Caller:
-    guest = guest_user()
-    return Caller(CallerKind.GUEST, AccessPolicy.from_groups(guest.groups.all()), user=guest)
+    guest = _guest_row()
+    policy = access_cache.policy_for_user(guest.pk, guest.access_version)
+    return Caller(CallerKind.GUEST, policy, user=guest)
 
 
 def user_caller(user: User) -> Caller:
-    return Caller(CallerKind.USER, AccessPolicy.from_groups(user.groups.all()), user=user)
+    """The caller for an already loaded ``user`` (the admin's ``request.user``)."""
+    return _user_caller(user, access_cache.current_version())
 
 
 def api_key_caller(api_key) -> Caller:
-    groups = Group.objects.filter(pk__in=api_key.group_ids)
-    return Caller(CallerKind.API_KEY, AccessPolicy.from_groups(groups), api_key=api_key)
+    return _api_key_caller(api_key, access_cache.current_version())
+
+
+def _user_caller(user: User, version: int | None) -> Caller:
+    return Caller(CallerKind.USER, access_cache.policy_for_user(user.pk, version), user=user)
+
+
+def _api_key_caller(api_key, version: int | None) -> Caller:
+    policy = access_cache.policy_for_groups(api_key.group_ids, version)
+    return Caller(CallerKind.API_KEY, policy, api_key=api_key)
 
 
 def resolve_caller(request: HttpRequest) -> Caller:
@@ -42,14 +77,49 @@ def resolve_caller(request: HttpRequest) -> Caller:
     except tokens.TokenError:
         return guest_caller()
     if "api" in claims:
-        return api_key_caller(recognise_api_key(token, claims))
-    user = User.objects.filter(pk=_uuid_or_none(claims.get("id")), is_active=True).first()
+        api_key = recognise_api_key(token, claims)
+        return _api_key_caller(api_key, api_key.access_version)
+    user_id = _uuid_or_none(claims.get("id"))
+    user = _ACTIVE_USER.get(user_id) if user_id is not None else None
     if user is None or user.is_system:
         return guest_caller()
-    return user_caller(user)
+    return _user_caller(user, user.access_version)
+
+
+def _guest_row() -> User:
+    """The guest user, annotated with the access version: one query once the id is known."""
+    global _guest_id
+    if _guest_id is not None:
+        guest = _GUEST.get(_guest_id)
+    else:
+        # The first guest request of this process: the guest the installation created, by
+        # its fixed address, checked against the setting that names it (same query).
+        guest = (
+            User.objects.filter(email=GUEST_EMAIL, is_system=True)
+            .annotate(
+                access_version=access_cache.version_subquery(),
+                auth_setting=stored_setting("auth"),
+            )
+            .order_by()
+            .first()
+        )
+    if guest is None or _guest_id_in(merged_setting("auth", guest.auth_setting)) != guest.pk:
+        # The setting names another guest: follow it.
+        guest_id = _guest_id_in(get_setting("auth"))
+        guest = _GUEST.get(guest_id) if guest_id is not None else None
+        if guest is None:
+            raise User.DoesNotExist("the guest user is missing; run manage.py migrate")
+    _guest_id = guest.pk
+    return guest
+
+
+def _guest_id_in(auth: dict) -> uuid.UUID | None:
+    return _uuid_or_none(auth.get("guestUserId"))
 
 
 def _uuid_or_none(value) -> uuid.UUID | None:
+    if value is None:
+        return None
     try:
         return uuid.UUID(str(value))
     except ValueError:

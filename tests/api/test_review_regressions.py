@@ -103,6 +103,7 @@ def test_listing_a_users_groups_costs_the_same_for_one_and_five_groups(admin, ad
     one = UserFactory()
     five = UserFactory(groups=[GroupFactory(name=f"Team {n}") for n in range(4)])
     UserFactory(groups=list(Group.objects.filter(name__startswith="Team")))
+    admin_client("{ __typename }")  # the caller's policy is read once, then cached
 
     with CaptureQueriesContext(connection) as for_one:
         first = admin_client(MY_GROUPS, {"id": str(one.pk)})
