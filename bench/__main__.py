@@ -64,6 +64,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--seed-only", action="store_true", help="seed each size and report the time, no load"
     )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)
     sizes = [int(s) for item in args.pages or [] for s in item.split(",") if s.strip()]
     if args.quick:
@@ -286,7 +287,10 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(table(rows))
         print(f"\n({time.monotonic() - started:.0f} s in all)")
-        shutil.rmtree(logs, ignore_errors=True)
+        if args.keep_logs:
+            print(f"server logs in {logs}")
+        else:
+            shutil.rmtree(logs, ignore_errors=True)
         if args.json:
             args.json.write_text(
                 json.dumps(
