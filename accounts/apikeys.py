@@ -87,6 +87,10 @@ def list_api_keys(caller: Caller | None):
 def api_state(caller: Caller | None) -> bool:
     if caller is not None:
         caller.require_any(*scopes.API_STATE_ANY)
+        stored = getattr(caller.api_key, "api_setting", None) if caller.is_api_key else None
+        if stored is not None:
+            # Read with the key's row in this same request: the setting is read once.
+            return api_enabled_in(merged_setting("api", stored))
     return is_api_enabled()
 
 

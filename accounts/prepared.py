@@ -12,6 +12,7 @@ Nothing here is specific to accounts; it may move to a shared module when anothe
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,14 +44,17 @@ class PreparedRow:
 
     def __init__(self, build: Callable[[uuid.UUID], QuerySet]) -> None:
         self._build = build
-        self._compiled: dict[str, _Compiled] = {}
+        # Django's connections are per thread, and converters use theirs: each thread compiles.
+        self._local = threading.local()
 
     def get(self, pk: uuid.UUID, using: str = DEFAULT_DB_ALIAS) -> Model | None:
         connection = connections[using]
-        compiled = self._compiled.get(using)
+        compiled_here = getattr(self._local, "compiled", None)
+        if compiled_here is None:
+            compiled_here = self._local.compiled = {}
+        compiled = compiled_here.get(using)
         if compiled is None or compiled.connection is not connection:
-            # Connections are per thread: each compiles its own (converters use it).
-            compiled = self._compiled[using] = self._compile(using, connection)
+            compiled = compiled_here[using] = self._compile(using, connection)
         pk_field = compiled.compiler.query.model._meta.pk
         params = list(compiled.params)
         params[compiled.key_index] = pk_field.get_db_prep_value(pk, connection)

@@ -5,12 +5,13 @@ row (guest user, signed-in user or API key) with the access version and, for a k
 state. After a write to groups or memberships, the first request reads the groups again (two).
 """
 
+import threading
 import time
 import uuid
 
 import jwt
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from accounts import access_cache, authentication, tokens
@@ -131,6 +132,16 @@ def test_refused_keys_cost_at_most_two_queries(api_key_for, group_with, django_a
         assert client(TRIVIAL).status == 403
 
 
+def test_the_api_state_of_a_key_request_is_read_once(
+    api_key_for, group_with, django_assert_num_queries
+):
+    client = api_key_for(group_with("read:api"))
+    client(TRIVIAL)
+
+    with django_assert_num_queries(1):
+        assert client(API_STATE).body == {"data": {"apiState": True}}
+
+
 def test_api_off_refuses_a_valid_key_in_the_same_query(api_key_for, group_with):
     client = api_key_for(group_with("read:api"))
     client(TRIVIAL)
@@ -235,6 +246,26 @@ def test_prepared_rows_equal_the_orm_rows(api_key_for, group_with):
         assert _fields(keys.get(key.pk)) == _fields(ApiKey.objects.get(pk=key.pk))
     assert users.get(uuid.uuid4()) is None
     assert users.get(guest_user().pk).pk == guest_user().pk
+
+
+def test_each_thread_runs_prepared_rows_on_its_own_connection():
+    guests = PreparedRow(lambda pk: User.objects.filter(pk=pk))
+    guest_id = guest_user().pk
+    assert guests.get(guest_id).pk == guest_id
+    found = []
+
+    def elsewhere():
+        try:
+            found.append(guests.get(guest_id))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert [user.pk for user in found] == [guest_id]
+    assert guests.get(guest_id).pk == guest_id
 
 
 def test_a_prepared_queryset_must_use_its_key():
