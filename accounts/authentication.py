@@ -9,6 +9,7 @@ to groups or memberships a second query reads the groups again.
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.http import HttpRequest
@@ -20,6 +21,8 @@ from .apikeys import recognise_api_key
 from .models import GUEST_EMAIL, User
 from .permissions import Caller, CallerKind
 from .prepared import PreparedRow
+
+logger = logging.getLogger("accounts")
 
 # The caller rows, each with the access version; the guest's also with the ``auth`` setting.
 _ACTIVE_USER = PreparedRow(
@@ -74,16 +77,28 @@ def resolve_caller(request: HttpRequest) -> Caller:
         return guest_caller()
     try:
         claims = tokens.read_token(token)
-    except tokens.TokenError:
-        return guest_caller()
+    except tokens.TokenError as error:
+        return _ignoring_token(f"it does not verify: {error}")
     if "api" in claims:
         api_key = recognise_api_key(token, claims)
         return _api_key_caller(api_key, api_key.access_version)
     user_id = _uuid_or_none(claims.get("id"))
     user = _ACTIVE_USER.get(user_id) if user_id is not None else None
     if user is None or user.is_system:
-        return guest_caller()
+        return _ignoring_token("its user is unknown or deactivated")
     return _user_caller(user, user.access_version)
+
+
+def _ignoring_token(reason: str) -> Caller:
+    """A guest caller for a request whose token did not count, and a log line saying why.
+
+    The contract makes such a request a guest one; the reason is kept on the caller so that
+    the answer can hint at it (``WWW-Authenticate``), and logged for whoever pasted the token.
+    """
+    logger.info("token ignored, request runs as guest: %s", reason)
+    caller = guest_caller()
+    caller.ignored_token = reason
+    return caller
 
 
 def _guest_row() -> User:

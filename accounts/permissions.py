@@ -326,6 +326,8 @@ class Caller:
     policy: AccessPolicy
     user: object | None = None  # the signed-in user, or the guest user
     api_key: object | None = None
+    #: Why a token that came with the request was ignored (the request then runs as guest).
+    ignored_token: str | None = None
 
     @property
     def is_guest(self) -> bool:

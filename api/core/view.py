@@ -8,10 +8,8 @@ an ERROR in the log. Documents come from the per-process cache (``documents.py``
 from __future__ import annotations
 
 import json
-import logging
 
 import orjson
-
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
@@ -25,8 +23,6 @@ from accounts.authentication import resolve_caller
 
 from .documents import documents
 from .errors import format_graphql_error
-
-logger = logging.getLogger("api")
 
 NUL_MESSAGE = "NUL characters (\\u0000) are not allowed."
 # No argument of the contract nests deeper than a few levels; past this a body is refused
@@ -85,7 +81,12 @@ class WikiGraphQLView(GraphQLView):
             request.caller = resolve_caller(request)
         except KeyRejected as rejection:
             return _error_response(rejection.status, rejection.key.value)
-        return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        if request.caller.ignored_token:
+            # The contract answers as for a guest; RFC 6750's hint tells the client why an
+            # authenticated query came back empty.
+            response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
 
     def parse_body(self, request: HttpRequest):
         try:
