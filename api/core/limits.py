@@ -28,6 +28,7 @@ class DocumentLimits:
     max_depth: int
     max_aliases: int
     max_fields: int
+    max_repeats: int
 
     @classmethod
     def from_settings(cls) -> DocumentLimits:
@@ -35,6 +36,7 @@ class DocumentLimits:
             max_depth=settings.GRAPHQL_MAX_QUERY_DEPTH,
             max_aliases=settings.GRAPHQL_MAX_ALIASES,
             max_fields=settings.GRAPHQL_MAX_FIELDS,
+            max_repeats=settings.GRAPHQL_MAX_FIELD_REPEATS,
         )
 
 
@@ -85,11 +87,34 @@ class _DepthMeter:
         return depth
 
 
+def _repeated_field(selection_set: SelectionSetNode, limit: int) -> FieldNode | None:
+    """The first field whose response name appears more than ``limit`` times in the set.
+
+    Fields of inline fragments merge into the set they sit in, so they count there.
+    graphql-core compares every pair of same-named fields, so a name repeated hundreds of
+    times costs seconds while no real query repeats one more than a few times.
+    """
+    seen: dict[str, int] = {}
+    pending = [selection_set]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                name = (selection.alias or selection.name).value
+                seen[name] = seen.get(name, 0) + 1
+                if seen[name] > limit:
+                    return selection
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+    return None
+
+
 def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQLError]:
     """The errors of a document that asks for more than the limits allow, else ``[]``."""
     fields = aliases = 0
-    first_alias_over = None
+    first_alias_over = repeated = None
     for selection_set in _selection_sets(document):
+        if repeated is None:
+            repeated = _repeated_field(selection_set, limits.max_repeats)
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 fields += 1
@@ -105,6 +130,14 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
             GraphQLError(f"The document selects {fields} fields; the limit is {limits.max_fields}.")
         ]
     errors = []
+    if repeated is not None:
+        name = (repeated.alias or repeated.name).value
+        errors.append(
+            GraphQLError(
+                f"'{name}' is selected more than {limits.max_repeats} times in one selection set.",
+                repeated,
+            )
+        )
     if first_alias_over is not None:
         errors.append(
             GraphQLError(

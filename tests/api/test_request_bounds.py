@@ -82,6 +82,7 @@ def test_ten_thousand_repeated_fields_are_refused_by_the_token_limit():
 
 
 def test_fields_beyond_the_limit_are_refused_before_validation(settings):
+    settings.GRAPHQL_MAX_FIELD_REPEATS = 1000
     at_limit = "{ sites { " + "hostname " * (settings.GRAPHQL_MAX_FIELDS - 1) + "} }"
     over = "{ sites { " + "hostname " * settings.GRAPHQL_MAX_FIELDS + "} }"
 
@@ -92,6 +93,29 @@ def test_fields_beyond_the_limit_are_refused_before_validation(settings):
         f"The document selects {settings.GRAPHQL_MAX_FIELDS + 1} fields; "
         f"the limit is {settings.GRAPHQL_MAX_FIELDS}."
     ]
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        "hostname " * 11,
+        "hostname " * 6 + "... on Site { " + "hostname " * 5 + "}",
+        "id " + "h: hostname " * 11,
+    ],
+    ids=["plain", "inline-fragment", "alias"],
+)
+def test_a_name_repeated_past_the_limit_in_one_set_is_refused(selection):
+    response = post({"query": f"{{ sites {{ {selection} }} }}"})
+
+    assert response.status_code == 400
+    (message,) = messages(response)
+    assert message.endswith("is selected more than 10 times in one selection set.")
+
+
+def test_repeats_up_to_the_limit_and_across_sets_are_fine():
+    query = "{ sites { " + "hostname " * 10 + "} sites { " + "hostname " * 10 + "} }"
+
+    assert post({"query": query}).json() == {"data": {"sites": [{"hostname": "*"}]}}
 
 
 def test_fragment_spreads_count_towards_the_field_limit(settings):
@@ -115,7 +139,7 @@ def test_deeply_nested_literal_is_refused():
 
 
 def test_refusals_are_cached_and_reused():
-    query = "{ sites { " + "hostname " * 300 + "} }"
+    query = "{ sites { " + "hostname " * 30 + "} }"
 
     first = post({"query": query})
     (prepared,) = list(documents._entries.values())
