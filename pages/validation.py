@@ -23,6 +23,47 @@ RELATION_POSITIONS = ("left", "center", "right")
 CONTENT_TYPE_BY_EDITOR = {"markdown": "markdown", "asciidoc": "html", "wysiwyg": "html"}
 
 
+# First path segments that the server's own routes use (§4.1.1, the list Wiki.js 2 reserves plus
+# this server's admin and probes). A page there would be hidden by a route, so the path rule
+# refuses them; the browser URL configuration imports this one list rather than repeating it.
+# Single characters (``/e/``, ``/h/``, ``/s/``, ``/d/``, ``/i/``, ``/t/`` ...) are reserved by
+# length instead, and addresses starting with ``_`` or ``.`` (``/_graphql``, ``/.well-known``) by
+# the character rules, so neither needs listing.
+RESERVED_PATH_WORDS = frozenset(
+    {
+        "login",
+        "logout",
+        "register",
+        "verify",
+        "login-reset",
+        "admin",
+        "graphql",
+        "healthz",
+        "readyz",
+        "static",
+        "favicons",
+        "fonts",
+        "img",
+        "js",
+        "svg",
+    }
+)
+MIN_FIRST_SEGMENT = 2
+
+
+def reserved_first_segment(segment: str) -> str | None:
+    """Why a lowercase first segment cannot start a page path, or None when it can."""
+    if len(segment) < MIN_FIRST_SEGMENT:
+        return "single characters are kept for the server's routes"
+    if segment.startswith("_"):
+        return "a leading underscore is kept for the server's routes"
+    if LOCALE_CODE.fullmatch(segment):
+        return "it would be read as a locale code"
+    if segment in RESERVED_PATH_WORDS:
+        return "a route of the server uses it"
+    return None
+
+
 def normalize_path(raw: str | None) -> str:
     """Trim, strip leading/trailing slashes, lowercase; ERR_INVALID_PATH when not valid."""
     path = (raw or "").strip().strip("/").lower()
@@ -32,9 +73,11 @@ def normalize_path(raw: str | None) -> str:
     # fullmatch: with match, "$" would also accept a segment ending in a newline.
     if not all(_PATH_SEGMENT.fullmatch(segment) for segment in segments):
         raise DomainError(ErrorKey.INVALID_PATH, f"bad segment in {path!r}")
-    first = segments[0]
-    if first.startswith("_") or LOCALE_CODE.match(first):
-        raise DomainError(ErrorKey.INVALID_PATH, f"reserved first segment {first!r}")
+    reason = reserved_first_segment(segments[0])
+    if reason:
+        raise DomainError(
+            ErrorKey.INVALID_PATH, f"reserved first segment {segments[0]!r}: {reason}"
+        )
     return path
 
 

@@ -267,10 +267,10 @@ def test_create_with_every_argument(admin_client, admin):
 
 
 def test_known_tags_are_reused_and_counted(admin_client):
-    assert_ok(create(admin_client, path="a", tags=["setup", "one"]))
-    assert_ok(create(admin_client, path="b", tags=["SETUP", "two"]))
+    assert_ok(create(admin_client, path="ant", tags=["setup", "one"]))
+    assert_ok(create(admin_client, path="bee", tags=["SETUP", "two"]))
     other = Site.objects.create(hostname="other.example.com")
-    assert_ok(create(admin_client, siteId=str(other.pk), path="a", tags=["setup"]))
+    assert_ok(create(admin_client, siteId=str(other.pk), path="ant", tags=["setup"]))
     counts = {(t.site_id == other.pk, t.tag): t.usage_count for t in Tag.objects.all()}
     assert counts == {
         (False, "setup"): 2,
@@ -369,7 +369,7 @@ def test_users_without_write_pages_are_forbidden(user_client, api_key_for, group
     PageFactory(path="taken")
     refused(user_client, "ERR_FORBIDDEN", path="taken")
     readers = group_with("read:pages", "write:pages", rules=[rule(roles=("read:pages",))])
-    refused(api_key_for(readers), "ERR_FORBIDDEN", path="x", title="")
+    refused(api_key_for(readers), "ERR_FORBIDDEN", path="xyz", title="")
 
 
 def test_write_rule_on_a_start_path(client_for, make_user, group_with):
@@ -401,12 +401,12 @@ def test_write_rule_limited_by_site_locale_and_deny(client_for, make_user, group
 def test_tag_rule_is_judged_on_the_input_tags(client_for, make_user, group_with):
     group = group_with(rules=[rule(match="TAG", path="public, open", roles=("write:pages",))])
     writer = client_for(make_user(groups=[group]))
-    page = assert_ok(create(writer, path="a", tags=[" #Public ", "other"]))
+    page = assert_ok(create(writer, path="ant", tags=[" #Public ", "other"]))
     assert page["tags"] == ["public", "other"]
-    refused(writer, "ERR_FORBIDDEN", path="b", tags=["other"])
-    refused(writer, "ERR_FORBIDDEN", path="c")
+    refused(writer, "ERR_FORBIDDEN", path="bee", tags=["other"])
+    refused(writer, "ERR_FORBIDDEN", path="cat")
     # Permission comes before tag validation: a bad tag next to an allowing one is step 12.
-    refused(writer, "ERR_INVALID_INPUT", path="d", tags=["open", "bad tag"])
+    refused(writer, "ERR_INVALID_INPUT", path="dog", tags=["open", "bad tag"])
 
 
 # --- Scripts and styles are kept only with permission ------------------------------------------
