@@ -1,4 +1,21 @@
-"""Turn page source into safe HTML, a table of contents and plain search text (§4.1.1)."""
+"""Turn page source into safe HTML, a table of contents and plain search text (§4.1.1).
+
+Every content type ends in the same sanitiser (nh3, an HTML5 parser with an allow-list), so
+Markdown, HTML-editor content and text are held to one rule:
+
+- only the tags of ``ALLOWED_TAGS``, only the attributes of ``ALLOWED_ATTRIBUTES`` (``"*"``: on
+  any tag): no script, style, iframe, object, embed, form, SVG or MathML, no event handler
+  attribute, no author-chosen ``id`` (headings get theirs from the renderer);
+- links and sources (``href``, ``src``, ``cite``) only with a relative address or a scheme of
+  nh3's list; ``javascript:``, ``vbscript:`` and ``data:`` never, whatever the case, entities or
+  control characters, with one exception: an ``<img src>`` may hold a raster image inline
+  (``data:image/png|jpeg|gif|webp``, the list markdown-it's own link check allows), since an image
+  cannot run script and the HTML editors paste screenshots that way. ``data:image/svg+xml`` is not
+  allowed: opened on its own an SVG document can script.
+- ``style`` only on table cells and only ``text-align`` (what Markdown tables produce); a class
+  only on ``<code>`` and only ``language-*`` (what fenced code produces), so page content cannot
+  borrow the site's own classes or positioning to dress up as its interface.
+"""
 
 from __future__ import annotations
 
@@ -18,18 +35,68 @@ _HEADING = re.compile(r"<h([1-6])(?: [^>]*)?>(.*?)</h\1>", re.IGNORECASE | re.DO
 _TAGS = re.compile(r"<[^>]+>")
 _SLUG_DROP = re.compile(r"[^\w\s-]", re.UNICODE)
 _SLUG_SPACE = re.compile(r"[\s_-]+")
-_ALLOWED_ATTRIBUTES = {
-    **nh3.ALLOWED_ATTRIBUTES,
-    "h1": {"id"},
-    "h2": {"id"},
-    "h3": {"id"},
-    "h4": {"id"},
-    "h5": {"id"},
-    "h6": {"id"},
+
+ALLOWED_TAGS = frozenset(nh3.ALLOWED_TAGS)
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    # nh3's implicit default for every tag, spelled out: Markdown link titles need ``title``.
+    "*": {"lang", "title"},
+    # Headings get their id from the renderer alone (unique, derived from the label).
+    **{tag: set() for tag in _HEADINGS},
     "code": {"class"},
-    "th": {"align", "style"},
-    "td": {"align", "style"},
+    "th": {*nh3.ALLOWED_ATTRIBUTES["th"], "style"},
+    "td": {*nh3.ALLOWED_ATTRIBUTES["td"], "style"},
 }
+# Scheme-checked by nh3 for href/src; "data" is let through to _filter_attribute, which keeps it
+# only for inline raster images.
+_URL_SCHEMES = frozenset(nh3.ALLOWED_URL_SCHEMES) | {"data"}
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+_NEVER_SCHEMES = frozenset({"javascript", "vbscript", "data"})
+_INLINE_IMAGE = re.compile(r"data:image/(?:gif|png|jpeg|webp)[;,]")
+# As the WHATWG URL parser reads an address: leading and trailing C0 controls and spaces
+# dropped, tabs and newlines removed anywhere, then a scheme is letters, digits, "+", "-", ".".
+_URL_EDGE = "".join(map(chr, range(0x21)))
+_URL_INSIDE = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+_TEXT_ALIGN = re.compile(r"\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*", re.IGNORECASE)
+_CODE_CLASS = re.compile(r"language-[\w+#.-]+")
+
+
+def _url_allowed(tag: str, attribute: str, value: str) -> bool:
+    address = _URL_INSIDE.sub("", value.strip(_URL_EDGE)).lower()
+    scheme = _SCHEME.match(address)
+    if scheme is None or scheme.group(1) not in _NEVER_SCHEMES:
+        return True
+    return (tag, attribute) == ("img", "src") and _INLINE_IMAGE.match(address) is not None
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """The value rules nh3's allow-list cannot express; None drops the attribute."""
+    if attribute in _URL_ATTRIBUTES:
+        # nh3 already refused unknown schemes on href/src; this adds cite and the data: rule.
+        return value if _url_allowed(tag, attribute, value) else None
+    if attribute == "style":
+        align = _TEXT_ALIGN.fullmatch(value)
+        return f"text-align:{align.group(1).lower()}" if align else None
+    if attribute == "class":
+        classes = [name for name in value.split() if _CODE_CLASS.fullmatch(name)]
+        return " ".join(classes) or None
+    return value
+
+
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_filter_attribute,
+    url_schemes=set(_URL_SCHEMES),
+    link_rel="noopener noreferrer",
+)
+
+
+def sanitize(raw_html: str) -> str:
+    """The one sanitiser of rendered page HTML (the rule is in this module's docstring)."""
+    return _cleaner.clean(raw_html)
 
 
 @dataclass
@@ -45,7 +112,12 @@ def slugify_heading(text: str) -> str:
 
 
 def _anchor_headings(source_html: str) -> tuple[str, list[tuple[int, str, str]]]:
-    """Give every heading a unique id; return the headings as (level, label, key)."""
+    """Give every heading a unique id; return the headings as (level, label, key).
+
+    Only for sanitised HTML: the sanitiser's serialiser escapes ``<`` and ``>`` in text and in
+    attribute values, so every ``<hN`` left is a real tag and the pattern cannot be steered into
+    rewriting an attribute value (tests/pages/test_rendering.py holds it to that).
+    """
     used: set[str] = set()
     suffixes: dict[str, int] = {}
     headings: list[tuple[int, str, str]] = []
@@ -81,6 +153,7 @@ def build_toc(headings: list[tuple[int, str, str]], low: int, high: int) -> list
 
 
 def render(content: str, content_type: str, toc_depth: dict[str, int] | None = None) -> Rendered:
+    """Render ``content`` of a content type (``markdown``, ``html``, anything else is text)."""
     if content_type == "markdown":
         raw_html = _markdown.render(content)
     elif content_type == "html":
@@ -88,8 +161,7 @@ def render(content: str, content_type: str, toc_depth: dict[str, int] | None = N
     else:
         raw_html = f"<pre>{html.escape(content)}</pre>"
     # Raw HTML inside markdown passes the parser, so sanitising comes after rendering.
-    safe = nh3.clean(raw_html, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
-    anchored, headings = _anchor_headings(safe)
+    anchored, headings = _anchor_headings(sanitize(raw_html))
     depth = toc_depth or {"min": 1, "max": 2}
     text = " ".join(html.unescape(_TAGS.sub(" ", anchored)).split())
     return Rendered(anchored, build_toc(headings, depth["min"], depth["max"]), text)

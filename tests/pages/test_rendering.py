@@ -1,5 +1,7 @@
 """Rendering page source to safe HTML, a heading tree and search text (API.md §4.1.1)."""
 
+import re
+
 import pytest
 
 from pages.rendering import build_toc, render, slugify_heading
@@ -152,3 +154,105 @@ def test_build_toc_directly():
     ]
     assert build_toc(headings, 2, 2) == [node("B", "b"), node("C", "c")]
     assert build_toc([], 1, 6) == []
+
+
+def test_empty_and_symbol_only_headings_get_unique_anchors():
+    rendered = render("#\n# !!!\n# Section\n## ***\n# Section 1", "markdown", ALL_LEVELS)
+    keys = [(level, key) for level, key in _levels_and_keys(rendered.html)]
+    assert keys == [
+        (1, "section"),
+        (1, "section-1"),
+        (1, "section-2"),
+        (2, "section-3"),
+        (1, "section-1-1"),
+    ]
+    assert [item["key"] for item in rendered.toc] == [
+        "section",
+        "section-1",
+        "section-2",
+        "section-1-1",
+    ]
+    assert rendered.toc[2]["children"] == [node("***", "section-3")]
+
+
+def _levels_and_keys(output):
+    return [(int(level), key) for level, key in re.findall(r'<h([1-6]) id="([^"]*)">', output)]
+
+
+def test_anchors_stay_unique_in_a_long_page():
+    source = "\n".join(
+        f"{'#' * (1 + i % 6)} {['Intro', 'Intro 1', '', 'Intro-2'][i % 4]}" for i in range(200)
+    )
+    keys = [key for _, key in _levels_and_keys(render(source, "markdown").html)]
+    assert len(keys) == 200
+    assert len(set(keys)) == 200
+
+
+def test_the_author_cannot_choose_heading_ids():
+    rendered = render('<h2 id="b">A</h2><h2 id="a" onclick="x()">B</h2>', "html", ALL_LEVELS)
+    assert rendered.html == '<h2 id="a">A</h2><h2 id="b">B</h2>'
+
+
+def test_heading_markup_inside_an_attribute_is_not_a_heading():
+    """The anchoring reads sanitised HTML, where ``<`` in an attribute value is escaped."""
+    source = '<img alt="<h1>x</h1>" src="/i.png"><p title="<h2 class=a>y</h2>">p</p>'
+    rendered = render(source, "html", ALL_LEVELS)
+    assert rendered.html == (
+        '<img alt="&lt;h1&gt;x&lt;/h1&gt;" src="/i.png">'
+        '<p title="&lt;h2 class=a&gt;y&lt;/h2&gt;">p</p>'
+    )
+    assert rendered.toc == []
+
+
+def test_script_in_a_heading_leaves_only_its_text():
+    rendered = render("# Setup <script>alert(1)</script><img src=x onerror=alert(2)>", "markdown")
+    assert rendered.html == '<h1 id="setup">Setup <img src="x"></h1>\n'
+    assert rendered.toc == [node("Setup", "setup")]
+
+
+def test_markdown_table_alignment_and_cell_spans_survive():
+    rendered = render("| a | b |\n|:-:|--:|\n| 1 | 2 |", "markdown")
+    assert '<th style="text-align:center">a</th>' in rendered.html
+    assert '<td style="text-align:right">2</td>' in rendered.html
+    cells = render(
+        '<table><tr><td colspan="2" rowspan="3" style="TEXT-ALIGN: Left;">x</td></tr></table>',
+        "html",
+    )
+    assert cells.html == (
+        '<table><tbody><tr><td colspan="2" rowspan="3" style="text-align:left">x</td>'
+        "</tr></tbody></table>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("style", "kept"),
+    [
+        ("text-align:right", ' style="text-align:right"'),
+        ("text-align: justify ;", ' style="text-align:justify"'),
+        ("text-align:right;color:red", ""),
+        ("position:fixed", ""),
+        ("text-align:expression(alert(1))", ""),
+        ("background:url(javascript:alert(1))", ""),
+        ("", ""),
+    ],
+)
+def test_cells_keep_only_an_alignment_style(style, kept):
+    rendered = render(f'<table><tr><td style="{style}">x</td></tr></table>', "html")
+    assert rendered.html == f"<table><tbody><tr><td{kept}>x</td></tr></tbody></table>"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("```py\nx\n```", '<pre><code class="language-py">x\n</code></pre>\n'),
+        ("```c++ extra\nx\n```", '<pre><code class="language-c++">x\n</code></pre>\n'),
+        (
+            '<code class="language-js btn fixed-top">x</code>',
+            '<p><code class="language-js">x</code></p>\n',
+        ),
+        ('<code class="alert">x</code>', "<p><code>x</code></p>\n"),
+        ('<p class="language-js">x</p>', "<p>x</p>"),
+    ],
+)
+def test_classes_only_name_a_code_language(source, expected):
+    assert render(source, "markdown").html == expected
