@@ -51,6 +51,15 @@ def published_q(now=None) -> Q:
     )
 
 
+def effectively_published(state: str, start, end) -> bool:
+    """``published_q`` for one row's values (list items compute it from three columns)."""
+    if state == PublishState.PUBLISHED:
+        return True
+    if state != PublishState.SCHEDULED or not (start and end):
+        return False
+    return start <= timezone.now() <= end
+
+
 class Page(LegacyIdMixin):
     legacy_kind = "page"
 
@@ -122,13 +131,9 @@ class Page(LegacyIdMixin):
 
     @property
     def is_effectively_published(self) -> bool:
-        if self.publish_state == PublishState.PUBLISHED:
-            return True
-        if self.publish_state != PublishState.SCHEDULED:
-            return False
-        if not (self.publish_start_date and self.publish_end_date):
-            return False
-        return self.publish_start_date <= timezone.now() <= self.publish_end_date
+        return effectively_published(
+            self.publish_state, self.publish_start_date, self.publish_end_date
+        )
 
 
 class Tag(LegacyIdMixin):

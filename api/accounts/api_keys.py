@@ -3,8 +3,10 @@
 import graphene
 
 from accounts import apikeys
+from accounts.models import ApiKey
 
 from ..core.context import get_caller
+from ..core.execution import fast_list
 from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from ..core.scalars import UUID
 from .types import AuthenticationApiKey
@@ -81,6 +83,7 @@ class ApiKeyQueries(graphene.ObjectType):
     api_state = graphene.Boolean(description="Whether API-key access is enabled.")
 
     @staticmethod
+    @fast_list(ApiKey)
     def resolve_api_keys(root, info):
         return apikeys.list_api_keys(get_caller(info))
 

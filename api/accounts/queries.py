@@ -3,10 +3,26 @@
 import graphene
 
 from accounts import directory
+from accounts.models import Group as GroupModel
+from accounts.models import User as UserModel
 
 from ..core.context import get_caller
+from ..core.execution import fast_list
 from ..core.scalars import UUID
-from .types import Group, OrderByDirection, User, UserMinimal, UserOrderBy, remember_group_list
+from .types import (
+    GROUP_COLUMNS,
+    USER_MINIMAL_COLUMNS,
+    Group,
+    OrderByDirection,
+    User,
+    UserMinimal,
+    UserOrderBy,
+    remember_group_list,
+)
+
+
+def _groups(root, info, filter=None, order_by=None):
+    return directory.list_groups(get_caller(info), text_filter=filter, order_by=order_by)
 
 
 class AccountQueries(graphene.ObjectType):
@@ -35,6 +51,7 @@ class AccountQueries(graphene.ObjectType):
     )
 
     @staticmethod
+    @fast_list(UserModel, computed=USER_MINIMAL_COLUMNS)
     def resolve_users(root, info, **arguments):
         return directory.list_users(
             get_caller(info),
@@ -51,6 +68,7 @@ class AccountQueries(graphene.ObjectType):
         return directory.get_user(get_caller(info), id)
 
     @staticmethod
-    def resolve_groups(root, info, filter=None, order_by=None):
-        groups = directory.list_groups(get_caller(info), text_filter=filter, order_by=order_by)
-        return remember_group_list(info, groups)
+    @fast_list(GroupModel, computed=GROUP_COLUMNS, source=_groups)
+    def resolve_groups(root, info, **arguments):
+        # The list is kept so that nested ``users`` load every group's members in one query.
+        return remember_group_list(info, _groups(root, info, **arguments))

@@ -12,6 +12,7 @@ from accounts.directory import (
 from accounts.models import LOCAL_STRATEGY_ID, AuthStrategy
 
 from ..core.context import get_caller
+from ..core.execution import NotFast, computed
 from ..core.scalars import JSON, UUID, Date
 
 
@@ -56,6 +57,10 @@ class UserMinimal(graphene.ObjectType):
     @staticmethod
     def resolve_last_login_at(user, info):
         return user.last_login
+
+
+# The resolvers above as the fast list path computes them from columns (api/core/execution.py).
+USER_MINIMAL_COLUMNS = {"lastLoginAt": computed("last_login", compute=lambda value: value)}
 
 
 class UserAuth(graphene.ObjectType):
@@ -247,6 +252,16 @@ class Group(graphene.ObjectType):
             order_by=arguments.get("order_by"),
             direction=arguments.get("order_by_direction"),
         )
+
+
+def _counted(count):
+    if count is None:
+        raise NotFast  # not annotated: resolve_user_count counts
+    return count
+
+
+# ``Group``'s resolvers as the fast list path computes them (``groups`` annotates user_count).
+GROUP_COLUMNS = {"userCount": computed("user_count", compute=_counted)}
 
 
 def remember_group_list(info, groups) -> list:

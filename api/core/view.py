@@ -23,6 +23,7 @@ from accounts.authentication import resolve_caller
 
 from .documents import documents
 from .errors import format_graphql_error
+from .execution import FastListExecutionContext
 
 NUL_MESSAGE = "NUL characters (\\u0000) are not allowed."
 # No argument of the contract nests deeper than a few levels; past this a body is refused
@@ -61,6 +62,7 @@ def _bad_request(message: str) -> HttpError:
 @method_decorator(csrf_exempt, name="dispatch")
 class WikiGraphQLView(GraphQLView):
     graphiql_template = "api/graphiql.html"
+    execution_context_class = FastListExecutionContext
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "GET":

@@ -3,11 +3,19 @@
 import graphene
 
 from pages import services
+from pages.models import Page as PageModel
 
 from ..core.context import get_caller
+from ..core.execution import fast_list
 from ..core.inputs import enum_value
 from ..core.scalars import UUID
-from .types import Page, PageListItem, PageOrderBy, PageOrderByDirection
+from .types import (
+    PAGE_LIST_ITEM_COLUMNS,
+    Page,
+    PageListItem,
+    PageOrderBy,
+    PageOrderByDirection,
+)
 
 
 class PageQueries(graphene.ObjectType):
@@ -36,6 +44,7 @@ class PageQueries(graphene.ObjectType):
     )
 
     @staticmethod
+    @fast_list(PageModel, computed=PAGE_LIST_ITEM_COLUMNS)
     def resolve_pages(root, info, **arguments):
         return services.list_pages(
             get_caller(info),

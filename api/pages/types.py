@@ -4,11 +4,12 @@ import graphene
 
 from accounts import scopes
 from accounts.permissions import PageContext
-from pages.models import DEFAULT_ICON
+from pages.models import DEFAULT_ICON, effectively_published
 from wiki.errors import DomainError
 
 from ..accounts.types import User
 from ..core.context import get_caller
+from ..core.execution import computed, constant
 from ..core.scalars import JSON, UUID, Date
 
 
@@ -206,6 +207,16 @@ class PageListItem(graphene.ObjectType):
     @staticmethod
     def resolve_private_ns(page, info):
         return None
+
+
+# The resolvers above as the fast list path computes them from columns (api/core/execution.py).
+PAGE_LIST_ITEM_COLUMNS = {
+    "isPublished": computed(
+        "publish_state", "publish_start_date", "publish_end_date", compute=effectively_published
+    ),
+    "isPrivate": constant(False),
+    "privateNS": constant(None),
+}
 
 
 class PageRelationInput(graphene.InputObjectType):

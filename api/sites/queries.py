@@ -5,6 +5,7 @@ import graphene
 from wiki.models import Site as SiteModel
 from wiki.sites import site_for_hostname
 
+from ..core.execution import fast_list
 from ..core.scalars import UUID
 from .types import Site
 
@@ -24,6 +25,7 @@ class SiteQueries(graphene.ObjectType):
     )
 
     @staticmethod
+    @fast_list(SiteModel)
     def resolve_sites(root, info):
         return SiteModel.objects.order_by("hostname")
 
