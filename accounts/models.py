@@ -5,11 +5,13 @@ from functools import cached_property
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from wiki import legacy_ids
 from wiki.config import get_setting, update_setting
+from wiki.indexes import NullsOrderIndex
 
 from . import scopes
 
@@ -161,6 +163,15 @@ class User(LegacyIdMixin, AbstractBaseUser):
         constraints = [
             # Emails are stored lowercase; this also holds for rows written around the services.
             models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+        # Each ordering of ``users`` with its id tie-break (accounts.directory); email is unique.
+        indexes = [
+            models.Index(fields=["name", "id"], name="user_name_id_idx"),
+            models.Index(fields=["created_at", "id"], name="user_created_id_idx"),
+            models.Index(fields=["updated_at", "id"], name="user_updated_id_idx"),
+            NullsOrderIndex(
+                F("last_login").asc(nulls_first=True), F("id").asc(), name="user_last_login_id_idx"
+            ),
         ]
 
     def __str__(self) -> str:

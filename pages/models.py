@@ -117,9 +117,18 @@ class Page(LegacyIdMixin):
             ),
         ]
         indexes = [
-            models.Index(fields=["title"], name="page_title_idx"),
-            models.Index(fields=["created_at"], name="page_created_idx"),
-            models.Index(fields=["updated_at"], name="page_updated_idx"),
+            # Each ordering of ``pages``, with the id that breaks ties (pages.services).
+            models.Index(fields=["title", "id"], name="page_title_id_idx"),
+            models.Index(fields=["created_at", "id"], name="page_created_id_idx"),
+            models.Index(fields=["updated_at", "id"], name="page_updated_id_idx"),
+            models.Index(fields=["path", "id"], name="page_path_id_idx"),
+            # The ``locale`` filter; site, creator and author are foreign keys, indexed anyway.
+            models.Index(fields=["locale", "id"], name="page_locale_id_idx"),
+            # Rules matching a path prefix are ``LIKE 'prefix%'``, which a PostgreSQL index
+            # serves only with the pattern operator class (elsewhere this is a plain index).
+            models.Index(
+                fields=["path"], opclasses=["varchar_pattern_ops"], name="page_path_like_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +160,8 @@ class Tag(LegacyIdMixin):
     class Meta:
         ordering = ["tag"]
         constraints = [models.UniqueConstraint(fields=["site", "tag"], name="tag_unique_per_site")]
+        # ``pages(tags:)`` and tag rules look tags up by name, across sites.
+        indexes = [models.Index(fields=["tag"], name="tag_tag_idx")]
 
     def __str__(self) -> str:
         return self.tag
