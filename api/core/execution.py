@@ -255,11 +255,12 @@ class _Plan:
         rows = list(queryset.values_list(*self.columns))
         if not rows:
             return []
-        columns = list(zip(*rows, strict=True))
+        # Equal lengths by construction; strict=True would cost a third of the loop.
+        columns = list(zip(*rows, strict=False))
         count = len(rows)
-        values = [fill(columns, count) for fill in self.fillers]
+        values = [list(fill(columns, count)) for fill in self.fillers]
         keys = self.keys
-        return [dict(zip(keys, item, strict=True)) for item in zip(*values, strict=True)]
+        return [dict(zip(keys, item, strict=False)) for item in zip(*values, strict=False)]
 
 
 def _column_filler(index: int, convert):
