@@ -9,6 +9,7 @@ flags still win over this file (``gunicorn -c gunicorn.conf.py --workers 3``).
 | ``WEB_CONCURRENCY`` | 2 x CPUs + 1 | worker processes |
 | ``GUNICORN_TIMEOUT`` | 30 | seconds a request may run before its worker is killed and replaced |
 | ``GUNICORN_ACCESS_LOG`` | ``-`` (stdout) | access log file; empty for none |
+| ``GUNICORN_MAX_REQUESTS`` | 0 (never) | requests after which a worker is replaced |
 | ``GUNICORN_CONTROL_SOCKET`` | none | path of the ``gunicornc`` control socket; unset = no socket |
 """
 
@@ -55,10 +56,13 @@ workers = _int_env("WEB_CONCURRENCY", 2 * _cpus() + 1, minimum=1)
 timeout = _int_env("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = 30
 
-# Replace each worker after about 1000 requests, so a slow leak (in our code or a library)
-# cannot grow without bound; the jitter keeps the workers from all restarting at once.
-max_requests = 1000
-max_requests_jitter = 100
+# Workers are not recycled by default: at a thousand requests a second a limit of a thousand
+# requests restarted every worker each second, each restart paying Django's start-up, and
+# the process is bounded anyway (documents cache, caller cache and token cache all have a
+# size limit). An operator who suspects a leak sets GUNICORN_MAX_REQUESTS; the jitter keeps
+# the workers from all restarting at once.
+max_requests = _int_env("GUNICORN_MAX_REQUESTS", 0, minimum=0)
+max_requests_jitter = max_requests // 10
 
 # Logs go to the standard streams, for systemd's journal or the container runtime.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
