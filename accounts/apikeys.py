@@ -16,11 +16,11 @@ from wiki.config import (
     stored_setting,
 )
 from wiki.errors import DomainError, ErrorKey
+from wiki.prepared import PreparedRow
 
 from . import access_cache, scopes, tokens
 from .models import ApiKey
 from .permissions import Caller
-from .prepared import PreparedRow
 from .services import check_may_change_membership, existing_groups
 from .validation import clean_label
 

@@ -15,12 +15,12 @@ import uuid
 from django.http import HttpRequest
 
 from wiki.config import get_setting, merged_setting, stored_setting
+from wiki.prepared import PreparedRow
 
 from . import access_cache, tokens
 from .apikeys import recognise_api_key
 from .models import GUEST_EMAIL, User
 from .permissions import Caller, CallerKind
-from .prepared import PreparedRow
 
 logger = logging.getLogger("accounts")
 

@@ -5,7 +5,7 @@ import graphene
 from pages import services
 from pages.models import Page as PageModel
 
-from ..core.context import get_caller
+from ..core.context import get_caller, selected_fields
 from ..core.execution import fast_list
 from ..core.inputs import enum_value
 from ..core.scalars import UUID
@@ -16,6 +16,9 @@ from .types import (
     PageOrderBy,
     PageOrderByDirection,
 )
+
+# Page fields whose users are read with the page, in the same query.
+PEOPLE_FIELDS = frozenset({"author", "creator"})
 
 
 class PageQueries(graphene.ObjectType):
@@ -61,4 +64,5 @@ class PageQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_page_by_id(root, info, id, password=None):
-        return services.get_page(get_caller(info), id)
+        people = not selected_fields(info).isdisjoint(PEOPLE_FIELDS)
+        return services.get_page(get_caller(info), id, with_people=people)

@@ -17,11 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts import access_cache, authentication, tokens
 from accounts.apikeys import revoke_api_key
 from accounts.models import ApiKey, User
-from accounts.prepared import PreparedRow
 from accounts.services import guest_user
 from tests.factories import UserFactory
 from tests.token_support import claims_for, sign
 from wiki.config import set_api_enabled, stored_setting, update_setting
+from wiki.prepared import PreparedRow
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ connection and then only executes the SQL, building the instance the way Django'
 ``ModelIterable`` does: the same converters, ``Model.from_db`` and the annotations set as
 attributes, so the result is the instance ``queryset.first()`` would have given.
 
-Nothing here is specific to accounts; it may move to a shared module when another app needs it.
+Used for the rows every request of a kind reads by key: the caller's row (accounts) and the
+page of ``pageById`` (pages).
 """
 
 from __future__ import annotations
