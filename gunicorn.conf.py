@@ -6,7 +6,7 @@ flags still win over this file (``gunicorn -c gunicorn.conf.py --workers 3``).
 | variable | default | meaning |
 |---|---|---|
 | ``GUNICORN_BIND`` | ``127.0.0.1:8000`` | address(es) to listen on, comma-separated; ``unix:/path`` works |
-| ``WEB_CONCURRENCY`` | 2 x CPUs + 1 | worker processes |
+| ``WEB_CONCURRENCY`` | CPUs (at least 2) | worker processes |
 | ``GUNICORN_TIMEOUT`` | 30 | seconds a request may run before its worker is killed and replaced |
 | ``GUNICORN_ACCESS_LOG`` | ``-`` (stdout) | access log file; empty for none |
 | ``GUNICORN_MAX_REQUESTS`` | 0 (never) | requests after which a worker is replaced |
@@ -44,11 +44,14 @@ wsgi_app = "wiki.wsgi:application"
 bind = [item.strip() for item in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
 
 # Sync workers: one request per process, the model Django's ORM and its per-thread database
-# connections assume. Requests mostly wait on PostgreSQL, so a process per CPU would leave the
-# CPUs idle; gunicorn's rule of thumb 2 x CPUs + 1 (5 on 2 cores) is the starting point until
-# the benchmarks (bench/) measure a better one.
+# connections assume. A request here is mostly Python (about a millisecond of it for
+# pageById) with two short queries, so processes beyond the CPU count only take turns on the
+# same cores. Measured on 2 CPUs with wrk (8 connections, pageById, PostgreSQL on the same
+# host): 2 workers 600-830 requests/s, 3 workers 340-580, 5 workers (gunicorn's rule of
+# thumb, 2 x CPUs + 1) 450; gthread with 4 threads was no better than sync. One per CPU,
+# at least two so that one slow request never stops the server.
 worker_class = "sync"
-workers = _int_env("WEB_CONCURRENCY", 2 * _cpus() + 1, minimum=1)
+workers = _int_env("WEB_CONCURRENCY", max(2, _cpus()), minimum=1)
 
 # A sync worker stuck in one request serves nobody else; the API bounds its own work well
 # below this, so reaching it means something hangs. graceful_timeout lets requests in flight
