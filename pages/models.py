@@ -178,3 +178,69 @@ class PageTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.page_id}#{self.tag_id}"
+
+
+class HistoryAction(models.TextChoices):
+    """The operation that superseded an archived state (API.md §4.1.1 "History versions")."""
+
+    UPDATED = "updated"
+    MOVED = "moved"
+    DELETED = "deleted"
+    RESTORED = "restored"
+
+
+class PageHistory(LegacyIdMixin):
+    """One archived state of a page, written just before an operation replaced it.
+
+    ``page_id`` is a plain UUID rather than a foreign key so that the versions of a deleted
+    page are kept (API.md §5); the snapshot columns mirror ``Page``.
+    """
+
+    legacy_kind = "pagehistory"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    page_id = models.UUIDField()
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="page_versions")
+    action = models.CharField(max_length=16, choices=HistoryAction.choices)
+    reason = models.TextField(null=True, blank=True)
+    affected_fields = models.JSONField(default=list, blank=True)
+    locale = models.CharField(max_length=10)
+    path = models.CharField(max_length=255)
+    hash = models.CharField(max_length=40)
+    alias = models.CharField(max_length=255, null=True, blank=True)
+    title = models.CharField(max_length=255)
+    description = models.CharField(max_length=255, blank=True, default="")
+    icon = models.CharField(max_length=255, blank=True, default="")
+    publish_state = models.CharField(
+        max_length=16, choices=PublishState.choices, default=PublishState.DRAFT
+    )
+    publish_start_date = models.DateTimeField(null=True, blank=True)
+    publish_end_date = models.DateTimeField(null=True, blank=True)
+    config = models.JSONField(default=default_page_config, blank=True)
+    relations = models.JSONField(default=list, blank=True)
+    content = models.TextField(blank=True, default="")
+    render = models.TextField(blank=True, default="")
+    toc = models.JSONField(default=list, blank=True)
+    editor = models.CharField(max_length=64, default="markdown")
+    content_type = models.CharField(max_length=16, default="markdown")
+    scripts = models.JSONField(default=default_scripts, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    # The author of the archived state, as the page then had it.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="page_versions"
+    )
+    version_date = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        # The legacy id grows with every version written, so it breaks ties of equal dates.
+        ordering = ["-version_date", "-legacy_id"]
+        indexes = [
+            # The trail of one page, newest first (``pageHistoryById``).
+            models.Index(
+                fields=["page_id", "-version_date", "-legacy_id"], name="pagehistory_trail_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page_id}@{self.version_date:%Y-%m-%d %H:%M:%S} ({self.action})"
