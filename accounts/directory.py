@@ -104,10 +104,17 @@ def may_read_user_details(caller: Caller, user: User) -> bool:
 
 
 def list_groups(
-    caller: Caller, *, text_filter: str | None = None, order_by: str | None = None
+    caller: Caller,
+    *,
+    text_filter: str | None = None,
+    order_by: str | None = None,
+    with_user_count: bool = True,
 ) -> QuerySet[Group]:
+    """The ``groups`` list; ``with_user_count=False`` leaves out the member count's join."""
     caller.require_any(*scopes.LIST_GROUPS_ANY)
-    queryset = Group.objects.annotate(user_count=Count("memberships"))
+    queryset = Group.objects.all()
+    if with_user_count or order_by == "userCount":
+        queryset = queryset.annotate(user_count=Count("memberships"))
     text = (text_filter or "").strip()
     if text:
         queryset = queryset.filter(name__icontains=text)

@@ -6,7 +6,7 @@ from accounts import directory
 from accounts.models import Group as GroupModel
 from accounts.models import User as UserModel
 
-from ..core.context import get_caller
+from ..core.context import get_caller, selected_fields
 from ..core.execution import fast_list
 from ..core.scalars import UUID
 from .types import (
@@ -22,7 +22,12 @@ from .types import (
 
 
 def _groups(root, info, filter=None, order_by=None):
-    return directory.list_groups(get_caller(info), text_filter=filter, order_by=order_by)
+    return directory.list_groups(
+        get_caller(info),
+        text_filter=filter,
+        order_by=order_by,
+        with_user_count="userCount" in selected_fields(info),
+    )
 
 
 class AccountQueries(graphene.ObjectType):
