@@ -119,6 +119,21 @@ class CreatedUser:
     mail_error: ErrorKey | None = None
 
 
+def new_user_profile(defaults: dict | None = None) -> dict[str, dict]:
+    """``meta`` and ``prefs`` of a new user: empty profile, the installation's user defaults."""
+    defaults = defaults if defaults is not None else get_setting("userDefaults")
+    return {
+        "meta": {"jobTitle": "", "location": "", "pronouns": ""},
+        "prefs": {
+            "timezone": defaults["timezone"],
+            "dateFormat": defaults["dateFormat"],
+            "timeFormat": defaults["timeFormat"],
+            "appearance": "site",
+            "cvd": "none",
+        },
+    }
+
+
 def create_user(
     caller: Caller | None,
     *,
@@ -162,7 +177,6 @@ def create_user(
         if not is_mail_configured():
             raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
 
-    defaults = get_setting("userDefaults")
     try:
         with transaction.atomic():
             user = User(
@@ -171,14 +185,7 @@ def create_user(
                 is_active=True,
                 is_verified=True,
                 must_change_password=bool(must_change_password),
-                meta={"jobTitle": "", "location": "", "pronouns": ""},
-                prefs={
-                    "timezone": defaults["timezone"],
-                    "dateFormat": defaults["dateFormat"],
-                    "timeFormat": defaults["timeFormat"],
-                    "appearance": "site",
-                    "cvd": "none",
-                },
+                **new_user_profile(),
             )
             user.set_password(secret)
             user.save()

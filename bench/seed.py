@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from accounts import apikeys, tokens
 from accounts.models import USERS_GROUP_ID, Group, Membership, User
-from accounts.services import administrators_group
+from accounts.services import administrators_group, new_user_profile
 from pages.models import Page, PageTag, Tag, default_page_config, page_hash
 from wiki import legacy_ids
 from wiki.config import get_setting, set_api_enabled
-from wiki.models import LegacyIdCounter, Site
+from wiki.models import Site
 
 from .operations import WikiFacts
 from .render_worker import renderers
@@ -105,24 +105,6 @@ def progress_printer(stream=sys.stderr) -> Progress:
 
 
 # --- Bulk writing ------------------------------------------------------------------------------
-def reserve_legacy_ids(kind: str, count: int) -> range:
-    """``count`` consecutive ids of ``kind``, taken from the counter ``legacy_ids`` uses."""
-    if count <= 0:
-        return range(0)
-    with transaction.atomic():
-        LegacyIdCounter.objects.get_or_create(
-            kind=kind, defaults={"last_value": legacy_ids.FIRST_FREE.get(kind, 0)}
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {LegacyIdCounter._meta.db_table} SET last_value = last_value + %s "  # noqa: S608
-                "WHERE kind = %s RETURNING last_value",
-                [count, kind],
-            )
-            last = int(cursor.fetchone()[0])
-    return range(last - count + 1, last + 1)
-
-
 def copy_instances(model: type[models.Model], instances: Iterable[models.Model]) -> int:
     """Write ``instances`` with COPY, each value prepared by its field as ``save()`` does."""
     fields = [
@@ -291,7 +273,7 @@ class Seeder:
 
     def _groups(self) -> list[Group]:
         specs = group_specs()
-        ids = reserve_legacy_ids("group", len(specs))
+        ids = legacy_ids.allocate_many("group", len(specs))
         now = timezone.now()
         groups = [
             Group(name=name, permissions=perms, rules=rules, legacy_id=legacy, created_at=now)
@@ -306,7 +288,7 @@ class Seeder:
         self.progress("users", 0, USER_COUNT)
         password = make_password(uuid.uuid4().hex)
         defaults = get_setting("userDefaults")
-        ids = iter(reserve_legacy_ids("user", USER_COUNT))
+        ids = iter(legacy_ids.allocate_many("user", USER_COUNT))
         now = timezone.now()
         users, links = [], []
         for n in range(USER_COUNT):
@@ -320,14 +302,7 @@ class Seeder:
                 is_verified=True,
                 legacy_id=next(ids),
                 created_at=now - timedelta(days=self.rnd.randint(0, 700)),
-                meta={"jobTitle": "", "location": "", "pronouns": ""},
-                prefs={
-                    "timezone": defaults["timezone"],
-                    "dateFormat": defaults["dateFormat"],
-                    "timeFormat": defaults["timeFormat"],
-                    "appearance": "site",
-                    "cvd": "none",
-                },
+                **new_user_profile(defaults),
             )
             users.append(user)
             links.append(Membership(user=user, group_id=USERS_GROUP_ID))
@@ -341,7 +316,7 @@ class Seeder:
 
     def _tags(self) -> None:
         names = tag_vocabulary()
-        ids = reserve_legacy_ids("tag", len(names))
+        ids = legacy_ids.allocate_many("tag", len(names))
         self.tags = [
             Tag(site=self.site, tag=name, legacy_id=legacy)
             for name, legacy in zip(names, ids, strict=True)
@@ -380,7 +355,7 @@ class Seeder:
 
     def _draft_chunk(self, count: int, depth: dict) -> tuple[list[Page], list[PageTag]]:
         rnd, site = self.rnd, self.site
-        ids = iter(reserve_legacy_ids("page", count))
+        ids = iter(legacy_ids.allocate_many("page", count))
         now = timezone.now()
         pages, links = [], []
         for _ in range(count):
