@@ -8,10 +8,13 @@ from .accounts.queries import AccountQueries
 from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
 from .pages.queries import PageQueries
+from .pages.search import SearchQueries
 from .sites.queries import SiteQueries
 
 
-class Query(PageQueries, AccountQueries, ApiKeyQueries, SiteQueries, graphene.ObjectType):
+class Query(
+    PageQueries, SearchQueries, AccountQueries, ApiKeyQueries, SiteQueries, graphene.ObjectType
+):
     pass
 
 

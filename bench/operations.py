@@ -27,6 +27,7 @@ class WikiFacts:
     user_query: str  # matches a few dozen users by name and email
     run_id: str  # unique per run, for the paths writes create
     body_markdown: str  # ~2 KB of realistic page source
+    page_paths: list[str] = field(default_factory=list)  # paths (locale en) of page_ids
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,14 @@ class Operation:
 
 def _page_ids(facts: WikiFacts) -> list[dict]:
     return [{"id": page_id} for page_id in facts.page_ids]
+
+
+def _page_paths(facts: WikiFacts) -> list[dict]:
+    return [{"siteId": facts.site_id, "path": path} for path in facts.page_paths]
+
+
+# Two words of the seed's vocabulary (bench.seed.WORDS): a search most pages answer.
+SEARCH_QUERY = "payroll policy"
 
 
 def _create_page(facts: WikiFacts) -> list[dict]:
@@ -79,6 +88,21 @@ OPERATIONS: list[Operation] = [
         variables=_page_ids,
         floor_sql="SELECT id, path, title, content FROM pages_page WHERE id = %(id)s",
         root="pageById",
+        many=False,
+    ),
+    Operation(
+        key="pageByPath",
+        label="pageByPath { id path title render }",
+        document=(
+            "query ($siteId: UUID!, $path: String!) {"
+            " pageByPath(siteId: $siteId, path: $path) { id path title render } }"
+        ),
+        variables=_page_paths,
+        floor_sql=(
+            "SELECT id, path, title, render FROM pages_page"
+            " WHERE site_id = %(siteId)s AND locale = 'en' AND path = %(path)s"
+        ),
+        root="pageByPath",
         many=False,
     ),
     Operation(

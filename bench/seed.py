@@ -418,15 +418,15 @@ class Seeder:
             cursor.execute("ANALYZE")
 
     def facts(self, run_id: str, sample: int = 64) -> WikiFacts:
-        ids = list(
-            Page.objects.exclude(path__startswith="bench/")
-            .order_by("id")
-            .values_list("pk", flat=True)
+        rows = list(
+            Page.objects.exclude(path__startswith="bench/").order_by("id").values_list("pk", "path")
         )
-        step = max(len(ids) // sample, 1)
+        step = max(len(rows) // sample, 1)
+        picked = rows[::step][:sample]
         return WikiFacts(
             site_id=str(self.site.pk),
-            page_ids=[str(pk) for pk in ids[::step][:sample]],
+            page_ids=[str(pk) for pk, _ in picked],
+            page_paths=[path for _, path in picked],
             user_query=USER_QUERY,
             run_id=run_id,
             body_markdown=self.content.page("Created by the benchmark", 0),
