@@ -188,6 +188,34 @@ def attach_tags(page: Page, tags: Iterable[str]) -> None:
     )
 
 
+def detach_tags(page: Page, tags: Iterable[str]) -> None:
+    """Unlink ``page`` from ``tags`` and lower their usage counts: two statements in all.
+
+    The tags stay in the site's vocabulary (a count of zero is still a known tag).
+    """
+    tags = list(dict.fromkeys(tags))
+    if not tags:
+        return
+    site_tags = Tag.objects.filter(site_id=page.site_id, tag__in=tags)
+    PageTag.objects.filter(page=page, tag__in=site_tags).delete()
+    # ``usage_count__gt=0`` keeps a count that drifted (rows edited by hand) from going negative.
+    site_tags.filter(usage_count__gt=0).update(
+        usage_count=F("usage_count") - 1, updated_at=timezone.now()
+    )
+
+
+def replace_tags(page: Page, old: Iterable[str], new: Iterable[str]) -> None:
+    """Make ``page`` carry ``new`` instead of ``old``; only the difference is written.
+
+    A fixed number of statements however many tags change (``attach_tags``, ``detach_tags``).
+    """
+    old, new = list(dict.fromkeys(old)), list(dict.fromkeys(new))
+    kept = set(new)
+    detach_tags(page, [tag for tag in old if tag not in kept])
+    before = set(old)
+    attach_tags(page, [tag for tag in new if tag not in before])
+
+
 # --- Reading ----------------------------------------------------------------------------------
 # The columns a ``PageListItem`` reads (API.md §4.1.4).
 LIST_ITEM_FIELDS = (

@@ -2,13 +2,13 @@
 
 import graphene
 
-from pages import services
+from pages import edits, services
 
 from ..core.context import get_caller
 from ..core.inputs import as_dict, enum_value
-from ..core.operation import Outcome, WikiMutation
+from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from ..core.scalars import UUID, Date
-from .types import Page, PagePublishState, PageRelationInput, PageTocDepthInput
+from .types import Page, PagePublishState, PageRelationInput, PageTocDepthInput, PageUpdateInput
 
 # Boolean arguments and the page setting each one sets.
 FLAG_ARGUMENTS = {
@@ -89,7 +89,137 @@ class CreatePage(WikiMutation):
         return Outcome(payload={"page": page})
 
 
+def _patch(raw) -> edits.PagePatch:
+    """``PageUpdateInput`` as the service's patch; fields the client left out stay ``None``."""
+    given = as_dict(raw) or {}
+    relations = given.get("relations")
+    return edits.PagePatch(
+        title=given.get("title"),
+        description=given.get("description"),
+        icon=given.get("icon"),
+        alias=given.get("alias"),
+        content=given.get("content"),
+        publish_state=given.get("publish_state"),
+        publish_start_date=given.get("publish_start_date"),
+        publish_end_date=given.get("publish_end_date"),
+        toc_depth=as_dict(given.get("toc_depth")),
+        relations=None if relations is None else [as_dict(r) for r in relations],
+        tags=given.get("tags"),
+        flags={name: given.get(arg) for arg, name in FLAG_ARGUMENTS.items()},
+        script_css=given.get("script_css"),
+        script_js_load=given.get("script_js_load"),
+        script_js_unload=given.get("script_js_unload"),
+        password=given.get("password"),
+        reason_for_change=given.get("reason_for_change"),
+    )
+
+
+class UpdatePage(WikiMutation):
+    """Change some fields of a page; the others stay as they are."""
+
+    class Meta:
+        output = CreatePage  # the same PageResponse {operation, page}
+
+    class Arguments:
+        id = graphene.Argument(UUID, required=True, description="Page id.")
+        patch = graphene.Argument(
+            PageUpdateInput, required=True, description="Fields to change; absent = unchanged."
+        )
+
+    success_message = "Page updated successfully."
+
+    @classmethod
+    def perform(cls, root, info, id, patch) -> Outcome:
+        page = edits.update_page(get_caller(info), id, _patch(patch))
+        return Outcome(payload={"page": page})
+
+
+class MovePage(WikiMutation):
+    """Move a page to another locale and path, optionally retitling it."""
+
+    class Meta:
+        output = DefaultResponse
+
+    class Arguments:
+        id = graphene.Argument(UUID, required=True, description="Page id.")
+        destination_locale = graphene.String(required=True, description="Locale code.")
+        destination_path = graphene.String(required=True, description="Path rule of createPage.")
+        title = graphene.String(description="New title (optional).")
+
+    success_message = "Page moved successfully."
+
+    @classmethod
+    def perform(cls, root, info, id, destination_locale, destination_path, title=None) -> Outcome:
+        edits.move_page(get_caller(info), id, destination_locale, destination_path, title)
+        return Outcome()
+
+
+class DeletePage(WikiMutation):
+    """Delete a page; its history is kept."""
+
+    class Meta:
+        output = DefaultResponse
+
+    class Arguments:
+        id = graphene.Argument(UUID, required=True, description="Page id.")
+
+    success_message = "Page deleted successfully."
+
+    @classmethod
+    def perform(cls, root, info, id) -> Outcome:
+        edits.delete_page(get_caller(info), id)
+        return Outcome()
+
+
+class RestorePage(WikiMutation):
+    """Bring back a version's content and settings; path, locale, alias and tags stay."""
+
+    class Meta:
+        output = DefaultResponse
+
+    class Arguments:
+        page_id = graphene.Argument(UUID, required=True, description="Page id.")
+        version_id = graphene.Argument(UUID, required=True, description="Version of that page.")
+
+    success_message = "Page restored successfully."
+
+    @classmethod
+    def perform(cls, root, info, page_id, version_id) -> Outcome:
+        edits.restore_page(get_caller(info), page_id, version_id)
+        return Outcome()
+
+
+class RerenderPage(WikiMutation):
+    """Render a page again from its stored content."""
+
+    class Meta:
+        output = DefaultResponse
+
+    class Arguments:
+        id = graphene.Argument(UUID, required=True, description="Page id.")
+
+    success_message = "Page rendered successfully."
+
+    @classmethod
+    def perform(cls, root, info, id) -> Outcome:
+        edits.rerender_page(get_caller(info), id)
+        return Outcome()
+
+
 class PageMutations(graphene.ObjectType):
     create_page = CreatePage.Field(
         description="Create a page. Needs write:pages at the new location."
+    )
+    update_page = UpdatePage.Field(
+        description="Change some fields of a page (a version is archived). Needs write:pages."
+    )
+    move_page = MovePage.Field(
+        description="Move a page. Needs manage:pages at it and write:pages at the destination."
+    )
+    delete_page = DeletePage.Field(description="Delete a page. Needs delete:pages at it.")
+    restore_page = RestorePage.Field(
+        description="Restore a version of a page. Needs write:pages at the page."
+    )
+    rerender_page = RerenderPage.Field(
+        description="Render a page again from its source. Needs write:pages at the page."
     )

@@ -2,7 +2,7 @@
 
 import graphene
 
-from pages import services
+from pages import history, services
 from pages.models import Page as PageModel
 
 from ..core.context import get_caller, selected_fields
@@ -12,9 +12,11 @@ from ..core.scalars import UUID
 from .types import (
     PAGE_LIST_ITEM_COLUMNS,
     Page,
+    PageHistoryResult,
     PageListItem,
     PageOrderBy,
     PageOrderByDirection,
+    PageVersion,
 )
 
 # Page fields whose users are read with the page, in the same query.
@@ -45,6 +47,19 @@ class PageQueries(graphene.ObjectType):
         password=graphene.String(description="Page password (accepted, no effect yet)."),
         description="One page. Needs read:pages at the page (write:pages if unpublished).",
     )
+    page_history_by_id = graphene.Field(
+        PageHistoryResult,
+        id=graphene.Argument(UUID, required=True, description="Page id."),
+        offset_page=graphene.Int(description="Zero-based page of the trail (default 0)."),
+        offset_size=graphene.Int(description="Versions per page (default 100)."),
+        description="A page's versions, newest first. Needs read:history at the page.",
+    )
+    page_version_by_id = graphene.Field(
+        PageVersion,
+        page_id=graphene.Argument(UUID, required=True, description="Page id."),
+        version_id=graphene.Argument(UUID, required=True, description="Version id."),
+        description="One archived version of a page (null if not its). Needs read:history.",
+    )
 
     @staticmethod
     @fast_list(PageModel, computed=PAGE_LIST_ITEM_COLUMNS)
@@ -66,3 +81,11 @@ class PageQueries(graphene.ObjectType):
     def resolve_page_by_id(root, info, id, password=None):
         people = not selected_fields(info).isdisjoint(PEOPLE_FIELDS)
         return services.get_page(get_caller(info), id, with_people=people)
+
+    @staticmethod
+    def resolve_page_history_by_id(root, info, id, offset_page=None, offset_size=None):
+        return history.history_trail(get_caller(info), id, offset_page, offset_size)
+
+    @staticmethod
+    def resolve_page_version_by_id(root, info, page_id, version_id):
+        return history.get_version(get_caller(info), page_id, version_id)

@@ -231,3 +231,96 @@ class PageRelationInput(graphene.InputObjectType):
 class PageTocDepthInput(graphene.InputObjectType):
     min = graphene.Int(required=True, description="Shallowest level (1-6).")
     max = graphene.Int(required=True, description="Deepest level (1-6).")
+
+
+class PageUpdateInput(graphene.InputObjectType):
+    """``updatePage`` patch: every field optional; absent or null leaves the value as it is."""
+
+    alias = graphene.String(description='Short alias, unique per site; "" clears it.')
+    allow_comments = graphene.Boolean(description="Comments allowed.")
+    allow_contributions = graphene.Boolean(description="Contributions allowed.")
+    allow_ratings = graphene.Boolean(description="Ratings allowed.")
+    content = graphene.String(description="New source; replaces the content only when not blank.")
+    description = graphene.String(description="Description (at most 255).")
+    icon = graphene.String(description="Icon name.")
+    is_browsable = graphene.Boolean(description="Listed when browsing.")
+    is_searchable = graphene.Boolean(description="Found by search.")
+    password = graphene.String(description='Page password, stored hashed; "" clears it.')
+    publish_end_date = Date(description="End of the scheduled window.")
+    publish_start_date = Date(description="Start of the scheduled window.")
+    publish_state = PagePublishState(description="scheduled needs both dates in this patch.")
+    reason_for_change = graphene.String(description="Recorded on the history version.")
+    relations = graphene.List(
+        graphene.NonNull(PageRelationInput), description="Related links (replace the list)."
+    )
+    script_js_load = graphene.String(description='Load script (write:scripts); "" clears.')
+    script_js_unload = graphene.String(description='Unload script (write:scripts); "" clears.')
+    script_css = graphene.String(description='Page CSS (write:styles); "" clears.')
+    show_sidebar = graphene.Boolean(description="Sidebar shown.")
+    show_tags = graphene.Boolean(description="Tags shown.")
+    show_toc = graphene.Boolean(description="TOC shown.")
+    tags = graphene.List(graphene.NonNull(graphene.String), description="Tags (replace the list).")
+    title = graphene.String(description="Title (1-255 characters).")
+    toc_depth = PageTocDepthInput(description="TOC heading levels.")
+
+
+class PageHistory(graphene.ObjectType):
+    """One entry of a page's history trail (``pages.history.TrailEntry``)."""
+
+    version_id = UUID(description="Version id.")
+    version_date = Date(description="When the archived state was written (its updatedAt).")
+    author_id = UUID(description="Author of the archived state.")
+    author_name = graphene.String(description="That author's name.")
+    action_type = graphene.String(description="initial, edit or move.")
+    value_before = graphene.String(description="For a move: the older path.")
+    value_after = graphene.String(description="For a move: this version's path.")
+
+
+class PageHistoryResult(graphene.ObjectType):
+    trail = graphene.List(PageHistory, description="Versions, newest first, one page of them.")
+    total = graphene.Int(description="Number of versions of the page.")
+
+
+class PageVersion(graphene.ObjectType):
+    """An archived state of a page (``pages.models.PageHistory``)."""
+
+    version_id = UUID(description="Version id.")
+    page_id = UUID(description="Page id.")
+    action = graphene.String(description="What superseded it: updated, moved, deleted, restored.")
+    author_id = UUID(description="Author of the archived state.")
+    author_name = graphene.String(description="That author's name.")
+    content = graphene.String(description="Source.")
+    content_type = graphene.String(description="markdown, html or text.")
+    render = graphene.String(description="Rendered HTML.")
+    editor = graphene.String(description="Editor.")
+    title = graphene.String(description="Title.")
+    description = graphene.String(description="Description.")
+    locale = graphene.String(description="Locale code.")
+    path = graphene.String(description="Path.")
+    tags = graphene.List(graphene.String, description="Tags.")
+    is_published = graphene.Boolean(description="The archived state was published.")
+    is_private = graphene.Boolean(description="Always false.")
+    publish_start_date = Date(description="Start of the scheduled window.")
+    publish_end_date = Date(description="End of the scheduled window.")
+    created_at = Date(description="When it was archived.")
+    version_date = Date(description="The archived state's updatedAt.")
+
+    @staticmethod
+    def resolve_version_id(version, info):
+        return version.pk
+
+    @staticmethod
+    def resolve_author_name(version, info):
+        return version.author.name
+
+    @staticmethod
+    def resolve_tags(version, info):
+        return list(version.tags or [])
+
+    @staticmethod
+    def resolve_is_published(version, info):
+        return version.publish_state == "published"
+
+    @staticmethod
+    def resolve_is_private(version, info):
+        return False

@@ -1,0 +1,151 @@
+"""Page history: archiving a page's state and reading the trail (API.md §4.1.1, §4.1.2).
+
+A version is the state a page had *before* an operation replaced it: its ``action`` names the
+operation that superseded it, its author and date are those of the archived state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from accounts import scopes
+from accounts.permissions import Caller, PageContext
+from wiki.errors import DomainError, ErrorKey
+
+from .models import Page, PageHistory
+
+DEFAULT_OFFSET_SIZE = 100
+# The columns a version copies from its page (API.md §5 "Page history version").
+SNAPSHOT_FIELDS = (
+    "locale",
+    "path",
+    "hash",
+    "alias",
+    "title",
+    "description",
+    "icon",
+    "publish_state",
+    "publish_start_date",
+    "publish_end_date",
+    "config",
+    "relations",
+    "content",
+    "render",
+    "toc",
+    "editor",
+    "content_type",
+    "scripts",
+    "tags",
+)
+# Where the permission check reads a page: the context columns only (§4.1.1).
+CONTEXT_FIELDS = ("id", "site_id", "locale", "path", "tags")
+
+
+def record_version(
+    page: Page, action: str, *, reason: str | None = None, affected: Iterable[str] = ()
+) -> PageHistory:
+    """Archive ``page`` as it is stored now, before ``action`` changes it. One INSERT.
+
+    The caller holds the page row locked (``select_for_update``) in the transaction that then
+    changes it, so concurrent changes archive one state each and none is lost.
+    """
+    version = PageHistory(
+        page_id=page.pk,
+        site_id=page.site_id,
+        action=action,
+        reason=reason or None,
+        affected_fields=list(affected),
+        author_id=page.author_id,
+        version_date=page.updated_at,
+        **{name: getattr(page, name) for name in SNAPSHOT_FIELDS},
+    )
+    version.save(force_insert=True)
+    return version
+
+
+def _page_for_history(caller: Caller | None, page_id: uuid.UUID) -> Page:
+    """Checks shared by both history queries: the page exists, then ``read:history`` there."""
+    page = Page.objects.filter(pk=page_id).only(*CONTEXT_FIELDS).first()
+    if page is None:
+        raise DomainError(ErrorKey.PAGE_NOT_FOUND)
+    if caller is not None:
+        caller.require_at(scopes.READ_HISTORY, PageContext.of(page))
+    return page
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One ``PageHistory`` item of ``pageHistoryById``."""
+
+    version_id: uuid.UUID
+    version_date: datetime
+    author_id: uuid.UUID
+    author_name: str
+    action_type: str
+    value_before: str | None
+    value_after: str | None
+
+
+@dataclass(frozen=True)
+class Trail:
+    trail: list[TrailEntry]
+    total: int
+
+
+def history_trail(
+    caller: Caller | None,
+    page_id: uuid.UUID,
+    offset_page: int | None = None,
+    offset_size: int | None = None,
+) -> Trail:
+    """``pageHistoryById``: the page's versions newest first, one page of them, and the total.
+
+    Three queries whatever the number of versions: the page, the count, and the slice plus
+    the next older version (to tell a move from an edit), authors' names joined in.
+    """
+    offset_page = 0 if offset_page is None else offset_page
+    offset_size = DEFAULT_OFFSET_SIZE if offset_size is None else offset_size
+    if offset_page < 0 or offset_size < 1:
+        raise DomainError(ErrorKey.INVALID_INPUT, "offsetPage must be >= 0, offsetSize >= 1")
+    page = _page_for_history(caller, page_id)
+    versions = PageHistory.objects.filter(page_id=page.pk)
+    total = versions.count()
+    start = offset_page * offset_size
+    if start >= total:
+        return Trail(trail=[], total=total)
+    rows = list(
+        versions.order_by("-version_date", "-legacy_id").values_list(
+            "id", "version_date", "author_id", "author__name", "path"
+        )[start : start + offset_size + 1]
+    )
+    entries = []
+    for index, (version_id, version_date, author_id, author_name, path) in enumerate(
+        rows[:offset_size]
+    ):
+        older = rows[index + 1] if index + 1 < len(rows) else None
+        if older is None:
+            action_type, before, after = "initial", None, None
+        elif older[4] != path:
+            action_type, before, after = "move", older[4], path
+        else:
+            action_type, before, after = "edit", None, None
+        entries.append(
+            TrailEntry(version_id, version_date, author_id, author_name, action_type, before, after)
+        )
+    return Trail(trail=entries, total=total)
+
+
+def get_version(
+    caller: Caller | None, page_id: uuid.UUID, version_id: uuid.UUID
+) -> PageHistory | None:
+    """``pageVersionById``: None when the version does not exist or belongs to another page."""
+    page = _page_for_history(caller, page_id)
+    return (
+        PageHistory.objects.select_related("author")
+        .filter(pk=version_id, page_id=page.pk)
+        .order_by()
+        .first()
+    )
