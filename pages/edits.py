@@ -104,6 +104,11 @@ def update_page(caller: Caller | None, page_id: uuid.UUID, patch: PagePatch) -> 
         changes["relations"] = v.clean_relations(patch.relations)
     tags = v.clean_tags(patch.tags) if patch.tags is not None else None
 
+    # Scripts the caller may not write are dropped here, silently (§4.1.1).
+    scripts = _patched_scripts(caller, ctx, page.scripts, patch)
+    if scripts != page.scripts:
+        changes["scripts"] = scripts
+
     # Every check passed: archive the current state, then apply.
     affected = _affected(page, patch, changes, toc_depth, tags)
     record_version(page, HistoryAction.UPDATED, reason=patch.reason_for_change, affected=affected)
@@ -120,7 +125,6 @@ def update_page(caller: Caller | None, page_id: uuid.UUID, patch: PagePatch) -> 
         page.is_browsable = bool(patch.flags["isBrowsable"])
     if (patch.flags or {}).get("isSearchable") is not None:
         page.is_searchable = bool(patch.flags["isSearchable"])
-    page.scripts = _patched_scripts(caller, ctx, page.scripts, patch)
     if patch.password is not None:
         page.password = make_password(patch.password) if patch.password else None
     content_changed = bool(patch.content and patch.content.strip())
@@ -152,9 +156,8 @@ def _affected(page: Page, patch: PagePatch, changes: dict, toc_depth, tags) -> l
     if tags is not None and tags != list(page.tags or []):
         names.append("tags")
     names += [flag for flag, value in (patch.flags or {}).items() if value is not None]
-    for name in ("script_css", "script_js_load", "script_js_unload", "password"):
-        if getattr(patch, name) is not None:
-            names.append(_camel(name))
+    if patch.password is not None:
+        names.append("password")
     return names
 
 

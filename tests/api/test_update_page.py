@@ -334,6 +334,8 @@ def test_scripts_without_permission_are_ignored(client_with):
     stored = Page.objects.get(pk=page.pk)
     assert stored.title == "T"
     assert stored.scripts == {"css": "keep{}", "jsLoad": "keep()", "jsUnload": ""}
+    # What was ignored is not named as changed on the version either.
+    assert PageHistory.objects.get(page_id=page.pk).affected_fields == ["title"]
 
 
 # --- Concurrency (PostgreSQL) -----------------------------------------------------------------
