@@ -106,6 +106,29 @@ OPERATIONS: list[Operation] = [
         many=False,
     ),
     Operation(
+        key="searchPages",
+        label="searchPages(query: 2 words) { results { id title path } totalHits }",
+        document=(
+            "query ($siteId: UUID!, $q: String!) { searchPages(siteId: $siteId, query: $q)"
+            " { results { id title path } totalHits } }"
+        ),
+        variables=lambda facts: [{"siteId": facts.site_id, "q": SEARCH_QUERY}],
+        # The 25 best by rank (ties: id, descending), and how many match in all.
+        floor_sql=(
+            "WITH hits AS (SELECT id, title, path, ts_rank(search_vector, q) AS rank"
+            " FROM pages_page, websearch_to_tsquery(wiki_search_config('en'), %(q)s) AS q"
+            " WHERE site_id = %(siteId)s AND is_searchable AND search_vector @@ q"
+            " AND (publish_state = 'published' OR (publish_state = 'scheduled'"
+            " AND publish_start_date <= now() AND publish_end_date >= now())))"
+            " SELECT (SELECT COALESCE(json_agg(json_build_object('id', id, 'title', title,"
+            " 'path', path) ORDER BY rank DESC, id DESC), '[]') FROM (SELECT * FROM hits"
+            " ORDER BY rank DESC, id DESC LIMIT 25) AS top) AS results,"
+            ' (SELECT count(*) FROM hits) AS "totalHits"'
+        ),
+        root="searchPages",
+        many=False,
+    ),
+    Operation(
         key="users",
         label="users(query:) { id name email }",
         document="query ($query: String) { users(query: $query) { id name email } }",
