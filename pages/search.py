@@ -219,12 +219,14 @@ class _PostgresSearch:
             )
         sql, params = self.tsquery
         # Password-protected pages are matched on title and description only (their vector
-        # holds no text), and their text must not leak through the excerpt either.
+        # holds no text), and their text must not leak through the excerpt either. A subquery
+        # by id, so that PostgreSQL runs it for the rows kept only, after sorting rows that do
+        # not carry the text (otherwise every matching text went through the sort).
         headline = (
-            'ts_headline(wiki_search_config("pages_page"."locale"), CASE WHEN'
-            " COALESCE(\"pages_page\".\"password\", '') = '' THEN"
-            " translate(\"pages_page\".\"search_content\", %s, '') ELSE '' END,"
-            f" {sql}, %s)"
+            "(SELECT ts_headline(wiki_search_config(h.locale), CASE WHEN"  # noqa: S608 - constant
+            " COALESCE(h.password, '') = '' THEN translate(h.search_content, %s, '')"
+            f" ELSE '' END, {sql}, %s) FROM pages_page AS h"
+            ' WHERE h.id = "pages_page"."id")'
         )
         return pages.annotate(
             relevancy=RawSQL(  # noqa: S611 - constant SQL, values as parameters
