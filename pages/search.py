@@ -292,12 +292,17 @@ class _FallbackSearch:
         self.wanted, self.excluded = parse_terms(text)
 
     @staticmethod
-    def _found(term: str) -> Q:
-        open_text = Q(password__isnull=True) | Q(password="")
+    def _in(column: str, term: str) -> Q:
+        found = Q(**{f"{column}__icontains": term})
+        if column == "search_content":  # a page password keeps the text out of search
+            found &= Q(password__isnull=True) | Q(password="")
+        return found
+
+    def _found(self, term: str) -> Q:
         return (
-            Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | (open_text & Q(search_content__icontains=term))
+            self._in("title", term)
+            | self._in("description", term)
+            | self._in("search_content", term)
         )
 
     def filter(self, pages: QuerySet[Page]) -> QuerySet[Page]:
@@ -320,7 +325,7 @@ class _FallbackSearch:
         for term in self.wanted:
             for column, weight in self.WEIGHTS:
                 score = score + Case(
-                    When(**{f"{column}__icontains": term}, then=Value(weight)),
+                    When(self._in(column, term), then=Value(weight)),
                     default=Value(0.0),
                     output_field=FloatField(),
                 )

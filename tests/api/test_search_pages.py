@@ -446,3 +446,14 @@ def test_update_move_and_delete_keep_search_current(admin_client):
     edited.refresh_from_db()
     edited.delete()
     assert found(search(admin_client, "hangar")) == []
+
+
+@sqlite_only
+def test_fallback_scores_a_locked_text_as_no_text(admin_client):
+    page("Locked", "needle", password="hashed", description="needle")
+    page("Open", "other", description="needle")
+    scores = {
+        hit["title"]: hit["relevancy"]
+        for hit in search(admin_client, "needle").data["searchPages"]["results"]
+    }
+    assert scores["Locked"] == scores["Open"]
