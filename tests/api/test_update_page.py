@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.hashers import check_password
 from django.db import connection
 
-from accounts import scopes
+from accounts import scopes, tokens
 from accounts.services import delegated_author
 from pages.models import Page, PageHistory
+from tests.conftest import GraphQLClient
 from tests.factories import UserFactory, rule
 
 from .page_edit_support import linked, make_page, page_row, usage, world
@@ -339,12 +340,11 @@ def test_scripts_without_permission_are_ignored(client_with):
 
 
 # --- Concurrency (PostgreSQL) -----------------------------------------------------------------
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+# Committed for real (the threads have their own connections); the serialized rollback puts
+# the installation's rows back for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_updates_lose_no_version(admin):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
-    from accounts import tokens
-    from tests.conftest import GraphQLClient
 
     page = make_page()
     token = tokens.issue_session_token(admin)
