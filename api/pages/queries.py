@@ -5,7 +5,7 @@ import graphene
 from pages import history, services
 from pages.models import Page as PageModel
 
-from ..core.context import get_caller, selected_fields
+from ..core.context import get_caller
 from ..core.execution import fast_list
 from ..core.inputs import enum_value
 from ..core.scalars import UUID
@@ -17,10 +17,8 @@ from .types import (
     PageOrderBy,
     PageOrderByDirection,
     PageVersion,
+    selects_people,
 )
-
-# Page fields whose users are read with the page, in the same query.
-PEOPLE_FIELDS = frozenset({"author", "creator"})
 
 
 class PageQueries(graphene.ObjectType):
@@ -79,8 +77,7 @@ class PageQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_page_by_id(root, info, id, password=None):
-        people = not selected_fields(info).isdisjoint(PEOPLE_FIELDS)
-        return services.get_page(get_caller(info), id, with_people=people)
+        return services.get_page(get_caller(info), id, with_people=selects_people(info))
 
     @staticmethod
     def resolve_page_history_by_id(root, info, id, offset_page=None, offset_size=None):

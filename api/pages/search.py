@@ -5,13 +5,10 @@ import graphene
 from pages import lookup, search
 
 from ..accounts.types import OrderByDirection
-from ..core.context import get_caller, selected_fields
+from ..core.context import get_caller
 from ..core.inputs import enum_value
 from ..core.scalars import UUID, Date
-from .types import Page, PagePublishState
-
-# Page fields whose users are read with the page, in the same query.
-PEOPLE_FIELDS = frozenset({"author", "creator"})
+from .types import Page, PagePublishState, selects_people
 
 
 class PageSearchSort(graphene.Enum):
@@ -99,8 +96,9 @@ class SearchQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_page_by_path(root, info, site_id, path, password=None):
-        people = not selected_fields(info).isdisjoint(PEOPLE_FIELDS)
-        return lookup.get_page_by_path(get_caller(info), site_id, path, with_people=people)
+        return lookup.get_page_by_path(
+            get_caller(info), site_id, path, with_people=selects_people(info)
+        )
 
     @staticmethod
     def resolve_path_from_alias(root, info, site_id, alias):

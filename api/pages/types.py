@@ -8,7 +8,7 @@ from pages.models import DEFAULT_ICON, effectively_published
 from wiki.errors import DomainError
 
 from ..accounts.types import User
-from ..core.context import get_caller
+from ..core.context import get_caller, selected_fields
 from ..core.execution import computed, constant
 from ..core.scalars import JSON, UUID, Date
 
@@ -89,6 +89,15 @@ def _config_flag(name: str):
         return bool((page.config or {}).get(name, True))
 
     return resolve
+
+
+# Page fields whose users are read with the page, in the same query.
+PEOPLE_FIELDS = frozenset({"author", "creator"})
+
+
+def selects_people(info: graphene.ResolveInfo) -> bool:
+    """Whether a field returning a ``Page`` selects its author or creator."""
+    return not selected_fields(info).isdisjoint(PEOPLE_FIELDS)
 
 
 class Page(graphene.ObjectType):
