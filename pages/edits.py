@@ -27,6 +27,7 @@ from .history import record_version
 from .models import HistoryAction, Page, PageHistory, PublishState
 from .rendering import render
 from .services import CONFIG_FLAGS, detach_tags, replace_tags
+from .tree import move_page_item, sync_page_item
 
 
 @dataclass
@@ -143,6 +144,7 @@ def update_page(caller: Caller | None, page_id: uuid.UUID, patch: PagePatch) -> 
     except IntegrityError as exc:
         # Another page took the alias between the check and the write.
         raise DomainError(ErrorKey.PAGE_DUPLICATE_ALIAS) from exc
+    sync_page_item(page)
     return page
 
 
@@ -218,6 +220,7 @@ def move_page(
     except IntegrityError as exc:
         # A concurrent request created or moved a page to the destination first.
         raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH) from exc
+    move_page_item(page)
     return page
 
 
@@ -229,6 +232,7 @@ def delete_page(caller: Caller | None, page_id: uuid.UUID) -> None:
         caller.require_at(scopes.DELETE_PAGES, PageContext.of(page))
     record_version(page, HistoryAction.DELETED)
     detach_tags(page, page.tags or [])
+    # Its tree item goes with it (``TreeItem.page`` cascades).
     Page.objects.filter(pk=page.pk).delete()
 
 
@@ -267,6 +271,7 @@ def restore_page(caller: Caller | None, page_id: uuid.UUID, version_id: uuid.UUI
     page.author = author_for(caller)
     page.updated_at = timezone.now()
     page.save()
+    sync_page_item(page)
     return page
 
 

@@ -244,3 +244,97 @@ class PageHistory(LegacyIdMixin):
 
     def __str__(self) -> str:
         return f"{self.page_id}@{self.version_date:%Y-%m-%d %H:%M:%S} ({self.action})"
+
+
+class TreeItemType(models.TextChoices):
+    FOLDER = "folder"
+    PAGE = "page"
+    ASSET = "asset"  # in the contract's enum; this server stores none (assets are out of scope)
+
+
+class NavigationMode(models.TextChoices):
+    INHERIT = "inherit"
+    OVERRIDE = "override"
+    OVERRIDE_EXACT = "overrideExact"
+    HIDE = "hide"
+    HIDE_EXACT = "hideExact"
+
+
+def join_path(folder_path: str, file_name: str) -> str:
+    return f"{folder_path}/{file_name}" if folder_path else file_name
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """``"a/b/c"`` -> ``("a/b", "c")``; ``"a"`` -> ``("", "a")``."""
+    folder_path, _, file_name = path.rpartition("/")
+    return folder_path, file_name
+
+
+class TreeItem(LegacyIdMixin):
+    """One entry of a site's per-locale tree: a folder, or a page (API.md §4.2, §5).
+
+    A page's item has the page's id. ``path`` (the full path) and ``depth`` (segments of
+    ``folder_path``) are derived from ``folder_path`` and ``file_name`` and stored so that a
+    subtree is one indexed prefix condition and the depth of a listing one comparison. The
+    tree is maintained incrementally by the page and folder services (``pages.tree``): a page
+    write touches its own item and creates missing ancestors, nothing else.
+    """
+
+    legacy_kind = "treeitem"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="tree_items")
+    # A page's item (same id): it goes with the page however the page is deleted.
+    page = models.OneToOneField(
+        Page,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="tree_item",
+    )
+    locale = models.CharField(max_length=10)
+    type = models.CharField(max_length=8, choices=TreeItemType.choices)
+    folder_path = models.CharField(max_length=255, blank=True, default="")
+    file_name = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)
+    depth = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=255)
+    hash = models.CharField(max_length=40)
+    navigation_mode = models.CharField(
+        max_length=16, choices=NavigationMode.choices, default=NavigationMode.INHERIT
+    )
+    navigation_id = models.UUIDField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    # Pages: a copy of description, editor, contentType, author/creator ids and publishing.
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["site", "locale", "depth", "path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "locale", "folder_path", "file_name", "type"],
+                name="treeitem_unique_entry",
+            ),
+        ]
+        indexes = [
+            # Lookups by full path (folderByPath, a page's ancestors, pages below a folder).
+            models.Index(fields=["site", "locale", "path"], name="treeitem_path_idx"),
+            # Subtrees: ``folder_path LIKE 'a/b/%'`` on PostgreSQL needs the pattern class.
+            models.Index(
+                fields=["folder_path"],
+                opclasses=["varchar_pattern_ops"],
+                name="treeitem_folder_like_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.locale}/{self.path}"
+
+    def save(self, *args, **kwargs):
+        self.path = join_path(self.folder_path, self.file_name)
+        self.depth = self.folder_path.count("/") + 1 if self.folder_path else 0
+        self.hash = page_hash(self.locale, self.path)
+        super().save(*args, **kwargs)

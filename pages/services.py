@@ -23,6 +23,7 @@ from wiki.prepared import PreparedRow
 from . import validation as v
 from .models import Page, PageTag, PublishState, Tag, default_page_config
 from .rendering import render
+from .tree import add_page_item
 from .visibility import visible_to
 
 
@@ -134,6 +135,7 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
         with transaction.atomic():
             page.save()
             attach_tags(page, tags)
+            add_page_item(page)
     except IntegrityError as exc:
         # A concurrent request won the race for the path or the alias.
         if Page.objects.filter(site=site, locale=locale, path=path).exists():
