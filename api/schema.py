@@ -9,18 +9,36 @@ from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
 from .pages.queries import PageQueries
 from .pages.search import SearchQueries
+from .pages.tree import (
+    TreeItemAsset,
+    TreeItemFolder,
+    TreeItemPage,
+    TreeMutations,
+    TreeQueries,
+)
 from .sites.queries import SiteQueries
 
 
 class Query(
-    PageQueries, SearchQueries, AccountQueries, ApiKeyQueries, SiteQueries, graphene.ObjectType
+    PageQueries,
+    SearchQueries,
+    TreeQueries,
+    AccountQueries,
+    ApiKeyQueries,
+    SiteQueries,
+    graphene.ObjectType,
 ):
     pass
 
 
-class Mutation(PageMutations, AccountMutations, ApiKeyMutations, graphene.ObjectType):
+class Mutation(
+    PageMutations, TreeMutations, AccountMutations, ApiKeyMutations, graphene.ObjectType
+):
     pass
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+# The tree's concrete types are reached only through the TreeItem interface: list them.
+schema = graphene.Schema(
+    query=Query, mutation=Mutation, types=[TreeItemFolder, TreeItemPage, TreeItemAsset]
+)
 refuse_unstorable_arguments(schema.graphql_schema.query_type)

@@ -108,11 +108,16 @@ def _page_item_columns(page: Page) -> dict:
     }
 
 
+def page_item(page: Page, **fields) -> TreeItem:
+    """An unsaved item for ``page`` (same id), every column derived from the page."""
+    columns = _page_item_columns(page)
+    return TreeItem(id=page.pk, page_id=page.pk, type=TreeItemType.PAGE, **columns, **fields)
+
+
 def add_page_item(page: Page) -> None:
     """A new page's item, under its folders (created when missing)."""
     ensure_folders(page.site_id, page.locale, ancestor_paths(page.path))
-    item = TreeItem(id=page.pk, page_id=page.pk, type=TreeItemType.PAGE, **_page_item_columns(page))
-    item.save(force_insert=True)
+    page_item(page).save(force_insert=True)
 
 
 def sync_page_item(page: Page) -> None:

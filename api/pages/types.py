@@ -5,6 +5,7 @@ import graphene
 from accounts import scopes
 from accounts.permissions import PageContext
 from pages.models import DEFAULT_ICON, effectively_published
+from pages.models import TreeItem as TreeItemModel
 from wiki.errors import DomainError
 
 from ..accounts.types import User
@@ -184,11 +185,21 @@ class Page(graphene.ObjectType):
 
     @staticmethod
     def resolve_navigation_id(page, info):
-        return None  # tree entries arrive with folders (a later issue)
+        return _navigation(page)[0]
 
     @staticmethod
     def resolve_navigation_mode(page, info):
-        return "inherit"
+        return _navigation(page)[1]
+
+
+def _navigation(page) -> tuple:
+    """The page's tree item's navigation settings, read once per page and only when asked."""
+    if not hasattr(page, "_navigation"):
+        row = TreeItemModel.objects.filter(pk=page.pk).values_list(
+            "navigation_id", "navigation_mode"
+        )
+        page._navigation = row.first() or (None, "inherit")
+    return page._navigation
 
 
 class PageListItem(graphene.ObjectType):
