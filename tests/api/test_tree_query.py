@@ -580,37 +580,39 @@ DELETE_PAGE = (
 
 
 def test_page_writes_keep_the_tree(admin_client):
-    r = admin_client(CREATE_PAGE, {"siteId": site_id(), "path": "ab/cd/ef", "title": "Page"})
+    r = admin_client(CREATE_PAGE, {"siteId": site_id(), "path": "abc/cde/ef", "title": "Page"})
     page_id = assert_mutation_succeeded(r, "createPage")["page"]["id"]
     # The missing ancestors are created, titled by their segment.
-    assert folders() == ["ab", "ab/cd"]
+    assert folders() == ["abc", "abc/cde"]
     r = tree(admin_client, locale="en", depth=3)
-    assert listed(r) == ["ab/", "ab/cd/", "ab/cd/ef"]
+    assert listed(r) == ["abc/", "abc/cde/", "abc/cde/ef"]
     assert [(i["id"], i["title"]) for i in r.data["tree"]] == [
-        (str(folder_at("ab").pk), "ab"),
-        (str(folder_at("ab/cd").pk), "cd"),
+        (str(folder_at("abc").pk), "abc"),
+        (str(folder_at("abc/cde").pk), "cde"),
         (page_id, "Page"),
     ]
 
-    r = admin_client(MOVE_PAGE, {"id": page_id, "path": "xy/zw/ef"})
+    r = admin_client(MOVE_PAGE, {"id": page_id, "path": "xyz/zwq/ef"})
     assert_mutation_succeeded(r, "movePage")
     # The old folders stay; the new ones are created with their segment as title.
-    assert folders() == ["ab", "ab/cd", "xy", "xy/zw"]
-    assert listed(tree(admin_client, locale="en", parentPath="ab/cd")) == []
-    moved = tree(admin_client, locale="en", parentPath="xy/zw").data["tree"]
+    assert folders() == ["abc", "abc/cde", "xyz", "xyz/zwq"]
+    assert listed(tree(admin_client, locale="en", parentPath="abc/cde")) == []
+    moved = tree(admin_client, locale="en", parentPath="xyz/zwq").data["tree"]
     assert [(i["id"], i["fileName"], i["title"]) for i in moved] == [(page_id, "ef", "Page")]
-    assert folder_at("xy/zw").title == "zw"
+    assert folder_at("xyz/zwq").title == "zwq"
 
     r = admin_client(UPDATE_PAGE, {"id": page_id, "title": "Renamed"})
     assert_mutation_succeeded(r, "updatePage")
-    assert page_items() == {"xy/zw/ef": "Renamed"}
-    assert [i["title"] for i in tree(admin_client, parentPath="xy/zw").data["tree"]] == ["Renamed"]
+    assert page_items() == {"xyz/zwq/ef": "Renamed"}
+    assert [i["title"] for i in tree(admin_client, parentPath="xyz/zwq").data["tree"]] == [
+        "Renamed"
+    ]
 
     r = admin_client(DELETE_PAGE, {"id": page_id})
     assert_mutation_succeeded(r, "deletePage")
     assert page_items() == {}
-    assert listed(tree(admin_client, locale="en", parentPath="xy/zw")) == []
-    assert folders() == ["ab", "ab/cd", "xy", "xy/zw"]
+    assert listed(tree(admin_client, locale="en", parentPath="xyz/zwq")) == []
+    assert folders() == ["abc", "abc/cde", "xyz", "xyz/zwq"]
 
 
 def test_a_page_under_an_existing_folder_keeps_its_title(admin_client):

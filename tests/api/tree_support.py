@@ -111,8 +111,8 @@ def folder_at(path: str, *, locale: str = "en", site=None) -> TreeItem:
 
 
 def folders(locale: str | None = None) -> list[str]:
-    """Every folder's full path (of ``locale`` if given), sorted."""
-    rows = TreeItem.objects.filter(type=TreeItemType.FOLDER)
+    """Every folder's full path in the default site (of ``locale`` if given), sorted."""
+    rows = TreeItem.objects.filter(site=default_site(), type=TreeItemType.FOLDER)
     if locale:
         rows = rows.filter(locale=locale)
     return sorted(rows.values_list("path", flat=True))
