@@ -96,6 +96,15 @@ def update_page(caller: Caller | None, page_id: uuid.UUID, patch: PagePatch) -> 
         state = PublishState(patch.publish_state).value
         v.check_schedule(state, patch.publish_start_date, patch.publish_end_date)
         changes["publish_state"] = state
+    elif page.publish_state == PublishState.SCHEDULED and (
+        patch.publish_start_date is not None or patch.publish_end_date is not None
+    ):
+        # A date-only patch of a scheduled page must leave it a window that can open.
+        v.check_schedule(
+            page.publish_state,
+            patch.publish_start_date or page.publish_start_date,
+            patch.publish_end_date or page.publish_end_date,
+        )
     if patch.publish_start_date is not None:
         changes["publish_start_date"] = patch.publish_start_date
     if patch.publish_end_date is not None:

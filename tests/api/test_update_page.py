@@ -160,6 +160,18 @@ def test_scheduling_needs_both_dates_in_the_patch(admin_client):
     assert assert_mutation_succeeded(r, "updatePage")["page"]["publishState"] == "scheduled"
 
 
+def test_a_date_alone_cannot_close_a_scheduled_window(admin_client):
+    page = make_page()
+    window = {"publishState": "scheduled", "publishStartDate": START, "publishEndDate": END}
+    assert_mutation_succeeded(update(admin_client, page.pk, window), "updatePage")
+    before = world()
+    r = update(admin_client, page.pk, {"publishEndDate": START})
+    assert_mutation_refused(r, "updatePage", "ERR_INVALID_INPUT", "page")
+    assert world() == before
+    r = update(admin_client, page.pk, {"publishStartDate": "2000-01-01T00:00:00Z"})
+    assert assert_mutation_succeeded(r, "updatePage")["page"]["publishState"] == "scheduled"
+
+
 # --- Checks in the contract's order -----------------------------------------------------------
 def relation(**fields):
     return {"id": REL, "position": "center", "label": "L", "target": "/t", **fields}
