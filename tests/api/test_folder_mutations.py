@@ -716,3 +716,33 @@ def test_delete_by_another_user_leaves_other_users_pages(wiki, client_with):
     assert_mutation_succeeded(delete(deleter, folder_at("docs")), "deleteFolder")
     assert set(page_paths()) == {"docs", "docs2/other", "team/payroll"}
     assert sorted(PageHistory.objects.values_list("action", flat=True)) == ["deleted"] * 3
+
+
+def test_re_pathed_pages_change_like_a_move(wiki, admin, make_user, client_for, group_with):
+    """Author = caller, updatedAt = now; the version keeps the archived author and date."""
+    mover = make_user(groups=[group_with(rules=[rule(roles=[READ, WRITE, MANAGE])])])
+    before = Page.objects.get(pk=wiki["install"].pk)
+    assert_mutation_succeeded(
+        rename(client_for(mover), folder_at("docs/guide"), "howto"), "renameFolder"
+    )
+    after = Page.objects.get(pk=wiki["install"].pk)
+    assert (after.path, after.author_id, after.creator_id) == (
+        "docs/howto/install",
+        mover.pk,
+        admin.pk,
+    )
+    assert after.updated_at > before.updated_at
+    version = PageHistory.objects.get(page_id=before.pk)
+    assert (version.action, version.path, version.author_id, version.version_date) == (
+        "moved",
+        "docs/guide/install",
+        admin.pk,
+        before.updated_at,
+    )
+    assert_mutation_succeeded(move(client_for(mover), folder_at("docs/howto"), None), "moveFolder")
+    assert Page.objects.get(pk=before.pk).path == "howto/install"
+    assert list(
+        PageHistory.objects.filter(page_id=before.pk)
+        .order_by("created_at")
+        .values_list("path", "author_id")
+    ) == [("docs/guide/install", admin.pk), ("docs/howto/install", mover.pk)]
