@@ -286,6 +286,18 @@ class AccessPolicy:
         top = max(rule.specificity for rule in candidates)
         return not any(rule.mode == RuleMode.DENY for rule in candidates if rule.specificity == top)
 
+    def grants_somewhere(self, *roles: str) -> bool:
+        """Whether some rule can grant one of ``roles`` at some page (ALLOW or FORCEALLOW).
+
+        A coarse "may this caller ever do this?" for interfaces that offer a tool before a
+        page is chosen (the admin's pages area); each page is then decided by ``can_at``.
+        """
+        if self.is_root:
+            return True
+        return any(
+            rule.mode != RuleMode.DENY and not rule.roles.isdisjoint(roles) for rule in self.rules
+        )
+
     def roles_at(self, ctx: PageContext) -> list[str]:
         return [role for role in scopes.PAGE_ROLES if self.can_at(role, ctx)]
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import scopes
@@ -169,6 +170,21 @@ def history_trail(
             TrailEntry(version_id, version_date, author_id, author_name, action_type, before, after)
         )
     return Trail(trail=entries, total=total)
+
+
+def page_versions(caller: Caller | None, page_id: uuid.UUID) -> QuerySet[PageHistory]:
+    """Every version of the page, newest first, with its author: the admin's history list.
+
+    Same checks as ``pageHistoryById`` (the page exists, ``read:history`` there); the full rows,
+    because the admin shows each version's action, affected fields and reason.
+    """
+    page = _page_for_history(caller, page_id)
+    return (
+        PageHistory.objects.filter(page_id=page.pk)
+        .select_related("author")
+        .defer("content", "render", "toc", "config", "relations", "scripts")
+        .order_by("-version_date", "-legacy_id")
+    )
 
 
 def get_version(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.utils import timezone
 
 from wiki import legacy_ids
@@ -50,11 +51,7 @@ def ensure_folders(site_id, locale: str, paths: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(p for p in paths if p))
     if not wanted:
         return []
-    existing = set(
-        TreeItem.objects.filter(
-            site_id=site_id, locale=locale, type=TreeItemType.FOLDER, path__in=wanted
-        ).values_list("path", flat=True)
-    )
+    existing = _locked_folder_paths(site_id, locale, wanted)
     missing = [path for path in wanted if path not in existing]
     if missing:
         ids = legacy_ids.allocate_many(TreeItem.legacy_kind, len(missing))
@@ -69,6 +66,24 @@ def ensure_folders(site_id, locale: str, paths: Iterable[str]) -> list[str]:
             ignore_conflicts=True,
         )
     return missing
+
+
+def _locked_folder_paths(site_id, locale: str, paths: list[str]) -> set[str]:
+    """Which of ``paths`` are folders, holding them until commit with a key-share lock.
+
+    A folder being renamed, moved or deleted is locked FOR UPDATE by its operation, which
+    this lock waits for (and the other way round), so a page is never placed under a folder
+    that is going away; concurrent page writes under one folder do not wait for each other.
+    """
+    folders = TreeItem.objects.filter(
+        site_id=site_id, locale=locale, type=TreeItemType.FOLDER, path__in=paths
+    ).values_list("path", flat=True)
+    if connection.vendor != "postgresql":  # SQLite runs one writing transaction at a time
+        return set(folders)
+    sql, params = folders.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} FOR KEY SHARE", params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _iso(value) -> str | None:

@@ -13,7 +13,20 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from accounts import scopes
@@ -135,7 +148,7 @@ def _parent_path(raw: str) -> str | None:
     return path
 
 
-def list_tree(caller: Caller | None, query: TreeQuery) -> list[TreeItem]:
+def list_tree(caller: Caller | None, query: TreeQuery) -> QuerySet[TreeItem]:
     """``tree``: the items below a parent, ordered by depth then the chosen order, paged."""
     if not Site.objects.filter(pk=query.site_id).exists():
         raise DomainError(ErrorKey.INVALID_SITE)
@@ -152,6 +165,8 @@ def list_tree(caller: Caller | None, query: TreeQuery) -> list[TreeItem]:
 
     items = TreeItem.objects.filter(site_id=query.site_id)
     locale = query.locale
+    # No such parent: an empty result, annotated like any other (the fast path reads it).
+    nothing = False
     if query.parent_id is not None:
         parent = (
             TreeItem.objects.filter(
@@ -162,8 +177,7 @@ def list_tree(caller: Caller | None, query: TreeQuery) -> list[TreeItem]:
         )
         if parent is None:
             raise DomainError(ErrorKey.INVALID_FOLDER)
-        if locale is not None and locale != parent.locale:
-            return []
+        nothing = locale is not None and locale != parent.locale
         locale, parent_path = parent.locale, parent.path
     elif query.parent_path is not None and _parent_path(query.parent_path) != "":
         parent_path = _parent_path(query.parent_path)
@@ -172,8 +186,8 @@ def list_tree(caller: Caller | None, query: TreeQuery) -> list[TreeItem]:
         )
         if locale is not None:
             folders = folders.filter(locale=locale)
-        if parent_path is None or not folders.exists():
-            return []
+        nothing = parent_path is None or not folders.exists()
+        parent_path = parent_path or ""
     else:
         parent_path = ""
     if locale is not None:
@@ -208,12 +222,17 @@ def list_tree(caller: Caller | None, query: TreeQuery) -> list[TreeItem]:
         items = with_children_count(items, caller)
     column = ORDER_COLUMNS.get(query.order_by or "title", "title")
     prefix = "-" if (query.direction or "asc") == "desc" else ""
-    items = items.order_by("depth", f"{prefix}{column}", f"{prefix}id")[offset : offset + limit]
-    result = list(items)
-    flagged = set(ancestors) if query.include_ancestors else set()
-    for item in result:
-        item.is_ancestor = item.type == TreeItemType.FOLDER and item.path in flagged
-    return result
+    flagged = ancestors if query.include_ancestors else []
+    items = items.annotate(
+        is_ancestor=Case(
+            When(Q(type=TreeItemType.FOLDER, path__in=flagged), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    if nothing:
+        items = items.none()
+    return items.order_by("depth", f"{prefix}{column}", f"{prefix}id")[offset : offset + limit]
 
 
 def _readable_folder(caller: Caller | None, folder: TreeItem | None) -> TreeItem:

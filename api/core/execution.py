@@ -49,6 +49,7 @@ from graphql import (
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLObjectType,
     GraphQLString,
@@ -98,6 +99,9 @@ class FastList:
     #: Returns the queryset with the resolver's arguments, when the resolver itself returns
     #: something else (it must raise the same errors, as the resolver starts with it).
     source: Callable[..., Any] | None = None
+    #: For a list of an interface: the column telling each row's concrete type, and which
+    #: GraphQL object type each of its values means.
+    discriminator: tuple[str, Mapping[Any, str]] | None = None
 
 
 def fast_list(
@@ -105,16 +109,19 @@ def fast_list(
     *,
     computed: Mapping[str, Computed] | None = None,
     source: Callable[..., Any] | None = None,
+    discriminator: tuple[str, Mapping[Any, str]] | None = None,
 ):
     """Mark a root list resolver whose items are rows of ``model``.
 
     ``computed`` maps GraphQL field names of the item type that have their own resolver to
     how they read from columns; every other field with its own resolver keeps the list on the
-    normal path. The resolver (or ``source``) returns a queryset of ``model``.
+    normal path. The resolver (or ``source``) returns a queryset of ``model``. A list of an
+    interface names its ``discriminator``: ``(column, {value: object type name})``.
     """
 
     def mark(resolver):
-        setattr(resolver, FAST_LIST_ATTRIBUTE, FastList(model, computed or {}, source))
+        spec = FastList(model, computed or {}, source, discriminator)
+        setattr(resolver, FAST_LIST_ATTRIBUTE, spec)
         return resolver
 
     return mark
@@ -252,7 +259,9 @@ class _Plan:
         return all(c in readable or c in queryset.query.annotations for c in self.columns)
 
     def complete(self, queryset: QuerySet) -> list[dict[str, Any]]:
-        rows = list(queryset.values_list(*self.columns))
+        return self.complete_rows(list(queryset.values_list(*self.columns)))
+
+    def complete_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
         if not rows:
             return []
         # Equal lengths by construction; strict=True would cost a third of the loop.
@@ -316,6 +325,56 @@ def build_plan(
     return _Plan(tuple(keys), tuple(columns), tuple(fillers))
 
 
+@dataclass
+class _TypedPlans:
+    """A list of an interface: one plan per concrete type, chosen row by row by a column."""
+
+    discriminator: str
+    plans: Mapping[Any, _Plan]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        columns = [self.discriminator]
+        for plan in self.plans.values():
+            columns += [c for c in plan.columns if c not in columns]
+        return tuple(columns)
+
+    def suits(self, queryset: QuerySet) -> bool:
+        probe = _Plan((), self.columns, ())
+        return all(plan.suits(queryset) for plan in self.plans.values()) and probe.suits(queryset)
+
+    def complete(self, queryset: QuerySet) -> list[dict[str, Any]]:
+        columns = self.columns
+        rows = list(queryset.values_list(*columns))
+        result: list[dict[str, Any] | None] = [None] * len(rows)
+        for value, plan in self.plans.items():
+            indexes = [i for i, row in enumerate(rows) if row[0] == value]
+            if not indexes:
+                continue
+            positions = [columns.index(column) for column in plan.columns]
+            own = [tuple(rows[i][p] for p in positions) for i in indexes]
+            for index, item in zip(indexes, plan.complete_rows(own), strict=True):
+                result[index] = item
+        if any(item is None for item in result):
+            raise NotFast  # a row of a type the plans do not know
+        return result
+
+
+def build_typed_plans(
+    spec: FastList, schema, collect: Callable[[GraphQLObjectType], Mapping[str, list]]
+) -> _TypedPlans | None:
+    """A plan for each concrete type of ``spec.discriminator``, or None if any has none."""
+    column, types = spec.discriminator
+    plans = {}
+    for value, type_name in types.items():
+        object_type = schema.get_type(type_name)
+        plan = build_plan(spec, object_type, collect(object_type)) if object_type else None
+        if plan is None:
+            return None
+        plans[value] = plan
+    return _TypedPlans(column, plans)
+
+
 def fast_lists_enabled() -> bool:
     return getattr(settings, "GRAPHQL_FAST_LISTS", True)
 
@@ -327,9 +386,16 @@ class FastListExecutionContext(ExecutionContext):
         field_def = get_field_def(self.schema, parent_type, field_nodes[0])
         spec = getattr(field_def.resolve, FAST_LIST_ATTRIBUTE, None) if field_def else None
         plan = None
-        if spec is not None and self._may_complete_fast(field_def.type):
-            subfields = self.collect_subfields(field_def.type.of_type, field_nodes)
-            plan = build_plan(spec, field_def.type.of_type, subfields)
+        if spec is not None and self._may_complete_fast(field_def.type, spec):
+            item_type = field_def.type.of_type
+            if spec.discriminator is None:
+                plan = build_plan(spec, item_type, self.collect_subfields(item_type, field_nodes))
+            else:
+                plan = build_typed_plans(
+                    spec,
+                    self.schema,
+                    lambda concrete: self.collect_subfields(concrete, field_nodes),
+                )
         if plan is None:
             return super().execute_field(parent_type, source, field_nodes, path)
         # As ExecutionContext.execute_field, with the fast completion first.
@@ -352,15 +418,18 @@ class FastListExecutionContext(ExecutionContext):
         # ``result`` came from ``source``, not from the resolver: let the resolver run.
         return super().execute_field(parent_type, source, field_nodes, path)
 
-    def _may_complete_fast(self, return_type) -> bool:
+    def _may_complete_fast(self, return_type, spec: FastList) -> bool:
         if not isinstance(return_type, GraphQLList):
             return False
         item_type = return_type.of_type
-        if not isinstance(item_type, GraphQLObjectType) or item_type.is_type_of is not None:
+        if spec.discriminator is not None:
+            if not isinstance(item_type, GraphQLInterfaceType):
+                return False
+        elif not isinstance(item_type, GraphQLObjectType) or item_type.is_type_of is not None:
             return False
         if self.middleware_manager is not None and self.middleware_manager.middlewares:
             return False
         return fast_lists_enabled()
 
-    def complete_fast_list(self, plan: _Plan, queryset: QuerySet) -> list[dict[str, Any]]:
+    def complete_fast_list(self, plan: _Plan | _TypedPlans, queryset: QuerySet) -> list[dict]:
         return plan.complete(queryset)

@@ -7,10 +7,12 @@ import graphene
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 from pages import folder_copies, folders, tree_listing
+from pages.models import TreeItem as TreeItemModel
 from pages.models import TreeItemType as ItemType
 
 from ..accounts.types import OrderByDirection
 from ..core.context import get_caller
+from ..core.execution import computed, fast_list
 from ..core.inputs import enum_value
 from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from ..core.scalars import UUID, Date
@@ -48,16 +50,25 @@ class TreeItemFolder(graphene.ObjectType):
     children_count = graphene.Int(description="Direct children (folders and pages) you can see.")
     is_ancestor = graphene.Boolean(description="Listed because includeAncestors asked for it.")
 
-    @staticmethod
-    def resolve_is_ancestor(item, info):
-        return getattr(item, "is_ancestor", False)
+
+def _from_meta(name: str, default=None):
+    """A page item's field kept in its ``meta`` copy (pages.tree.page_meta)."""
+
+    def read(meta):
+        return (meta or {}).get(name, default)
+
+    return read
 
 
-def _meta(name: str, default=None):
-    def resolve(item, info):
-        return (item.meta or {}).get(name, default)
-
-    return resolve
+# Fields of TreeItemPage read from ``meta``: the resolvers below, and the fast list path.
+PAGE_META_FIELDS = {
+    "description": _from_meta("description", ""),
+    "editor": _from_meta("editor"),
+    "pageType": _from_meta("contentType"),
+}
+TREE_ITEM_COLUMNS = {
+    name: computed("meta", compute=read) for name, read in PAGE_META_FIELDS.items()
+}
 
 
 class TreeItemPage(graphene.ObjectType):
@@ -71,9 +82,17 @@ class TreeItemPage(graphene.ObjectType):
     created_at = Date(description="Page creation time.")
     updated_at = Date(description="Last change of the page.")
 
-    resolve_description = staticmethod(_meta("description", ""))
-    resolve_editor = staticmethod(_meta("editor"))
-    resolve_page_type = staticmethod(_meta("contentType"))
+    @staticmethod
+    def resolve_description(item, info):
+        return PAGE_META_FIELDS["description"](item.meta)
+
+    @staticmethod
+    def resolve_editor(item, info):
+        return PAGE_META_FIELDS["editor"](item.meta)
+
+    @staticmethod
+    def resolve_page_type(item, info):
+        return PAGE_META_FIELDS["pageType"](item.meta)
 
 
 class TreeItemAsset(graphene.ObjectType):
@@ -145,6 +164,11 @@ class TreeQueries(graphene.ObjectType):
     )
 
     @staticmethod
+    @fast_list(
+        TreeItemModel,
+        computed=TREE_ITEM_COLUMNS,
+        discriminator=("type", {ItemType.FOLDER: "TreeItemFolder", ItemType.PAGE: "TreeItemPage"}),
+    )
     def resolve_tree(root, info, site_id, **arguments):
         query = tree_listing.TreeQuery(
             site_id=site_id,

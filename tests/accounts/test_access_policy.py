@@ -263,3 +263,24 @@ def test_self_service_needs_a_signed_in_user(kind):
         Caller(kind, policy(group(permissions=["manage:system"]))).require_signed_in_user()
     assert raised.value.key is ErrorKey.NOT_AUTHENTICATED
     Caller(CallerKind.USER, policy()).require_signed_in_user()
+
+
+# --- grants_somewhere: may a tool be offered before a page is chosen ---------------------------
+WRITE = scopes.WRITE_PAGES
+
+
+@pytest.mark.parametrize(
+    ("rules", "permissions", "expected"),
+    [
+        ([USERS_RULE], (), False),
+        ([rule("ALLOW", "START", "docs", roles=[WRITE])], (), True),
+        ([rule("FORCEALLOW", "TAG", "x", roles=[WRITE])], (), True),
+        ([rule("DENY", "START", "", roles=[WRITE])], (), False),
+        ([], (WRITE,), False),  # the global set holds no page roles (§3.4)
+        ([], (scopes.MANAGE_SYSTEM,), True),
+    ],
+)
+def test_grants_somewhere(rules, permissions, expected):
+    subject = policy(group(*rules, permissions=permissions))
+
+    assert subject.grants_somewhere(WRITE, scopes.DELETE_PAGES) is expected

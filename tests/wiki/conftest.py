@@ -15,10 +15,11 @@ def admin_http(admin) -> Client:
 
 @pytest.fixture
 def staff_http(group_with):
-    """``staff_http(*permissions)``: a new user who may open the admin (access:admin) and
-    holds ``permissions``, logged in."""
+    """``staff_http(*permissions, rules=())``: a new user who may open the admin
+    (access:admin) and holds ``permissions`` and the page ``rules``, logged in."""
 
-    def make(*permissions: str) -> Client:
-        return logged_in(UserFactory(groups=[group_with("access:admin", *permissions)]))
+    def make(*permissions: str, rules=()) -> Client:
+        group = group_with("access:admin", *permissions, rules=rules)
+        return logged_in(UserFactory(groups=[group]))
 
     return make

@@ -14,7 +14,8 @@ from accounts.models import (
     User,
 )
 from accounts.services import administrators_group, guest_user
-from pages.models import Tag
+from pages.models import Tag, TreeItem
+from pages.tree import add_page_item
 from tests.factories import GroupFactory, PageFactory, UserFactory, default_site
 from wiki.config import get_setting
 from wiki.models import LegacyIdCounter, Setting, Site
@@ -30,6 +31,12 @@ def _api_key() -> ApiKey:
     ).api_key
 
 
+def _page_with_item():
+    page = PageFactory(path="listed/in-tree")
+    add_page_item(page)
+    return page
+
+
 OBJECTS = {
     "wiki.site": lambda: default_site(),
     "wiki.setting": lambda: Setting.objects.get(key="auth"),
@@ -40,8 +47,9 @@ OBJECTS = {
     "accounts.apikey": _api_key,
     "pages.page": lambda: PageFactory(title="Listed Page", tags=["one"]),
     "pages.tag": lambda: Tag.objects.create(site=default_site(), tag="listed-tag"),
+    "pages.treeitem": lambda: TreeItem.objects.get(page=_page_with_item()),
 }
-ADDABLE = {"wiki.site", "accounts.user", "accounts.group"}
+ADDABLE = {"wiki.site", "accounts.user", "accounts.group", "pages.page"}
 
 
 def _admin_url(label: str, view: str, *args) -> str:
