@@ -358,7 +358,10 @@ def duplicate(client, path, target, path_name="copy"):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_duplicate_folder(kind, as_caller, wiki):
-    client = as_caller(kind, rules=[rule(roles=[READ]), rule(path="team", roles=[WRITE])])
+    # read:source too: a copy hands the pages' source to the caller (docs/api.md).
+    client = as_caller(
+        kind, rules=[rule(roles=[READ, "read:source"]), rule(path="team", roles=[WRITE])]
+    )
     if kind in REFUSED:
         refused(lambda: duplicate(client, "docs/guide", "team"), "duplicateFolder", REFUSED[kind])
         return
@@ -379,6 +382,9 @@ def test_duplicate_needs_read_at_every_source_and_write_at_every_destination(wik
     refused(
         lambda: duplicate(folder_only, "docs/guide", "team"), "duplicateFolder", "ERR_FORBIDDEN"
     )
+    # Reading a page is not reading its source, which the copy would hand over.
+    no_source = client_with(rules=[rule(roles=[READ]), rule(path="team", roles=[WRITE])])
+    refused(lambda: duplicate(no_source, "docs/guide", "team"), "duplicateFolder", "ERR_FORBIDDEN")
     # An unpublished page below is copied only by a caller who may see it.
     make_page("docs/guide/hidden", title="hidden", tags=(), publish_state="draft")
     reader = client_with(rules=[rule(path="team", roles=[WRITE])])
