@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import USERS_GROUP_ID, Group, Membership, User
+from api.schema import schema as api_schema
 from bench.floor import FloorApp
 from bench.load import parse_wrk_output
 from bench.operations import OPERATIONS, with_seq
@@ -124,6 +125,10 @@ def call_floor(operation, body: dict) -> dict:
 @postgres_only
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.key)
 def test_every_operation_succeeds_and_the_floor_returns_the_apis_rows(seeded, operation):
+    schema = api_schema.graphql_schema
+    if operation.root not in {**schema.query_type.fields, **schema.mutation_type.fields}:
+        # An entry may be written before its resolver lands (tree, API.md §4.2.1).
+        pytest.skip(f"{operation.root} is not in the schema yet")
     facts = seeded.facts("test")
     client = GraphQLClient(seeded.api_key_token)
     for variables in operation.variables(facts)[:3]:
