@@ -50,6 +50,9 @@ class Operation:
     sequential: bool = False
     # Who calls: a key of bench.seed.CALLERS.
     caller: str = "admin_key"
+    # Writes keep a bounded number of statements whatever the wiki's size: measured at
+    # several sizes, the largest may be at most this many times slower than the smallest.
+    max_slowdown: float | None = None
 
 
 def _page_ids(facts: WikiFacts) -> list[dict]:
@@ -222,6 +225,7 @@ OPERATIONS: list[Operation] = [
         root="createPage",
         many=False,
         sequential=True,
+        max_slowdown=1.5,
     ),
     Operation(
         key="updatePage",
@@ -234,6 +238,7 @@ OPERATIONS: list[Operation] = [
         root="updatePage",
         many=False,
         sequential=True,
+        max_slowdown=1.5,
     ),
 ]
 
