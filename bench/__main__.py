@@ -34,7 +34,7 @@ import psycopg
 from .database import DEFAULT_URL, BenchDatabase
 from .load import WrkError, WrkResult, run_wrk, wrk_binary
 from .operations import OPERATIONS, SEQ, Operation, with_seq
-from .report import Row, machine, table
+from .report import Row, machine, slowdowns, table
 from .servers import ROOT, Server, free_port, stop_all
 
 
@@ -208,6 +208,7 @@ def measure(operation: Operation, size: int, facts, seeder, api: Server, floor: 
         warm(url)
     api_result = load(*targets[0])
     row = Row(operation.label, size, api_result, queries, api.worker_rss_mib())
+    row.max_slowdown = operation.max_slowdown
     if has_floor:
         row.floor = load(*targets[1])
         row.floor_rss_mib = floor.worker_rss_mib()
@@ -286,6 +287,8 @@ def run(args: argparse.Namespace) -> int:
         )
         print()
         print(table(rows))
+        for line in slowdowns(rows):
+            print(line)
         print(f"\n({time.monotonic() - started:.0f} s in all)")
         if args.keep_logs:
             print(f"server logs in {logs}")

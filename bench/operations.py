@@ -28,6 +28,9 @@ class WikiFacts:
     run_id: str  # unique per run, for the paths writes create
     body_markdown: str  # ~2 KB of realistic page source
     page_paths: list[str] = field(default_factory=list)  # paths (locale en) of page_ids
+    # Other pages, spread likewise, for writes: reads of page_ids see the same rows each run.
+    edit_page_ids: list[str] = field(default_factory=list)
+    folder_paths: list[str] = field(default_factory=list)  # seeded folders (locale en)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class Operation:
     sequential: bool = False
     # Who calls: a key of bench.seed.CALLERS.
     caller: str = "admin_key"
+    # Writes keep a bounded number of statements whatever the wiki's size: measured at
+    # several sizes, the largest may be at most this many times slower than the smallest.
+    max_slowdown: float | None = None
 
 
 def _page_ids(facts: WikiFacts) -> list[dict]:
@@ -70,6 +76,13 @@ def _create_page(facts: WikiFacts) -> list[dict]:
             "content": facts.body_markdown,
             "tags": ["bench", "created"],
         }
+    ]
+
+
+def _update_page(facts: WikiFacts) -> list[dict]:
+    return [
+        {"id": page_id, "content": f"{facts.body_markdown}\n\nRevision {SEQ}."}
+        for page_id in facts.edit_page_ids
     ]
 
 
@@ -129,6 +142,57 @@ OPERATIONS: list[Operation] = [
         many=False,
     ),
     Operation(
+        key="pageHistoryById",
+        label=(
+            "pageHistoryById { trail { versionId versionDate authorName actionType valueBefore"
+            " valueAfter } total }"
+        ),
+        document=(
+            "query ($id: UUID!) { pageHistoryById(id: $id) { trail { versionId versionDate"
+            " authorName actionType valueBefore valueAfter } total } }"
+        ),
+        variables=_page_ids,
+        # Newest first, the first 100 (the default offsetSize); a version is a move when the
+        # next older one has another path, the oldest is the initial one. Dates as the Date
+        # scalar writes them: UTC, milliseconds (truncated), "Z".
+        floor_sql=(
+            "WITH versions AS (SELECT h.id, h.version_date, h.path, u.name,"
+            " lead(h.path) OVER trail AS older_path, row_number() OVER trail AS n"
+            " FROM pages_pagehistory AS h JOIN accounts_user AS u ON u.id = h.author_id"
+            " WHERE h.page_id = %(id)s"
+            " WINDOW trail AS (ORDER BY h.version_date DESC, h.legacy_id DESC))"
+            " SELECT (SELECT COALESCE(json_agg(json_build_object('versionId', id,"
+            " 'versionDate', to_char(version_date AT TIME ZONE 'UTC',"
+            """ 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'authorName', name,"""
+            " 'actionType', CASE WHEN older_path IS NULL THEN 'initial'"
+            " WHEN older_path <> path THEN 'move' ELSE 'edit' END,"
+            " 'valueBefore', CASE WHEN older_path <> path THEN older_path END,"
+            " 'valueAfter', CASE WHEN older_path <> path THEN path END) ORDER BY n), '[]')"
+            " FROM versions WHERE n <= 100) AS trail, (SELECT count(*) FROM versions) AS total"
+        ),
+        root="pageHistoryById",
+        many=False,
+    ),
+    Operation(
+        key="tree",
+        label='tree(parentPath: "<folder>") { id folderPath fileName title }',
+        document=(
+            "query ($siteId: UUID!, $parentPath: String!) { tree(siteId: $siteId,"
+            ' parentPath: $parentPath, locale: "en") { id folderPath fileName title } }'
+        ),
+        variables=lambda facts: [
+            {"siteId": facts.site_id, "parentPath": path} for path in facts.folder_paths
+        ],
+        # Direct children (folders and pages alike), by title then id, the default limit; no
+        # permission condition: the admin key reads everything.
+        floor_sql=(
+            'SELECT id, folder_path AS "folderPath", file_name AS "fileName", title'
+            " FROM pages_treeitem WHERE site_id = %(siteId)s AND locale = 'en'"
+            " AND folder_path = %(parentPath)s ORDER BY title, id LIMIT 1000"
+        ),
+        root="tree",
+    ),
+    Operation(
         key="users",
         label="users(query:) { id name email }",
         document="query ($query: String) { users(query: $query) { id name email } }",
@@ -161,6 +225,20 @@ OPERATIONS: list[Operation] = [
         root="createPage",
         many=False,
         sequential=True,
+        max_slowdown=1.5,
+    ),
+    Operation(
+        key="updatePage",
+        label="updatePage content (sequential)",
+        document=(
+            "mutation ($id: UUID!, $content: String!) { updatePage(id: $id,"
+            " patch: {content: $content}) { operation { succeeded message } page { id } } }"
+        ),
+        variables=_update_page,
+        root="updatePage",
+        many=False,
+        sequential=True,
+        max_slowdown=1.5,
     ),
 ]
 

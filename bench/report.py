@@ -19,6 +19,7 @@ class Row:
     rss_mib: list[float] = field(default_factory=list)
     floor: WrkResult | None = None
     floor_rss_mib: list[float] = field(default_factory=list)
+    max_slowdown: float | None = None  # Operation.max_slowdown
 
     @property
     def ratio(self) -> float | None:
@@ -80,6 +81,24 @@ def table(rows: list[Row]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(COLUMNS), rule, *(fmt(line) for line in lines)])
+
+
+def slowdowns(rows: list[Row]) -> list[str]:
+    """For each operation with a bound measured at several sizes: smallest vs largest wiki."""
+    lines = []
+    for label in dict.fromkeys(row.operation for row in rows if row.max_slowdown):
+        sized = sorted((row for row in rows if row.operation == label), key=lambda r: r.pages)
+        small, large = sized[0], sized[-1]
+        if small.pages == large.pages or not large.api.rate:
+            continue
+        factor = small.api.rate / large.api.rate
+        verdict = "within" if factor <= small.max_slowdown else "OVER"
+        lines.append(
+            f"{label}: {_rate(small.api.rate)} req/s at {small.pages:,} pages,"
+            f" {_rate(large.api.rate)} at {large.pages:,}: {factor:.2f}x slower"
+            f" ({verdict} the {small.max_slowdown}x bound)"
+        )
+    return lines
 
 
 def machine() -> dict:

@@ -27,7 +27,21 @@ from django.utils import timezone
 from accounts import apikeys, tokens
 from accounts.models import USERS_GROUP_ID, Group, Membership, User
 from accounts.services import administrators_group, new_user_profile
-from pages.models import Page, PageTag, Tag, default_page_config, page_hash
+from pages.history import SNAPSHOT_FIELDS
+from pages.models import (
+    HistoryAction,
+    Page,
+    PageHistory,
+    PageTag,
+    Tag,
+    TreeItem,
+    TreeItemType,
+    default_page_config,
+    join_path,
+    page_hash,
+    split_path,
+)
+from pages.tree import ancestor_paths, folder_item, page_meta
 from wiki import legacy_ids
 from wiki.config import get_setting, set_api_enabled
 from wiki.models import Site
@@ -254,6 +268,7 @@ class Seeder:
         self.tag_weights: list[float] = []
         self.api_key_token = ""
         self.member: User | None = None
+        self.folders: set[str] | None = None  # folder paths with a tree item (locale en)
 
     # The fixed part: accounts, groups, tag vocabulary, API key.
     def base(self) -> None:
@@ -336,6 +351,12 @@ class Seeder:
             return 0
         self.progress("pages", 0, missing)
         site = self.site
+        if self.folders is None:
+            self.folders = set(
+                TreeItem.objects.filter(
+                    site=site, locale="en", type=TreeItemType.FOLDER
+                ).values_list("path", flat=True)
+            )
         depth = (site.config.get("defaults") or {}).get("tocDepth") or {"min": 1, "max": 2}
         counts = [min(CHUNK, missing - start) for start in range(0, missing, CHUNK)]
         written = 0
@@ -397,14 +418,59 @@ class Seeder:
             links.extend(PageTag(page=page, tag=tag) for tag in chosen)
         return pages, links
 
-    @staticmethod
-    def _write_chunk(pages: list[Page], links: list[PageTag], rendering) -> int:
+    def _write_chunk(self, pages: list[Page], links: list[PageTag], rendering) -> int:
         for page, (html, toc, text) in zip(pages, rendering.get(), strict=True):
             page.render, page.toc, page.search_content = html, toc, text
         with transaction.atomic():
             copy_instances(Page, pages)
             copy_instances(PageTag, links)
+            copy_instances(TreeItem, self._tree_items(pages))
         return len(pages)
+
+    def _tree_items(self, pages: list[Page]) -> list[TreeItem]:
+        """The pages' tree items and their missing folders, as ``pages.tree`` makes them.
+
+        A folder is dated like the first page that needed it (the migration's backfill
+        does the same); its title is its segment name.
+        """
+        items = []
+        for page in pages:
+            for path in ancestor_paths(page.path):
+                if path not in self.folders:
+                    self.folders.add(path)
+                    items.append(
+                        folder_item(
+                            page.site_id,
+                            page.locale,
+                            path,
+                            created_at=page.created_at,
+                            updated_at=page.created_at,
+                        )
+                    )
+            folder_path, file_name = split_path(page.path)
+            items.append(
+                TreeItem(
+                    id=page.pk,
+                    page_id=page.pk,
+                    site_id=page.site_id,
+                    locale=page.locale,
+                    type=TreeItemType.PAGE,
+                    folder_path=folder_path,
+                    file_name=file_name,
+                    path=page.path,
+                    depth=page.path.count("/"),
+                    hash=page.hash,
+                    title=page.title,
+                    tags=list(page.tags),
+                    meta=page_meta(page),
+                    created_at=page.created_at,
+                    updated_at=page.updated_at,
+                )
+            )
+        ids = legacy_ids.allocate_many(TreeItem.legacy_kind, len(items))
+        for item, legacy_id in zip(items, ids, strict=True):
+            item.legacy_id = legacy_id
+        return items
 
     @staticmethod
     def _recount_tags() -> None:
@@ -418,19 +484,61 @@ class Seeder:
             cursor.execute("ANALYZE")
 
     def facts(self, run_id: str, sample: int = 64) -> WikiFacts:
+        """Samples spread over the pages; the sampled pages get a history when they have none."""
         rows = list(
             Page.objects.exclude(path__startswith="bench/").order_by("id").values_list("pk", "path")
         )
         step = max(len(rows) // sample, 1)
         picked = rows[::step][:sample]
+        # Pages between the sampled ones (the same ones when the wiki is tiny).
+        edited = rows[step // 2 :: step][:sample]
+        self.give_history([pk for pk, _ in picked])
+        folders = list(dict.fromkeys(split_path(path)[0] for _, path in picked))
         return WikiFacts(
             site_id=str(self.site.pk),
             page_ids=[str(pk) for pk, _ in picked],
             page_paths=[path for _, path in picked],
+            edit_page_ids=[str(pk) for pk, _ in edited],
+            folder_paths=folders[:16],
             user_query=USER_QUERY,
             run_id=run_id,
             body_markdown=self.content.page("Created by the benchmark", 0),
         )
+
+    def give_history(self, page_ids: list) -> int:
+        """3-5 archived versions for each of these pages that has none; returns how many.
+
+        Written as ``pages.history.record_version`` writes them: a snapshot of the page, by
+        successive authors, each dated before the next; the oldest was at another path (the
+        page was moved once), the others were superseded by edits.
+        """
+        with_history = set(
+            PageHistory.objects.filter(page_id__in=page_ids).values_list("page_id", flat=True)
+        )
+        pages = Page.objects.filter(pk__in=page_ids).exclude(pk__in=with_history).order_by("pk")
+        versions = []
+        for page in pages:
+            count = self.rnd.randint(3, 5)
+            for age in range(count, 0, -1):
+                oldest = age == count
+                version = PageHistory(
+                    page_id=page.pk,
+                    site_id=page.site_id,
+                    action=HistoryAction.MOVED if oldest else HistoryAction.UPDATED,
+                    affected_fields=["path"] if oldest else ["content"],
+                    author_id=self.rnd.choice(self.authors),
+                    version_date=page.updated_at - timedelta(days=age, minutes=age * 7),
+                    **{name: getattr(page, name) for name in SNAPSHOT_FIELDS},
+                )
+                if oldest:
+                    version.path = join_path(split_path(page.path)[0], f"draft-{page.legacy_id}")
+                    version.hash = page_hash(page.locale, version.path)
+                versions.append(version)
+        ids = legacy_ids.allocate_many(PageHistory.legacy_kind, len(versions))
+        for version, legacy_id in zip(versions, ids, strict=True):
+            version.legacy_id = legacy_id
+        with transaction.atomic():
+            return copy_instances(PageHistory, versions)
 
 
 # Who an operation calls as (Operation.caller): a bearer token for the seeded wiki.

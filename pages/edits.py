@@ -55,7 +55,10 @@ class PagePatch:
 
 def _locked_page(page_id: uuid.UUID) -> Page:
     """Check 1 of every operation here: the page exists. Locks its row until commit."""
-    page = Page.objects.select_for_update().filter(pk=page_id).first()
+    # The page's row only: Page's default ordering joins the site, and FOR UPDATE without OF
+    # would lock the site's row too, serialising every edit of the site and deadlocking with
+    # the foreign-key checks that concurrent createPage transactions make on it at commit.
+    page = Page.objects.select_for_update(of=("self",)).filter(pk=page_id).order_by("pk").first()
     if page is None:
         raise DomainError(ErrorKey.PAGE_NOT_FOUND)
     return page
