@@ -85,8 +85,10 @@ def context_at(item: TreeItem, path: str | None = None, tags: Iterable[str] = ()
 
 
 def get_folder(folder_id: uuid.UUID, *, lock: bool = False) -> TreeItem:
-    folders = TreeItem.objects.filter(pk=folder_id, type=TreeItemType.FOLDER)
-    folder = (folders.select_for_update() if lock else folders).first()
+    folders = TreeItem.objects.filter(pk=folder_id, type=TreeItemType.FOLDER).order_by("pk")
+    # ``of=self`` and no default ordering: a join would lock the site's row too, and with it
+    # every page write of the site (their foreign key checks share-lock it).
+    folder = (folders.select_for_update(of=("self",)) if lock else folders).first()
     if folder is None:
         raise DomainError(ErrorKey.INVALID_FOLDER)
     return folder
@@ -177,7 +179,8 @@ class Subtree:
             Q(pk=folder.pk) | Q(folder_path=folder.path) | Q(folder_path__startswith=prefix)
         )
         if lock:
-            pages, items = pages.select_for_update(), items.select_for_update()
+            pages = pages.select_for_update(of=("self",))
+            items = items.select_for_update(of=("self",))
         return cls(folder, list(pages), list(items.order_by("depth", "path")))
 
     def moved(self, path: str, new_root: str) -> str:
@@ -309,7 +312,12 @@ def rename_folder(caller: Caller | None, folder_id: uuid.UUID, path_name: str, t
 @transaction.atomic
 def move_folder(caller: Caller | None, folder_id: uuid.UUID, target_parent_id: uuid.UUID | None):
     """``moveFolder``: the folder and its subtree go under another folder (None = the root)."""
-    folder = get_folder(folder_id, lock=True)
+    # Both rows are locked, in one order, before either is read: two moves of A into B and
+    # of B into A then run one after the other, and the second sees B inside A.
+    ids = [folder_id] if target_parent_id is None else [folder_id, target_parent_id]
+    locked = TreeItem.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    list(locked.values_list("pk", flat=True))
+    folder = get_folder(folder_id)
     base = target_parent_path(folder, target_parent_id)
     new_root = join_path(base, folder.file_name)
     if not base and (reason := v.reserved_first_segment(folder.file_name)):

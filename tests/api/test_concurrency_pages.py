@@ -207,9 +207,3 @@ def test_moves_and_creates_into_one_new_folder_make_it_once(token):
     )
     assert folders == {"docs": 1, "arrivals": 1, "arrivals/hall": 1}
     assert TreeItem.objects.filter(path__startswith="arrivals/hall/").count() == WRITERS
-
-
-# --- Folders -----------------------------------------------------------------------------------
-# createFolder, renameFolder, moveFolder and deleteFolder racing each other and page writes
-# (one folder per full path, re-pathed pages never colliding) belong here once the folder
-# mutations exist (API.md §4.2.2).

@@ -1,0 +1,133 @@
+"""Folder operations racing each other and page writes, on PostgreSQL with real threads.
+
+Each thread posts through its own connection, as concurrent requests would. Whatever the
+interleaving, every answer is a contract key (never ERR_UNEXPECTED), and the tree stays whole:
+every item's parent folder exists, no folder is doubled, and every page has its one item.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts import tokens
+from pages.models import Page, TreeItem
+from tests.conftest import GraphQLClient
+
+from .page_edit_support import make_page
+from .tree_support import (
+    CREATE_FOLDER,
+    DELETE_FOLDER,
+    MOVE_FOLDER,
+    RENAME_FOLDER,
+    folder_at,
+    site_id,
+)
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+    # Committed for real (the threads have their own connections); the serialized rollback
+    # puts the installation's rows back for the tests that follow.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+CREATE_PAGE = """mutation ($siteId: UUID!, $path: String!) {
+  createPage(siteId: $siteId, locale: "en", path: $path, title: "T", description: "",
+             content: "x", editor: "markdown", publishState: published) {
+    operation { slug }
+  }
+}"""
+
+
+def race(token: str, requests: list[tuple[str, dict]]) -> list[str]:
+    """Post every request at once (a barrier), each on its own connection; the slugs."""
+    barrier = threading.Barrier(len(requests))
+    slugs: list[str | None] = [None] * len(requests)
+
+    def post(index: int, query: str, variables: dict) -> None:
+        try:
+            barrier.wait()
+            body = GraphQLClient(token)(query, variables).data
+            slugs[index] = next(iter(body.values()))["operation"]["slug"]
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=post, args=(n, query, variables))
+        for n, (query, variables) in enumerate(requests)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return slugs
+
+
+def assert_tree_whole() -> None:
+    folders = set(TreeItem.objects.filter(type="folder").values_list("site_id", "locale", "path"))
+    items = list(TreeItem.objects.values_list("site_id", "locale", "folder_path", "type", "path"))
+    orphans = [i for i in items if i[2] and (i[0], i[1], i[2]) not in folders]
+    assert orphans == []
+    assert len(folders) == TreeItem.objects.filter(type="folder").count()
+    pages = dict(Page.objects.values_list("pk", "path"))
+    page_items = dict(TreeItem.objects.filter(type="page").values_list("pk", "path"))
+    assert page_items == pages
+
+
+@pytest.fixture
+def token(admin) -> str:
+    return tokens.issue_session_token(admin)
+
+
+def test_one_folder_wins_a_path(token):
+    create = {"siteId": site_id(), "locale": "en", "pathName": "guides", "title": "Guides"}
+    slugs = race(token, [(CREATE_FOLDER, create)] * 8)
+    assert sorted(slugs) == ["ERR_FOLDER_DUPLICATE"] * 7 + ["ok"]
+    assert TreeItem.objects.filter(type="folder", path="guides").count() == 1
+
+
+def test_pages_created_while_their_folder_is_renamed_keep_a_whole_tree(token):
+    for round_number in range(3):
+        make_page(f"area{round_number}/existing", tags=())
+        folder = folder_at(f"area{round_number}")
+        rename = {"folderId": str(folder.pk), "pathName": f"moved{round_number}", "title": "M"}
+        creates = [
+            (CREATE_PAGE, {"siteId": site_id(), "path": f"area{round_number}/new-{n}"})
+            for n in range(5)
+        ]
+        slugs = race(token, [(RENAME_FOLDER, rename), *creates])
+        assert slugs == ["ok"] * 6
+        assert_tree_whole()
+        # The pages are either under the renamed folder or under a folder made anew.
+        paths = set(Page.objects.filter(title="T").values_list("path", flat=True))
+        assert {p.split("/", 1)[1] for p in paths} >= {f"new-{n}" for n in range(5)}
+
+
+def test_pages_created_while_their_folder_is_deleted_keep_a_whole_tree(token):
+    make_page("doomed/old", tags=())
+    folder = folder_at("doomed")
+    creates = [(CREATE_PAGE, {"siteId": site_id(), "path": f"doomed/new-{n}"}) for n in range(5)]
+    slugs = race(token, [(DELETE_FOLDER, {"folderId": str(folder.pk)}), *creates])
+    assert slugs == ["ok"] * 6
+    assert_tree_whole()
+    assert not Page.objects.filter(path="doomed/old").exists()
+
+
+def test_two_folders_moved_into_each_other_do_not_make_a_cycle(token):
+    make_page("left/page", tags=())
+    make_page("right/page", tags=())
+    left, right = folder_at("left"), folder_at("right")
+    slugs = race(
+        token,
+        [
+            (MOVE_FOLDER, {"folderId": str(left.pk), "targetParentId": str(right.pk)}),
+            (MOVE_FOLDER, {"folderId": str(right.pk), "targetParentId": str(left.pk)}),
+        ],
+    )
+    assert sorted(slugs) == ["ERR_FOLDER_PARENT_INVALID", "ok"]
+    assert_tree_whole()
+    assert sorted(Page.objects.values_list("path", flat=True)) in (
+        ["left/page", "left/right/page"],
+        ["right/left/page", "right/page"],
+    )
