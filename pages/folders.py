@@ -235,8 +235,10 @@ def _bulk_update_unique(model, rows: list, fields: list[str], clash: bool, park)
     model.objects.bulk_update(rows, fields, batch_size=BATCH)
 
 
-def _repath(caller: Caller | None, subtree: Subtree, new_root: str, title: str) -> None:
-    """Move the folder to ``new_root`` (its full path), its pages and items with it."""
+def _repath(caller: Caller | None, subtree: Subtree, new_root: str, title: str) -> TreeItem:
+    """Move the folder to ``new_root`` (its full path), its pages and items with it.
+
+    Returns the folder as it now is."""
     folder, now, author = subtree.folder, timezone.now(), author_for(caller)
     record_versions(subtree.pages, HistoryAction.MOVED, affected=["path"])
     old_paths = {page.path for page in subtree.pages}
@@ -284,6 +286,7 @@ def _repath(caller: Caller | None, subtree: Subtree, new_root: str, title: str) 
     except IntegrityError as exc:  # a concurrent request created the destination folder
         raise DomainError(ErrorKey.FOLDER_DUPLICATE) from exc
     ensure_folders(folder.site_id, folder.locale, ancestor_paths(new_root))
+    return next(item for item in subtree.items if item.pk == folder.pk)
 
 
 @transaction.atomic
@@ -305,8 +308,7 @@ def rename_folder(caller: Caller | None, folder_id: uuid.UUID, path_name: str, t
     if folder_exists(folder.site_id, folder.locale, new_root):
         raise DomainError(ErrorKey.FOLDER_DUPLICATE)
     subtree.check_page_collisions(new_root)
-    _repath(caller, subtree, new_root, title)
-    return folder
+    return _repath(caller, subtree, new_root, title)
 
 
 @transaction.atomic
@@ -331,8 +333,7 @@ def move_folder(caller: Caller | None, folder_id: uuid.UUID, target_parent_id: u
     if folder_exists(folder.site_id, folder.locale, new_root):
         raise DomainError(ErrorKey.FOLDER_DUPLICATE)
     subtree.check_page_collisions(new_root)
-    _repath(caller, subtree, new_root, folder.title)
-    return folder
+    return _repath(caller, subtree, new_root, folder.title)
 
 
 def shift_tag_usage(site_id, usage: Counter, sign: int) -> None:

@@ -312,7 +312,8 @@ class TreeItem(LegacyIdMixin):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["site", "locale", "depth", "path"]
+        # No default ordering: each reader orders what it lists, and ``first()`` by id joins
+        # nothing (ordering by ``site`` would join, and lock, the site's row).
         constraints = [
             models.UniqueConstraint(
                 fields=["site", "locale", "folder_path", "file_name", "type"],

@@ -150,7 +150,19 @@ def _parent_path(raw: str) -> str | None:
 
 def list_tree(caller: Caller | None, query: TreeQuery) -> QuerySet[TreeItem]:
     """``tree``: the items below a parent, ordered by depth then the chosen order, paged."""
-    if not Site.objects.filter(pk=query.site_id).exists():
+    parent_path_given = query.parent_id is None and query.parent_path is not None
+    parent_path = _parent_path(query.parent_path) if parent_path_given else ""
+    # The site, and whether a folder has the parent path, in one round trip.
+    sites = Site.objects.filter(pk=query.site_id).order_by()
+    if parent_path:
+        folders = TreeItem.objects.filter(
+            site_id=OuterRef("pk"), type=TreeItemType.FOLDER, path=parent_path
+        )
+        if query.locale is not None:
+            folders = folders.filter(locale=query.locale)
+        sites = sites.annotate(has_parent=Exists(folders))
+    site = sites.values("pk", *(["has_parent"] if parent_path else [])).first()
+    if site is None:
         raise DomainError(ErrorKey.INVALID_SITE)
     limit = MAX_LIMIT if query.limit is None else query.limit
     offset = query.offset or 0
@@ -179,14 +191,9 @@ def list_tree(caller: Caller | None, query: TreeQuery) -> QuerySet[TreeItem]:
             raise DomainError(ErrorKey.INVALID_FOLDER)
         nothing = locale is not None and locale != parent.locale
         locale, parent_path = parent.locale, parent.path
-    elif query.parent_path is not None and _parent_path(query.parent_path) != "":
-        parent_path = _parent_path(query.parent_path)
-        folders = TreeItem.objects.filter(
-            site_id=query.site_id, type=TreeItemType.FOLDER, path=parent_path
-        )
-        if locale is not None:
-            folders = folders.filter(locale=locale)
-        nothing = parent_path is None or not folders.exists()
+    elif parent_path_given and parent_path != "":
+        # An invalid path (None) names no folder; nor does one with no folder there.
+        nothing = parent_path is None or not site["has_parent"]
         parent_path = parent_path or ""
     else:
         parent_path = ""

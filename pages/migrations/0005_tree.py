@@ -81,7 +81,6 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "ordering": ["site", "locale", "depth", "path"],
                 "indexes": [
                     models.Index(fields=["site", "locale", "path"], name="treeitem_path_idx"),
                     models.Index(

@@ -170,8 +170,8 @@ def test_trail_costs_the_same_for_1_and_50_versions(
             for n in range(count)
         ]
     )
-    # Caller (2), the page, the count, the slice with authors' names.
-    with django_assert_num_queries(5):
+    # Caller (2), the page with its count of versions, the slice with authors' names.
+    with django_assert_num_queries(4):
         r = history(admin_client, page.pk)
     result = r.data["pageHistoryById"]
     assert result["total"] == count

@@ -83,3 +83,12 @@ def test_a_subtree_whose_new_paths_are_its_old_ones_moves_without_a_clash(admin)
         ("moved", "ccc/xxx/ccc/pp"),
         ("moved", "ccc/xxx/ccc/xxx/ccc/pp"),
     ]
+
+
+def test_rename_and_move_return_the_folder_as_it_now_is(admin):
+    make_page("docs/guide/one", tags=())
+    guide = TreeItem.objects.get(type="folder", path="docs/guide")
+    renamed = folders.rename_folder(None, guide.pk, "manual", "Manual")
+    assert (renamed.pk, renamed.path, renamed.title) == (guide.pk, "docs/manual", "Manual")
+    moved = folders.move_folder(None, guide.pk, None)
+    assert (moved.path, moved.folder_path, moved.depth) == ("manual", "", 0)
