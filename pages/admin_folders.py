@@ -269,8 +269,12 @@ class TreeItemAdmin(admin.ModelAdmin):
         def run(caller, folder, form):
             data = form.cleaned_data
             rename_folder(caller, folder.pk, data["path_name"], data["title"])
+            # Re-read: after a re-path the service's returned row is the one from before it.
             renamed = TreeItem.objects.get(pk=folder.pk)
-            change = f"Renamed “{folder.path}” (“{folder.title}”) to “{renamed.path}” (“{renamed.title}”)."
+            change = (
+                f"Renamed “{folder.path}” (“{folder.title}”) "
+                f"to “{renamed.path}” (“{renamed.title}”)."
+            )
             self.log_change(request, renamed, change)
             return renamed, change
 
