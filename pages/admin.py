@@ -1,4 +1,4 @@
-"""Admin of pages (through the page services), tags and the tree (browse only).
+"""Admin of pages (through the page services) and tags; the tree is in ``admin_folders``.
 
 Pages are created, edited, moved, restored and deleted by the same services as GraphQL, called
 with the admin user as caller: the page rules apply here too and the admin user is the author.
@@ -24,14 +24,14 @@ from accounts import scopes
 from wiki.admin import ReadOnlyAdmin
 from wiki.errors import DomainError
 
+from . import admin_folders  # noqa: F401  (registers the tree and folders admin)
 from .admin_forms import PageCreateForm, PageEditForm, add_domain_error, page_error_message
-from .admin_views import PageAdminViews, may_at, preview_document, request_caller
+from .admin_views import EDITING_ROLES, PageAdminViews, may_at, preview_document, request_caller
 from .edits import delete_page, update_page
-from .models import Page, Tag, TreeItem, published_q
+from .models import Page, Tag, published_q
 from .services import create_page
 from .visibility import visible_to
 
-EDITING_ROLES = (scopes.WRITE_PAGES, scopes.MANAGE_PAGES, scopes.DELETE_PAGES)
 CREATE_FIELDSETS = (
     (None, {"fields": ("site", "locale", "path", "editor")}),
     ("Content", {"fields": ("title", "description", "icon", "alias", "tags", "content")}),
@@ -303,34 +303,4 @@ class TagAdmin(ReadOnlyAdmin):
     search_fields = ("tag",)
     list_select_related = ("site",)
     fields = ("id", "legacy_id", "site", "tag", "usage_count", "created_at", "updated_at")
-    readonly_fields = fields
-
-
-@admin.register(TreeItem)
-class TreeItemAdmin(ReadOnlyAdmin):
-    """Browse the tree; folders change through the folder services (not here yet)."""
-
-    list_display = ("type", "site", "locale", "path", "title", "updated_at")
-    list_filter = ("type", "site", "locale")
-    search_fields = ("path", "title")
-    list_select_related = ("site",)
-    ordering = ("site", "locale", "path")
-    fields = (
-        "id",
-        "legacy_id",
-        "type",
-        "site",
-        "locale",
-        "folder_path",
-        "file_name",
-        "path",
-        "depth",
-        "title",
-        "page",
-        "navigation_mode",
-        "tags",
-        "meta",
-        "created_at",
-        "updated_at",
-    )
     readonly_fields = fields

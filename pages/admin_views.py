@@ -30,6 +30,8 @@ from .history import get_version, page_versions
 from .models import Page
 
 VERSIONS_PER_PAGE = 50
+# Who may open the pages and folders areas: staff whose page rules grant one of these somewhere.
+EDITING_ROLES = (scopes.WRITE_PAGES, scopes.MANAGE_PAGES, scopes.DELETE_PAGES)
 # The preview is a separate document in a sandboxed frame: no scripts, no forms, no plugins, an
 # opaque origin (no cookies, no access to the admin page), no navigation of the admin window.
 # The render is already sanitised (pages.rendering); this policy holds even if it were not.

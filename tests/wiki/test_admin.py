@@ -47,9 +47,10 @@ OBJECTS = {
     "accounts.apikey": _api_key,
     "pages.page": lambda: PageFactory(title="Listed Page", tags=["one"]),
     "pages.tag": lambda: Tag.objects.create(site=default_site(), tag="listed-tag"),
-    "pages.treeitem": lambda: TreeItem.objects.get(page=_page_with_item()),
+    # A folder: it opens on its own page (a page's item leads to the pages admin).
+    "pages.treeitem": lambda: TreeItem.objects.get(path=_page_with_item().path.split("/")[0]),
 }
-ADDABLE = {"wiki.site", "accounts.user", "accounts.group", "pages.page"}
+ADDABLE = {"wiki.site", "accounts.user", "accounts.group", "pages.page", "pages.treeitem"}
 
 
 def _admin_url(label: str, view: str, *args) -> str:
