@@ -26,7 +26,13 @@ from wiki.errors import DomainError
 
 from . import admin_folders  # noqa: F401  (registers the tree and folders admin)
 from .admin_forms import PageCreateForm, PageEditForm, add_domain_error, page_error_message
-from .admin_views import EDITING_ROLES, PageAdminViews, may_at, preview_document, request_caller
+from .admin_views import (
+    PageAdminViews,
+    RuleGatedAdmin,
+    may_at,
+    preview_document,
+    request_caller,
+)
 from .edits import delete_page, update_page
 from .models import Page, Tag, published_q
 from .services import create_page
@@ -72,7 +78,7 @@ class PageChangeList(ChangeList):
 
 
 @admin.register(Page)
-class PageAdmin(PageAdminViews, admin.ModelAdmin):
+class PageAdmin(RuleGatedAdmin, PageAdminViews, admin.ModelAdmin):
     list_display = (
         "site",
         "locale",
@@ -90,19 +96,7 @@ class PageAdmin(PageAdminViews, admin.ModelAdmin):
     actions = ("delete_pages",)
     change_form_template = "admin/pages/page/change_form.html"
 
-    # --- Who may do what -----------------------------------------------------------------
-    def _may_open(self, request, *roles: str) -> bool:
-        return request_caller(request).policy.grants_somewhere(*roles)
-
-    def has_module_permission(self, request) -> bool:
-        return self._may_open(request, *EDITING_ROLES)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        # Which pages: ``get_queryset`` holds only those the user may see.
-        return self._may_open(request, *EDITING_ROLES)
-
-    def has_add_permission(self, request) -> bool:
-        return self._may_open(request, scopes.WRITE_PAGES)
+    # --- Who may do what: the gate is RuleGatedAdmin's; the services decide each change ---
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None:

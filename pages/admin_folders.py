@@ -33,7 +33,7 @@ from .admin_folder_forms import (
     add_folder_error,
     folder_error_message,
 )
-from .admin_views import EDITING_ROLES, request_caller
+from .admin_views import RuleGatedAdmin, request_caller
 from .folder_copies import duplicate_folder
 from .folders import context_at, create_folder, delete_folder, move_folder, rename_folder
 from .models import Page, TreeItem, TreeItemType
@@ -69,7 +69,7 @@ def below_counts(folder: TreeItem) -> tuple[int, int]:
 
 
 @admin.register(TreeItem)
-class TreeItemAdmin(admin.ModelAdmin):
+class TreeItemAdmin(RuleGatedAdmin, admin.ModelAdmin):
     list_display = ("type", "site", "locale", "path_link", "title", "children", "updated_at")
     list_display_links = None
     list_filter = ("type", "site", "locale")
@@ -77,19 +77,7 @@ class TreeItemAdmin(admin.ModelAdmin):
     list_select_related = ("site",)
     ordering = ("site", "locale", "path", "type")
 
-    # --- Who may do what: the gate of the pages admin; the services decide each change ----
-    def _may_open(self, request, *roles: str) -> bool:
-        return request_caller(request).policy.grants_somewhere(*roles)
-
-    def has_module_permission(self, request) -> bool:
-        return self._may_open(request, *EDITING_ROLES)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        # Which items: ``get_queryset`` holds only those the user may read.
-        return self._may_open(request, *EDITING_ROLES)
-
-    def has_add_permission(self, request) -> bool:
-        return self._may_open(request, scopes.WRITE_PAGES)
+    # --- Who may do what: the gate is RuleGatedAdmin's; the services decide each change ---
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is None or obj.type != TreeItemType.FOLDER:

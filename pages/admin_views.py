@@ -59,6 +59,24 @@ def may_at(request: HttpRequest, scope: str, page: Page) -> bool:
     return request_caller(request).can_at(scope, PageContext.of(page))
 
 
+class RuleGatedAdmin:
+    """The gate of the pages and folders areas: staff whose page rules grant an editing role
+    somewhere; which rows and which changes is then decided per row (and by the services)."""
+
+    def _may_open(self, request, *roles: str) -> bool:
+        return request_caller(request).policy.grants_somewhere(*roles)
+
+    def has_module_permission(self, request) -> bool:
+        return self._may_open(request, *EDITING_ROLES)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Which rows: ``get_queryset`` holds only those the user may read.
+        return self._may_open(request, *EDITING_ROLES)
+
+    def has_add_permission(self, request) -> bool:
+        return self._may_open(request, scopes.WRITE_PAGES)
+
+
 class PageAdminViews:
     """Mixed into ``PageAdmin``: the URLs and views beyond Django's add/change/delete."""
 

@@ -37,7 +37,7 @@ from wiki.models import Site
 from . import validation as v
 from .models import Page, PageTag, TreeItem, TreeItemType
 from .tree import ancestor_paths
-from .visibility import readable_pages_q
+from .visibility import PathRuleSql, readable_pages_q
 
 MAX_LIMIT = 1000
 MAX_DEPTH = 10
@@ -50,50 +50,18 @@ ORDER_COLUMNS = {
 _PARENT_SEGMENT = re.compile(r"^[a-z0-9_-]+$")
 
 
-class FolderRuleSql:
+class FolderRuleSql(PathRuleSql):
     """Rule patterns as conditions on folder items: their full path, and no tags ever."""
 
-    def __init__(self) -> None:
-        self._regex_paths: dict[str, Q] = {}
-
-    def start(self, prefix: str) -> Q:
-        return Q(path__startswith=prefix)
-
-    def exact(self, path: str) -> Q:
-        return Q(path=path)
-
-    def end(self, suffix: str) -> Q:
-        return Q(path__endswith=suffix)
-
-    def regex(self, pattern: re.Pattern) -> Q:
-        # Decided in Python over the distinct folder paths, as for pages (pages.visibility).
-        if pattern.pattern not in self._regex_paths:
-            folders = TreeItem.objects.filter(type=TreeItemType.FOLDER)
-            paths = folders.values_list("path", flat=True).distinct().iterator()
-            self._regex_paths[pattern.pattern] = Q(
-                path__in=[path for path in paths if pattern.search(path)]
-            )
-        return self._regex_paths[pattern.pattern]
+    def distinct_paths(self) -> Iterable[str]:
+        folders = TreeItem.objects.filter(type=TreeItemType.FOLDER)
+        return folders.values_list("path", flat=True).distinct().iterator()
 
     def any_tag(self, tags: Sequence[str]) -> Q:
         return MATCH_NOTHING
 
     def all_tags(self, tags: Sequence[str]) -> Q:
         return MATCH_NOTHING
-
-    def sites(self, site_ids: Iterable[str]) -> Q:
-        return Q(site_id__in=[site for site in site_ids if _is_uuid(site)])
-
-    def locales(self, locales: Iterable[str]) -> Q:
-        return Q(locale__in=list(locales))
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def visible_items_q(caller: Caller | None) -> Q | None:

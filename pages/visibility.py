@@ -19,11 +19,15 @@ from accounts.permissions import Caller
 from .models import Page, PageTag, published_q
 
 
-class PageRuleSql:
-    """Rule patterns as conditions on ``Page`` rows."""
+class PathRuleSql:
+    """Rule patterns as conditions on a table of rows with ``path``, ``site_id`` and
+    ``locale``; subclasses say where REGEX rules find the paths and how tags match."""
 
     def __init__(self) -> None:
         self._regex_paths: dict[str, Q] = {}
+
+    def distinct_paths(self) -> Iterable[str]:
+        raise NotImplementedError
 
     def start(self, prefix: str) -> Q:
         return Q(path__startswith=prefix)
@@ -38,10 +42,24 @@ class PageRuleSql:
         # Databases speak other regex dialects than Python (PostgreSQL's \b is a backspace),
         # so REGEX rules are decided in Python over the distinct paths, once per request.
         if pattern.pattern not in self._regex_paths:
-            paths = Page.objects.values_list("path", flat=True).distinct().iterator()
-            matching = [path for path in paths if pattern.search(path)]
+            matching = [path for path in self.distinct_paths() if pattern.search(path)]
             self._regex_paths[pattern.pattern] = Q(path__in=matching)
         return self._regex_paths[pattern.pattern]
+
+    def sites(self, site_ids: Iterable[str]) -> Q:
+        # An entry that is no UUID names no site (the Python side never matches it either);
+        # passed to the database it would raise instead.
+        return Q(site_id__in=[site for site in site_ids if _is_uuid(site)])
+
+    def locales(self, locales: Iterable[str]) -> Q:
+        return Q(locale__in=list(locales))
+
+
+class PageRuleSql(PathRuleSql):
+    """Rule patterns as conditions on ``Page`` rows."""
+
+    def distinct_paths(self) -> Iterable[str]:
+        return Page.objects.values_list("path", flat=True).distinct().iterator()
 
     def any_tag(self, tags: Sequence[str]) -> Q:
         return Q(Exists(PageTag.objects.filter(page=OuterRef("pk"), tag__tag__in=list(tags))))
@@ -51,14 +69,6 @@ class PageRuleSql:
         for tag in tags:
             condition &= Q(Exists(PageTag.objects.filter(page=OuterRef("pk"), tag__tag=tag)))
         return condition
-
-    def sites(self, site_ids: Iterable[str]) -> Q:
-        # An entry that is no UUID names no site (the Python side never matches it either);
-        # passed to the database it would raise instead.
-        return Q(site_id__in=[site for site in site_ids if _is_uuid(site)])
-
-    def locales(self, locales: Iterable[str]) -> Q:
-        return Q(locale__in=list(locales))
 
 
 def _is_uuid(value: str) -> bool:
