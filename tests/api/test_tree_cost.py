@@ -5,7 +5,6 @@ moving or deleting a page touches only its own item and its folders, so a wiki o
 pays exactly what a wiki of 10 pages pays.
 """
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
