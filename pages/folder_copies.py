@@ -116,12 +116,17 @@ def duplicate_folder(
         for item, legacy_id in zip(folders, folder_ids, strict=True)
     ]
     pages = _copied_pages(caller, subtree, new_root, author, now)
+    # A concurrent request may take a destination between the checks and the writes.
     try:
         with transaction.atomic():
             TreeItem.objects.bulk_create(copies, batch_size=BATCH)
-            Page.objects.bulk_create(pages, batch_size=200)
-    except IntegrityError as exc:  # a concurrent request took a destination first
+    except IntegrityError as exc:
         raise DomainError(ErrorKey.FOLDER_DUPLICATE) from exc
+    try:
+        with transaction.atomic():
+            Page.objects.bulk_create(pages, batch_size=200)
+    except IntegrityError as exc:
+        raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH) from exc
     _copy_tag_links(folder.site_id, pages)
     item_ids = legacy_ids.allocate_many(TreeItem.legacy_kind, len(pages))
     TreeItem.objects.bulk_create(

@@ -248,13 +248,17 @@ def _repath(caller: Caller | None, subtree: Subtree, new_root: str, title: str) 
         page.hash = page_hash(page.locale, page.path)
         page.author, page.updated_at = author, now
         pages_by_id[page.pk] = page
-    _bulk_update_unique(
-        Page,
-        subtree.pages,
-        ["path", "hash", "author", "updated_at"],
-        clash=bool(old_paths & {page.path for page in subtree.pages}),
-        park=lambda page: Page(pk=page.pk, path=f"~{page.pk}"),
-    )
+    try:
+        with transaction.atomic():
+            _bulk_update_unique(
+                Page,
+                subtree.pages,
+                ["path", "hash", "author", "updated_at"],
+                clash=bool(old_paths & {page.path for page in subtree.pages}),
+                park=lambda page: Page(pk=page.pk, path=f"~{page.pk}"),
+            )
+    except IntegrityError as exc:  # a concurrent request created a page at a new path
+        raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH) from exc
     old_keys = {(i.folder_path, i.file_name, i.type) for i in subtree.items}
     for item in subtree.items:
         path = subtree.moved(item.path, new_root)

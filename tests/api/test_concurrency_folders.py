@@ -131,3 +131,23 @@ def test_two_folders_moved_into_each_other_do_not_make_a_cycle(token):
         ["left/page", "left/right/page"],
         ["right/left/page", "right/page"],
     )
+
+
+def test_a_rename_racing_pages_created_at_its_new_paths_answers_only_contract_keys(token):
+    for round_number in range(3):
+        names = [f"x{n}" for n in range(4)]
+        for name in names:
+            make_page(f"src{round_number}/{name}", tags=())
+        folder = folder_at(f"src{round_number}")
+        rename = {"folderId": str(folder.pk), "pathName": f"dst{round_number}", "title": "D"}
+        creates = [
+            (CREATE_PAGE, {"siteId": site_id(), "path": f"dst{round_number}/{name}"})
+            for name in names
+        ]
+        slugs = race(token, [(RENAME_FOLDER, rename), *creates])
+        renamed, created = slugs[0], slugs[1:]
+        assert renamed in ("ok", "ERR_FOLDER_DUPLICATE", "ERR_PAGE_DUPLICATE_PATH")
+        assert set(created) <= {"ok", "ERR_PAGE_DUPLICATE_PATH"}
+        if renamed == "ok":  # the renamed pages took the paths first
+            assert "ok" not in created
+        assert_tree_whole()
