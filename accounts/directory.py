@@ -121,6 +121,17 @@ def list_groups(
     return queryset.order_by(GROUP_ORDER_FIELDS.get(order_by or "name", "name"), "id")
 
 
+def get_group(caller: Caller, group_id: uuid.UUID) -> Group | None:
+    """``groupById``: as ``groups`` permits; None when no group has that id."""
+    caller.require_any(*scopes.LIST_GROUPS_ANY)
+    return Group.objects.annotate(user_count=Count("memberships")).filter(pk=group_id).first()
+
+
+def may_read_groups(caller: Caller) -> bool:
+    """Whether group details (beyond the names of one's own groups) are visible (§3.5)."""
+    return caller.has_any(*scopes.LIST_GROUPS_ANY)
+
+
 def groups_of(user: User) -> QuerySet[Group]:
     """A user's groups, counted like the ``groups`` list (no query per group for userCount)."""
     mine = Membership.objects.filter(user=user).values("group_id")

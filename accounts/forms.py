@@ -17,8 +17,10 @@ from wiki.errors import DomainError, ErrorKey
 
 from . import scopes
 from .apikeys import EXPIRATION_CHOICES
+from .group_rules import clean_permissions, clean_rules, default_rules
+from .groups import check_permission_change
 from .models import USERS_GROUP_ID, Group, User
-from .permissions import Caller, PageRule
+from .permissions import Caller
 from .services import administrators_group, check_may_change_membership, root_admin_user
 from .validation import check_password_length, clean_email, clean_label, clean_name
 
@@ -144,23 +146,12 @@ SCOPE_CHOICES = [
 
 
 def default_group_rules() -> list[dict]:
-    """The rule a new group starts with (API.md §3.3): its four roles everywhere."""
-    return [
-        {
-            "id": str(uuid.uuid4()),
-            "name": "Default Rule",
-            "mode": "ALLOW",
-            "match": "START",
-            "roles": list(scopes.NEW_GROUP_PERMISSIONS),
-            "path": "",
-            "locales": [],
-            "sites": [],
-        }
-    ]
+    """The rule a new group starts with (API.md §3.3)."""
+    return default_rules()
 
 
 class GroupForm(forms.ModelForm):
-    """A group's permissions (checkboxes) and page rules (JSON), with updateGroup's checks."""
+    """A group's permissions (checkboxes) and page rules (JSON), checked as updateGroup checks."""
 
     permissions = forms.MultipleChoiceField(
         choices=SCOPE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
@@ -183,39 +174,20 @@ class GroupForm(forms.ModelForm):
         return _domain_clean(clean_label, self.cleaned_data.get("name"))
 
     def clean_rules(self) -> list:
+        # The validator of updateGroup: the admin stores only what the API can read back.
         rules = self.cleaned_data.get("rules")
-        if rules in (None, ""):
-            return []
-        if not isinstance(rules, list):
-            raise ValidationError(f"{ErrorKey.INVALID_INPUT.value}: rules must be a list")
-        for index, raw in enumerate(rules):
-            if not isinstance(raw, dict) or PageRule.from_dict(raw) is None:
-                raise ValidationError(f"{ErrorKey.INVALID_INPUT.value}: rule {index} is invalid")
-            if not set(raw.get("roles") or ()) <= set(scopes.PAGE_ROLES):
-                raise ValidationError(
-                    f"{ErrorKey.INVALID_INPUT.value}: rule {index} names an unknown role"
-                )
-        return rules
+        if isinstance(rules, list):
+            # A rule typed in without an id gets one; a given id must be a UUID.
+            rules = [
+                {"id": str(uuid.uuid4()), **rule} if isinstance(rule, dict) else rule
+                for rule in rules
+            ]
+        return _domain_clean(clean_rules, [] if rules in (None, "") else rules)
 
     def clean_permissions(self) -> list[str]:
-        granted = list(self.cleaned_data.get("permissions") or [])
-        adding = self.instance._state.adding
-        before = set() if adding else set(self.instance.permissions or [])
-        caller = self.caller
-        new_system = {p for p in granted if p.endswith(":system")} - before
-        if new_system and caller is not None and not caller.has_any(scopes.MANAGE_SYSTEM):
-            raise ValidationError(
-                f"{caller.forbidden_key.value}: only manage:system may grant "
-                f"{', '.join(sorted(new_system))}"
-            )
-        if (
-            not adding
-            and self.instance.pk == administrators_group().pk
-            and scopes.MANAGE_SYSTEM not in granted
-        ):
-            raise ValidationError(
-                f"{ErrorKey.FORBIDDEN.value}: the Administrators group must keep manage:system"
-            )
+        granted = _domain_clean(clean_permissions, self.cleaned_data.get("permissions") or [])
+        group = None if self.instance._state.adding else self.instance
+        _domain_clean(check_permission_change, self.caller, group=group, granted=granted)
         return granted
 
 

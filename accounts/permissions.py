@@ -246,24 +246,44 @@ def _any(conditions: Iterable[Q]) -> Q:
     return combined if combined is not None else MATCH_NOTHING
 
 
+def blocked_roles_of(raw) -> frozenset[str]:
+    """What a stored rule that cannot be evaluated must refuse: fail closed.
+
+    Dropping it would turn a DENY into a grant, so unless it is clearly an ALLOW or
+    FORCEALLOW (whose loss only withholds access), it denies its roles (every page role when
+    they cannot be read either) on every page, sites and locales regardless.
+    """
+    mode = raw.get("mode") if isinstance(raw, dict) else None
+    if mode in (RuleMode.ALLOW, RuleMode.FORCEALLOW):
+        return frozenset()
+    roles = _text_list(raw.get("roles")) if isinstance(raw, dict) else None
+    return frozenset(roles) if roles else frozenset(scopes.PAGE_ROLES)
+
+
 @dataclass
 class AccessPolicy:
     """The permissions and page rules of one caller."""
 
     permissions: frozenset[str]
     rules: list[PageRule] = field(default_factory=list)
+    #: Roles named by a stored rule that cannot be evaluated and may have meant to refuse
+    #: (``blocked_roles_of``): denied everywhere unless a FORCEALLOW grants them.
+    blocked_roles: frozenset[str] = frozenset()
 
     @classmethod
     def from_groups(cls, groups: Iterable) -> AccessPolicy:
         permissions: set[str] = set()
         rules: list[PageRule] = []
+        blocked: set[str] = set()
         for group in groups:
             permissions.update(group.permissions or ())
             for raw in group.rules or ():
                 rule = PageRule.from_dict(raw) if isinstance(raw, dict) else None
                 if rule is not None:
                     rules.append(rule)
-        return cls(frozenset(permissions), rules)
+                elif raw is not None:  # null entries are dropped, as updateGroup drops them
+                    blocked.update(blocked_roles_of(raw))
+        return cls(frozenset(permissions), rules, frozenset(blocked))
 
     @property
     def is_root(self) -> bool:
@@ -283,6 +303,8 @@ class AccessPolicy:
             return False
         if any(rule.mode == RuleMode.FORCEALLOW for rule in candidates):
             return True
+        if scope in self.blocked_roles:
+            return False
         top = max(rule.specificity for rule in candidates)
         return not any(rule.mode == RuleMode.DENY for rule in candidates if rule.specificity == top)
 
@@ -314,6 +336,8 @@ class AccessPolicy:
         conditions = {id(rule): _rule_q(rule, sql) for rule in rules}
         denies = [rule for rule in rules if rule.mode == RuleMode.DENY]
         allowed = [conditions[id(r)] for r in rules if r.mode == RuleMode.FORCEALLOW]
+        if scope in self.blocked_roles:
+            return _any(allowed)
         for rule in rules:
             if rule.mode != RuleMode.ALLOW:
                 continue

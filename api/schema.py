@@ -3,6 +3,7 @@
 import graphene
 
 from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
+from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
 from .core.inputs import refuse_unstorable_arguments
@@ -24,6 +25,7 @@ class Query(
     SearchQueries,
     TreeQueries,
     AccountQueries,
+    GroupQueries,
     ApiKeyQueries,
     SiteQueries,
     graphene.ObjectType,
@@ -32,7 +34,12 @@ class Query(
 
 
 class Mutation(
-    PageMutations, TreeMutations, AccountMutations, ApiKeyMutations, graphene.ObjectType
+    PageMutations,
+    TreeMutations,
+    AccountMutations,
+    GroupMutations,
+    ApiKeyMutations,
+    graphene.ObjectType,
 ):
     pass
 

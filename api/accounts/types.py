@@ -6,6 +6,7 @@ from accounts import scopes
 from accounts.directory import (
     filter_user_list,
     groups_of,
+    may_read_groups,
     may_read_user_details,
     members_by_group,
 )
@@ -116,8 +117,17 @@ class User(graphene.ObjectType):
     resolve_created_at = _detail(lambda user, info: user.created_at)
     resolve_updated_at = _detail(lambda user, info: user.updated_at)
     resolve_last_login_at = _detail(lambda user, info: user.last_login)
-    # Members of all these groups load in one query too, should Group.users be asked for.
-    resolve_groups = _detail(lambda user, info: remember_group_list(info, groups_of(user)))
+
+    @staticmethod
+    @_detail
+    def resolve_groups(user, info):
+        # Gated as ``groups`` is (§3.5): a user may list their own groups, whose fields other
+        # than id and name are then gated by ``Group`` itself.
+        caller = get_caller(info)
+        if not may_read_groups(caller) and not (caller.is_user and caller.user.pk == user.pk):
+            caller.require_any(*scopes.LIST_GROUPS_ANY)
+        # Members of all these groups load in one query too, should Group.users be asked for.
+        return remember_group_list(info, groups_of(user))
 
     @staticmethod
     @_detail
@@ -201,6 +211,24 @@ class GroupRule(graphene.ObjectType):
         return rule.get("sites") or []
 
 
+def _group_detail(resolver):
+    """Group fields other than id and name need what ``groups`` needs (§3.5).
+
+    The only way a group reaches a caller without it is ``User.groups`` of the caller
+    themselves: they may see the names of their own groups, nothing more.
+    """
+
+    def guarded(group, info, **kwargs):
+        get_caller(info).require_any(*scopes.LIST_GROUPS_ANY)
+        return resolver(group, info, **kwargs)
+
+    return guarded
+
+
+def _column(name: str):
+    return _group_detail(lambda group, info: getattr(group, name))
+
+
 class Group(graphene.ObjectType):
     id = UUID(description="Group id.")
     name = graphene.String(description="Name (not unique).")
@@ -223,20 +251,30 @@ class Group(graphene.ObjectType):
     created_at = Date(description="Creation time.")
     updated_at = Date(description="Last change.")
 
+    resolve_is_system = _column("is_system")
+    resolve_redirect_on_login = _column("redirect_on_login")
+    resolve_redirect_on_first_login = _column("redirect_on_first_login")
+    resolve_redirect_on_logout = _column("redirect_on_logout")
+    resolve_permissions = _column("permissions")
+    resolve_created_at = _column("created_at")
+    resolve_updated_at = _column("updated_at")
+
     @staticmethod
+    @_group_detail
     def resolve_rules(group, info):
         return [rule for rule in group.rules or [] if isinstance(rule, dict)]
 
     @staticmethod
+    @_group_detail
     def resolve_user_count(group, info):
         count = getattr(group, "user_count", None)
         return count if count is not None else group.memberships.count()
 
     @staticmethod
+    @_group_detail
     def resolve_users(group, info, **arguments):
         # Reachable through ``userById(self) { groups }`` too: a member may see its own groups,
         # but not everyone in them (the Users group holds every account).
-        get_caller(info).require_any(*scopes.READ_USERS_ANY)
         cache = getattr(info.context, "group_members", None)
         if cache is None or group.pk not in cache["ids"]:
             members = list(group.users.all())
@@ -260,8 +298,23 @@ def _counted(count):
     return count
 
 
+def _same(value):
+    return value
+
+
 # ``Group``'s resolvers as the fast list path computes them (``groups`` annotates user_count).
-GROUP_COLUMNS = {"userCount": computed("user_count", compute=_counted)}
+# The fast path serves only the root ``groups`` list, which has required what the gated
+# fields require, so there each of them is its column.
+GROUP_COLUMNS = {
+    "userCount": computed("user_count", compute=_counted),
+    "isSystem": computed("is_system", compute=_same),
+    "redirectOnLogin": computed("redirect_on_login", compute=_same),
+    "redirectOnFirstLogin": computed("redirect_on_first_login", compute=_same),
+    "redirectOnLogout": computed("redirect_on_logout", compute=_same),
+    "permissions": computed("permissions", compute=_same),
+    "createdAt": computed("created_at", compute=_same),
+    "updatedAt": computed("updated_at", compute=_same),
+}
 
 
 def remember_group_list(info, groups) -> list:

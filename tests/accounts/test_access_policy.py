@@ -172,20 +172,42 @@ def test_global_permissions_are_not_consulted_for_page_roles():
     assert p.can_at(scopes.DELETE_PAGES, at("home"))
 
 
-def test_malformed_rules_are_ignored_among_good_ones():
+def test_malformed_allow_rules_are_dropped_among_good_ones():
     p = policy(
         group(
-            {"mode": "DENY", "match": "NOPE", "path": "", "roles": [READ]},
-            {"mode": "DENY", "match": "REGEX", "path": "([", "roles": [READ]},
-            {"mode": "DENY", "match": "START", "path": "", "roles": 12},
-            "DENY START",
+            {"mode": "ALLOW", "match": "NOPE", "path": "", "roles": [scopes.WRITE_PAGES]},
+            {"mode": "FORCEALLOW", "match": "REGEX", "path": "([", "roles": [READ]},
+            {"mode": "ALLOW", "match": "START", "path": "", "roles": 12},
             None,
-            42,
             USERS_RULE,
         )
     )
     assert len(p.rules) == 1
+    assert p.blocked_roles == frozenset()
     assert p.can_at(READ, at("anything"))
+    assert not p.can_at(scopes.WRITE_PAGES, at("anything"))
+
+
+@pytest.mark.parametrize(
+    ("malformed", "blocked"),
+    [
+        ({"mode": "DENY", "match": "NOPE", "path": "hr", "roles": [READ]}, {READ}),
+        ({"mode": "DENY", "match": "REGEX", "path": "([", "roles": [READ]}, {READ}),
+        ({"mode": "DENY", "match": "START", "path": "hr", "roles": 12}, set(scopes.PAGE_ROLES)),
+        ({"mode": "MAYBE", "match": "START", "path": "", "roles": [READ]}, {READ}),
+        ("DENY START hr", set(scopes.PAGE_ROLES)),
+        (42, set(scopes.PAGE_ROLES)),
+    ],
+)
+def test_a_malformed_rule_that_may_deny_fails_closed(malformed, blocked):
+    """Dropping a DENY that cannot be read would grant what it meant to refuse."""
+    p = policy(group(malformed, USERS_RULE))
+    assert p.blocked_roles == frozenset(blocked)
+    assert not p.can_at(READ, at("anything"))
+    assert not p.can_at(READ, at("hr/payroll"))
+    forced = policy(group(malformed, rule("FORCEALLOW", "START", "docs", roles=[READ])))
+    assert forced.can_at(READ, at("docs/a"))
+    assert not forced.can_at(READ, at("hr/payroll"))
 
 
 def test_groups_without_rules_or_permissions_contribute_nothing():

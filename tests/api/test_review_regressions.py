@@ -71,20 +71,22 @@ def test_member_cannot_list_the_members_of_its_own_groups(user, user_client, mak
 
     response = user_client(MY_GROUPS, {"id": str(user.pk)})
 
+    # A member sees the names of its own groups and nothing more (§3.5 gates groups).
     assert response.status == 200
     assert response.data == {
         "userById": {
             "id": str(user.pk),
-            "groups": [{"name": "Users", "userCount": 2, "users": None}],
+            "groups": [{"name": "Users", "userCount": None, "users": None}],
         }
     }
     assert [(e["message"], e["path"]) for e in response.errors] == [
-        ("ERR_FORBIDDEN", ["userById", "groups", 0, "users"])
+        ("ERR_FORBIDDEN", ["userById", "groups", 0, "userCount"]),
+        ("ERR_FORBIDDEN", ["userById", "groups", 0, "users"]),
     ]
 
 
-@pytest.mark.parametrize("permission", scopes.READ_USERS_ANY)
-def test_user_readers_still_see_group_members(permission, client_for, group_with, user):
+@pytest.mark.parametrize("permission", [scopes.MANAGE_USERS, scopes.MANAGE_GROUPS])
+def test_group_readers_still_see_group_members(permission, client_for, group_with, user):
     reader = UserFactory(email="reader@example.com", groups=[group_with(permission)])
 
     response = client_for(reader)(MY_GROUPS, {"id": str(user.pk)})
@@ -96,6 +98,18 @@ def test_user_readers_still_see_group_members(permission, client_for, group_with
             "userCount": 2,
             "users": [{"email": "member@example.com"}, {"email": "reader@example.com"}],
         }
+    ]
+
+
+@pytest.mark.parametrize("permission", [scopes.READ_USERS, scopes.WRITE_USERS])
+def test_user_readers_do_not_see_other_users_groups(permission, client_for, group_with, user):
+    reader = UserFactory(email="reader@example.com", groups=[group_with(permission)])
+
+    response = client_for(reader)(MY_GROUPS, {"id": str(user.pk)})
+
+    assert response.data == {"userById": {"id": str(user.pk), "groups": None}}
+    assert [(e["message"], e["path"]) for e in response.errors] == [
+        ("ERR_FORBIDDEN", ["userById", "groups"])
     ]
 
 

@@ -317,8 +317,8 @@ def test_user_by_id_for_yourself_needs_no_permission(user, user_client):
     [
         ((), False),
         (("manage:api", "write:groups"), False),
-        (("read:users",), True),
-        (("write:users",), True),
+        (("read:users",), "without groups"),
+        (("write:users",), "without groups"),
         (("manage:users",), True),
         (("manage:groups",), True),
     ],
@@ -333,7 +333,15 @@ def test_user_by_id_for_others(client_with, people, permissions, allowed):
         assert response.status == 200
         assert response.data["userById"]["email"] == "zed.anna@corp.example.com"
         assert response.data["userById"]["lastLoginAt"] == "2024-03-01T09:00:00.000Z"
+    if allowed is True:
         assert "errors" not in response.body
+        assert response.data["userById"]["groups"] == [{"id": str(USERS_GROUP_ID), "name": "Users"}]
+    elif allowed:
+        # Another user's groups are read as ``groups`` is (§3.5).
+        assert response.data["userById"]["groups"] is None
+        assert [(e["message"], e["path"]) for e in response.errors] == [
+            ("ERR_FORBIDDEN", ["userById", "groups"])
+        ]
     else:
         assert_query_refused(response, "userById", "ERR_FORBIDDEN")
 

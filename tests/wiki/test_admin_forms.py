@@ -1,6 +1,7 @@
 """Admin change forms of users and groups: domain rules and §3.6 protections apply."""
 
 import json
+import uuid
 
 import pytest
 from django.test import Client
@@ -214,7 +215,9 @@ def test_group_edit_saves_permissions_and_rules(admin_http):
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.permissions == ["read:pages", "write:pages"]
-    assert group.rules == [rule]
+    [stored] = group.rules
+    uuid.UUID(stored["id"])  # the form gives a rule typed in without an id one
+    assert stored == {**rule, "id": stored["id"], "name": "", "locales": [], "sites": []}
 
 
 @pytest.mark.parametrize(
@@ -224,6 +227,9 @@ def test_group_edit_saves_permissions_and_rules(admin_http):
         '[{"mode": "MAYBE", "match": "START", "path": "", "roles": []}]',
         '[{"mode": "ALLOW", "match": "START", "path": "", "roles": ["fly:pages"]}]',
         '[{"mode": "ALLOW", "match": "REGEX", "path": "(", "roles": []}]',
+        # Stored, these made even the administrator's groups { rules { id sites } } fail.
+        '[{"id": "r1", "mode": "ALLOW", "match": "START", "path": "", "roles": []}]',
+        '[{"mode": "DENY", "match": "START", "path": "", "roles": [], "sites": ["main"]}]',
     ],
 )
 def test_group_edit_refuses_bad_rules(admin_http, rules):
