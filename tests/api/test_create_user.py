@@ -40,10 +40,17 @@ EMAIL_256 = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 59 + ".com"
 VALID = {"email": "jane@example.com", "name": "Jane Doe", "passwordRaw": "Password123"}
 
 
-def create(client, **variables):
+def create(client, *, reads_groups: bool = True, **variables):
     response = client(CREATE_USER, {**VALID, **variables})
     assert response.status == 200, response.body
-    assert "errors" not in response.body, response.body
+    if reads_groups:
+        assert "errors" not in response.body, response.body
+    else:
+        # A user's groups are read as ``groups`` is (§3.5): write:users alone does not.
+        assert response.data["createUser"]["user"]["groups"] is None
+        assert [(e["message"], e["path"]) for e in response.errors] == [
+            ("ERR_FORBIDDEN", ["createUser", "user", "groups"])
+        ]
     return response.data["createUser"]
 
 
@@ -327,7 +334,7 @@ def test_permission_matrix(group_with, client_of, permissions, key, kind):
     client = client_of(kind, group_with(*permissions))
 
     if key is None:
-        payload = create(client)
+        payload = create(client, reads_groups=permissions != ("write:users",))
         assert payload["operation"]["succeeded"] is True
         assert User.objects.filter(email="jane@example.com").exists()
     else:
@@ -361,7 +368,8 @@ def test_elevation(group_with, client_for, caller_permissions, target, key):
     client = client_for(caller)
 
     if key is None:
-        payload = create(client, groups=[str(group.pk)])
+        reads_groups = caller_permissions != ("write:users",)
+        payload = create(client, reads_groups=reads_groups, groups=[str(group.pk)])
         assert payload["operation"]["succeeded"] is True
         new_user = User.objects.get(email="jane@example.com")
         assert set(new_user.groups.values_list("pk", flat=True)) == {USERS_GROUP_ID, group.pk}
