@@ -5,6 +5,7 @@ import graphene
 from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
 from .pages.queries import PageQueries
@@ -32,7 +33,12 @@ class Query(
 
 
 class Mutation(
-    PageMutations, TreeMutations, AccountMutations, ApiKeyMutations, graphene.ObjectType
+    PageMutations,
+    TreeMutations,
+    AccountMutations,
+    UserAdminMutations,
+    ApiKeyMutations,
+    graphene.ObjectType,
 ):
     pass
 
