@@ -13,6 +13,7 @@ from tests.factories import GroupFactory, UserFactory
 
 from .user_admin_support import (
     BY_ID_OPERATIONS,
+    CHANGE_USER_PASSWORD,
     UNKNOWN_ID,
     assert_ok,
     call,
@@ -261,8 +262,6 @@ def test_change_user_password_replaces_the_password(manager, target):
 
 @pytest.mark.parametrize("must", [True, False])
 def test_change_user_password_sets_must_change_when_given(must, manager, target):
-    from .user_admin_support import CHANGE_USER_PASSWORD
-
     variables = {"id": str(target.pk), "newPassword": "12345678", "must": must}
     r = manager(CHANGE_USER_PASSWORD, variables)
     assert_ok(r.data["changeUserPassword"])
