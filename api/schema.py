@@ -6,6 +6,7 @@ from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
 from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
 from .pages.queries import PageQueries
@@ -37,6 +38,7 @@ class Mutation(
     PageMutations,
     TreeMutations,
     AccountMutations,
+    UserAdminMutations,
     GroupMutations,
     ApiKeyMutations,
     graphene.ObjectType,
