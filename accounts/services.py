@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from wiki.config import get_setting, is_mail_configured
 from wiki.errors import DomainError, ErrorKey
+from wiki.locking import key_share
 from wiki.models import Site
 
 from . import scopes
@@ -69,6 +70,18 @@ def author_for(caller: Caller | None) -> User:
     if caller is None or caller.is_api_key:
         return delegated_author()
     return caller.user
+
+
+def hold_author(author: User) -> User:
+    """Hold the author's row (key share) for the rest of the write's transaction.
+
+    ``deleteUser`` locks the row it deletes FOR UPDATE, so a page write attributed to that
+    user either finishes first (and its rows are then re-attributed) or waits and learns here
+    that the account is gone, instead of failing at commit on the foreign key.
+    """
+    if not key_share(User.objects.filter(pk=author.pk).values_list("pk", flat=True).order_by()):
+        raise DomainError(ErrorKey.NOT_AUTHENTICATED, "the account was deleted")
+    return author
 
 
 def make_administrator(user: User) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
-from accounts.services import author_for
+from accounts.services import author_for, hold_author
 from wiki.errors import DomainError, ErrorKey
 
 from . import validation as v
@@ -148,7 +148,7 @@ def update_page(caller: Caller | None, page_id: uuid.UUID, patch: PagePatch) -> 
     if tags is not None:
         replace_tags(page, page.tags or [], tags)
         page.tags = tags
-    page.author = author_for(caller)
+    page.author = hold_author(author_for(caller))
     page.updated_at = timezone.now()
     try:
         with transaction.atomic():
@@ -224,7 +224,7 @@ def move_page(
     page.locale, page.path = locale, path
     if new_title is not None:
         page.title = new_title
-    page.author = author_for(caller)
+    page.author = hold_author(author_for(caller))
     page.updated_at = timezone.now()
     try:
         with transaction.atomic():
@@ -280,7 +280,7 @@ def restore_page(caller: Caller | None, page_id: uuid.UUID, version_id: uuid.UUI
     for name in RESTORED_FIELDS:
         setattr(page, name, getattr(version, name))
     _rerender(page)
-    page.author = author_for(caller)
+    page.author = hold_author(author_for(caller))
     page.updated_at = timezone.now()
     page.save()
     sync_page_item(page)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
-from accounts.services import author_for
+from accounts.services import author_for, hold_author
 from wiki import legacy_ids
 from wiki.errors import DomainError, ErrorKey
 
@@ -99,7 +99,7 @@ def duplicate_folder(
         ).exists():
             raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH)
 
-    now, author = timezone.now(), author_for(caller)
+    now, author = timezone.now(), hold_author(author_for(caller))
     ensure_folders(folder.site_id, folder.locale, ancestor_paths(new_root))
     folders = [item for item in subtree.items if item.type == TreeItemType.FOLDER]
     folder_ids = legacy_ids.allocate_many(TreeItem.legacy_kind, len(folders))

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
-from accounts.services import author_for
+from accounts.services import author_for, hold_author
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 
@@ -239,7 +239,7 @@ def _repath(caller: Caller | None, subtree: Subtree, new_root: str, title: str) 
     """Move the folder to ``new_root`` (its full path), its pages and items with it.
 
     Returns the folder as it now is."""
-    folder, now, author = subtree.folder, timezone.now(), author_for(caller)
+    folder, now, author = subtree.folder, timezone.now(), hold_author(author_for(caller))
     record_versions(subtree.pages, HistoryAction.MOVED, affected=["path"])
     old_paths = {page.path for page in subtree.pages}
     pages_by_id = {}

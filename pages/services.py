@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller, PageContext
-from accounts.services import author_for
+from accounts.services import author_for, hold_author
 from wiki import legacy_ids
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
@@ -133,6 +133,7 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
     )
     try:
         with transaction.atomic():
+            hold_author(author)
             page.save()
             attach_tags(page, tags)
             add_page_item(page)

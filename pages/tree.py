@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
 from django.utils import timezone
 
 from wiki import legacy_ids
+from wiki.locking import key_share
 
 from .models import Page, TreeItem, TreeItemType, page_hash, split_path
 
@@ -78,12 +78,7 @@ def _locked_folder_paths(site_id, locale: str, paths: list[str]) -> set[str]:
     folders = TreeItem.objects.filter(
         site_id=site_id, locale=locale, type=TreeItemType.FOLDER, path__in=paths
     ).values_list("path", flat=True)
-    if connection.vendor != "postgresql":  # SQLite runs one writing transaction at a time
-        return set(folders)
-    sql, params = folders.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} FOR KEY SHARE", params)
-        return {row[0] for row in cursor.fetchall()}
+    return set(key_share(folders.order_by()))
 
 
 def _iso(value) -> str | None:

@@ -128,9 +128,9 @@ MOVE = """mutation ($id: UUID!, $path: String!) {
 DELETE = (
     """mutation ($id: UUID!) { deletePage(id: $id) { operation { succeeded slug message } } }"""
 )
-# The statements each write costs (caller, lock, checks, version, row, tags, tree item and its
-# folders); the same at both sizes.
-EXPECTED = {"createPage": 10, "movePage": 12, "deletePage": 10}
+# The statements each write costs (caller, lock, checks, the author's row held, version, row,
+# tags, tree item and its folders); the same at both sizes.
+EXPECTED = {"createPage": 11, "movePage": 13, "deletePage": 10}
 
 
 def _bulk_path(n: int) -> str:
