@@ -176,7 +176,6 @@ def test_malformed_rules_are_ignored_among_good_ones():
     p = policy(
         group(
             {"mode": "DENY", "match": "NOPE", "path": "", "roles": [READ]},
-            {"mode": "DENY", "match": "REGEX", "path": "([", "roles": [READ]},
             {"mode": "DENY", "match": "START", "path": "", "roles": 12},
             "DENY START",
             None,
