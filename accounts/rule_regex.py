@@ -40,20 +40,20 @@ _OPTIONS = _options()
 class RuleRegex:
     """A compiled REGEX rule pattern with search semantics (a match anywhere in the path)."""
 
-    __slots__ = ("pattern", "_compiled")
+    __slots__ = ("pattern", "compiled")
 
     def __init__(self, pattern: str, compiled) -> None:
         self.pattern = pattern
-        self._compiled = compiled
+        self.compiled = compiled  # the RE2 object
 
     def search(self, path: str) -> bool:
         # Bytes in, bytes out: the same answer as for ``str`` (both are UTF-8 to RE2) without
         # the wrapper mapping match offsets back to characters, which rules never read.
-        return self._compiled.search(path.encode("utf-8", "surrogatepass")) is not None
+        return self.compiled.search(path.encode("utf-8", "surrogatepass")) is not None
 
     def matching(self, paths: Iterable[str]) -> list[str]:
         """The paths it finds a match in, in their order."""
-        search = self._compiled.search
+        search = self.compiled.search
         return [p for p in paths if search(p.encode("utf-8", "surrogatepass")) is not None]
 
     def __eq__(self, other: object) -> bool:
