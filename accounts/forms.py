@@ -19,6 +19,7 @@ from . import scopes
 from .apikeys import EXPIRATION_CHOICES
 from .models import USERS_GROUP_ID, Group, User
 from .permissions import Caller, PageRule
+from .rule_regex import rule_regex_problem
 from .services import administrators_group, check_may_change_membership, root_admin_user
 from .validation import check_password_length, clean_email, clean_label, clean_name
 
@@ -191,6 +192,10 @@ class GroupForm(forms.ModelForm):
         for index, raw in enumerate(rules):
             if not isinstance(raw, dict) or PageRule.from_dict(raw) is None:
                 raise ValidationError(f"{ErrorKey.INVALID_INPUT.value}: rule {index} is invalid")
+            if raw.get("match") == "REGEX" and (
+                problem := rule_regex_problem(raw.get("path") or "")
+            ):
+                raise ValidationError(f"{ErrorKey.INVALID_INPUT.value}: rule {index}: {problem}")
             if not set(raw.get("roles") or ()) <= set(scopes.PAGE_ROLES):
                 raise ValidationError(
                     f"{ErrorKey.INVALID_INPUT.value}: rule {index} names an unknown role"

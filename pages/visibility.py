@@ -40,10 +40,10 @@ class PathRuleSql:
         return Q(path__endswith=suffix)
 
     def regex(self, pattern: RuleRegex) -> Q:
-        # Databases speak other regex dialects than RE2 (PostgreSQL's \b is a backspace, and
-        # its backtracking engine is what RE2 replaced), so REGEX rules are decided with the
-        # permission engine's own matcher over the distinct paths: read once per translator
-        # (one request), however many REGEX rules the caller holds.
+        # Databases speak other regex dialects than RE2 (PostgreSQL's \b is a backspace) and
+        # promise no linear time, so REGEX rules are decided with the permission engine's own
+        # matcher over the distinct paths: read once per translator (one request), however
+        # many REGEX rules the caller holds.
         if pattern.pattern not in self._regex_paths:
             if self._paths is None:
                 self._paths = list(self.distinct_paths())

@@ -224,6 +224,7 @@ def test_group_edit_saves_permissions_and_rules(admin_http):
         '[{"mode": "MAYBE", "match": "START", "path": "", "roles": []}]',
         '[{"mode": "ALLOW", "match": "START", "path": "", "roles": ["fly:pages"]}]',
         '[{"mode": "ALLOW", "match": "REGEX", "path": "(", "roles": []}]',
+        '[{"mode": "DENY", "match": "REGEX", "path": "(?<=hr/)faq", "roles": []}]',
     ],
 )
 def test_group_edit_refuses_bad_rules(admin_http, rules):
