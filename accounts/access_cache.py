@@ -1,6 +1,6 @@
 """Access policies derived from groups, kept per process while the access version holds.
 
-Reading a caller's groups and deriving their policy (every rule parsed, every regex vetted)
+Reading a caller's groups and deriving their policy (every rule parsed, every regex compiled)
 used to cost more than the rest of authentication. Each process now keeps the policy of each
 distinct set of groups, and the group ids of each user, tagged with the access version they
 were read under (``AccessVersion``). The version is read in the same query as the caller's

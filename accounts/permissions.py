@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import enum
 import re
-import re._constants as sre_constants
-import re._parser as sre_parser
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from django.db.models import Q
 from wiki.errors import DomainError, ErrorKey
 
 from . import scopes
+from .rule_regex import RuleRegex, compile_rule_regex, is_supported_rule_regex
 
 
 class RuleMode(enum.StrEnum):
@@ -90,44 +89,14 @@ def _canonical_site(value: str) -> str:
         return value.lower()
 
 
-_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
-
-
-def _nested_unbounded(items, inside: bool) -> bool:
-    """Whether an unbounded repeat occurs inside another one (star height above one)."""
-    for op, av in items:
-        if op in _REPEATS:
-            unbounded = av[1] == sre_constants.MAXREPEAT
-            if (unbounded and inside) or _nested_unbounded(av[2], inside or unbounded):
-                return True
-            continue
-        if op == sre_constants.SUBPATTERN:
-            children = [av[3]]
-        elif op == sre_constants.BRANCH:
-            children = av[1]
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            children = [av[1]]
-        elif op == sre_constants.ATOMIC_GROUP:
-            children = [av]
-        elif op == sre_constants.GROUPREF_EXISTS:
-            children = [branch for branch in av[1:] if branch is not None]
-        else:
-            continue
-        if any(_nested_unbounded(child, inside) for child in children):
-            return True
-    return False
-
-
 def is_catastrophic_regex(pattern: str) -> bool:
-    """API.md §4.4: nested unbounded quantifiers such as ``(a+)+`` backtrack exponentially.
+    """Whether a REGEX rule must refuse ``pattern`` (API.md §4.4).
 
-    Rules are evaluated against every page path of a list, so such a rule would let one
-    request hold a worker for minutes; the engine ignores it and group editors refuse it.
+    Rules are matched by RE2 (``accounts.rule_regex``), in time linear in the path, so nested
+    quantifiers such as ``(a+)+`` cost nothing any more; what remains unsafe is a pattern RE2
+    cannot express (backreferences, lookaround), which no rule can evaluate.
     """
-    try:
-        return _nested_unbounded(sre_parser.parse(pattern), inside=False)
-    except (re.error, RecursionError):
-        return True
+    return not is_supported_rule_regex(pattern)
 
 
 @dataclass(frozen=True)
@@ -141,11 +110,19 @@ class PageRule:
     locales: frozenset[str] = frozenset()
     sites: frozenset[str] = frozenset()
     tags: tuple[str, ...] = ()
-    regex: re.Pattern | None = None
+    #: A REGEX rule's matcher; None when RE2 cannot express the pattern (see ``from_dict``).
+    regex: RuleRegex | None = None
 
     @classmethod
     def from_dict(cls, raw: dict) -> PageRule | None:
-        """Build a rule from its stored JSON; a malformed rule is ignored (never matches)."""
+        """Build a rule from its stored JSON; a malformed rule is ignored (never matches).
+
+        A REGEX rule whose pattern RE2 cannot compile is kept and fails closed instead, since
+        dropping it would turn a DENY into a grant: with its pattern unknown, it matches what
+        keeps the policy no more permissive than the rule as written. An ALLOW or FORCEALLOW
+        matches no page; a DENY matches every page within its sites and locales, with its
+        own specificity (``matches`` and ``_rule_q``).
+        """
         try:
             mode = RuleMode(raw.get("mode"))
             match = RuleMatch(raw.get("match"))
@@ -156,12 +133,7 @@ class PageRule:
         if match in (RuleMatch.START, RuleMatch.EXACT, RuleMatch.END):
             path = path.lstrip("/").lower()
         elif match == RuleMatch.REGEX:
-            try:
-                regex = re.compile(path)
-            except re.error:
-                return None
-            if is_catastrophic_regex(path):
-                return None
+            regex = compile_rule_regex(path)
         roles, locales, sites = (_text_list(raw.get(key)) for key in ("roles", "locales", "sites"))
         if roles is None or locales is None or sites is None:
             return None
@@ -197,7 +169,9 @@ class PageRule:
             case RuleMatch.END:
                 return path.endswith(self.path)
             case RuleMatch.REGEX:
-                return self.regex is not None and self.regex.search(ctx.path) is not None
+                if self.regex is None:
+                    return self.mode == RuleMode.DENY
+                return self.regex.search(ctx.path)
             case RuleMatch.TAG:
                 return bool(set(self.tags) & set(ctx.tags))
             case RuleMatch.TAGALL:
@@ -211,7 +185,7 @@ class RuleSqlTranslator(Protocol):
     def start(self, prefix: str) -> Q: ...
     def exact(self, path: str) -> Q: ...
     def end(self, suffix: str) -> Q: ...
-    def regex(self, pattern: re.Pattern) -> Q: ...
+    def regex(self, pattern: RuleRegex) -> Q: ...
     def any_tag(self, tags: Sequence[str]) -> Q: ...
     def all_tags(self, tags: Sequence[str]) -> Q: ...
     def sites(self, site_ids: Iterable[str]) -> Q: ...
@@ -226,6 +200,8 @@ def _rule_q(rule: PageRule, sql: RuleSqlTranslator) -> Q:
             condition = sql.exact(rule.path)
         case RuleMatch.END:
             condition = sql.end(rule.path) if rule.path else MATCH_ALL
+        case RuleMatch.REGEX if rule.regex is None:
+            condition = MATCH_ALL if rule.mode == RuleMode.DENY else MATCH_NOTHING
         case RuleMatch.REGEX:
             condition = sql.regex(rule.regex)
         case RuleMatch.TAG:

@@ -6,7 +6,6 @@ how each rule pattern reads on the pages table.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.permissions import Caller
+from accounts.rule_regex import RuleRegex
 
 from .models import Page, PageTag, published_q
 
@@ -24,6 +24,7 @@ class PathRuleSql:
     ``locale``; subclasses say where REGEX rules find the paths and how tags match."""
 
     def __init__(self) -> None:
+        self._paths: list[str] | None = None
         self._regex_paths: dict[str, Q] = {}
 
     def distinct_paths(self) -> Iterable[str]:
@@ -38,12 +39,15 @@ class PathRuleSql:
     def end(self, suffix: str) -> Q:
         return Q(path__endswith=suffix)
 
-    def regex(self, pattern: re.Pattern) -> Q:
-        # Databases speak other regex dialects than Python (PostgreSQL's \b is a backspace),
-        # so REGEX rules are decided in Python over the distinct paths, once per request.
+    def regex(self, pattern: RuleRegex) -> Q:
+        # Databases speak other regex dialects than RE2 (PostgreSQL's \b is a backspace) and
+        # promise no linear time, so REGEX rules are decided with the permission engine's own
+        # matcher over the distinct paths: read once per translator (one request), however
+        # many REGEX rules the caller holds.
         if pattern.pattern not in self._regex_paths:
-            matching = [path for path in self.distinct_paths() if pattern.search(path)]
-            self._regex_paths[pattern.pattern] = Q(path__in=matching)
+            if self._paths is None:
+                self._paths = list(self.distinct_paths())
+            self._regex_paths[pattern.pattern] = Q(path__in=pattern.matching(self._paths))
         return self._regex_paths[pattern.pattern]
 
     def sites(self, site_ids: Iterable[str]) -> Q:

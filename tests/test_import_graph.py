@@ -25,7 +25,12 @@ FORBIDDEN = {
 }
 # The permission engine depends on nothing above it.
 PERMISSION_ENGINE = "accounts.permissions"
-PERMISSION_ENGINE_MAY_IMPORT = {"accounts.scopes", "accounts.models", "wiki.errors"}
+PERMISSION_ENGINE_MAY_IMPORT = {
+    "accounts.scopes",
+    "accounts.models",
+    "accounts.rule_regex",
+    "wiki.errors",
+}
 
 
 def module_name(path: Path) -> str:

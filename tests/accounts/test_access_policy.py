@@ -182,7 +182,9 @@ def test_malformed_allow_rules_are_dropped_among_good_ones():
             USERS_RULE,
         )
     )
-    assert len(p.rules) == 1
+    # The broken ALLOW rules are dropped; the FORCEALLOW REGEX that RE2 cannot compile is kept
+    # but matches nothing.
+    assert [r.match for r in p.rules] == ["REGEX", "START"]
     assert p.blocked_roles == frozenset()
     assert p.can_at(READ, at("anything"))
     assert not p.can_at(scopes.WRITE_PAGES, at("anything"))
@@ -192,7 +194,9 @@ def test_malformed_allow_rules_are_dropped_among_good_ones():
     ("malformed", "blocked"),
     [
         ({"mode": "DENY", "match": "NOPE", "path": "hr", "roles": [READ]}, {READ}),
-        ({"mode": "DENY", "match": "REGEX", "path": "([", "roles": [READ]}, {READ}),
+        # Kept as a rule that matches every page of its scope (accounts.rule_regex), so it
+        # blocks nothing beyond what any DENY of its specificity would.
+        ({"mode": "DENY", "match": "REGEX", "path": "([", "roles": [READ]}, set()),
         ({"mode": "DENY", "match": "START", "path": "hr", "roles": 12}, set(scopes.PAGE_ROLES)),
         ({"mode": "MAYBE", "match": "START", "path": "", "roles": [READ]}, {READ}),
         ("DENY START hr", set(scopes.PAGE_ROLES)),

@@ -110,23 +110,41 @@ def test_rs256_only_whatever_graphql_jwt_says(settings, user, admin):
 
 
 # --- REGEX rules with nested unbounded quantifiers were evaluated (exponential backtracking) --
+# Rules now run on RE2 (tests/accounts/test_rule_regex.py): nested quantifiers are evaluated, in
+# linear time, and only what RE2 cannot express is refused.
 @pytest.mark.parametrize(
-    "pattern",
-    ["(a+)+b", "(a*)*", "(?:ab+)+", "((a+))*", "(a|b+)+", "(?=a+)+", "(?>a+)+", "(x+x+)+y"],
+    ("pattern", "path", "expected"),
+    [
+        ("(a+)+b", "a" * 40, False),
+        ("(a+)+b", "a" * 40 + "b", True),
+        ("(a*)*", "", True),
+        ("(?:ab+)+", "xabbb", True),
+        ("((a+))*$", "b" * 40 + "!", True),
+        ("(a|b+)+$", "ab" * 20 + "!", False),
+        ("(x+x+)+y", "x" * 40, False),
+    ],
 )
-def test_catastrophic_regex_rules_are_ignored(pattern):
+def test_nested_quantifier_rules_apply_in_linear_time(pattern, path, expected):
+    raw = {"mode": "ALLOW", "match": "REGEX", "path": pattern, "roles": ["read:pages"]}
+
+    assert is_catastrophic_regex(pattern) is False
+    policy = AccessPolicy.from_groups([SimpleNamespace(permissions=[], rules=[raw])])
+    assert policy.rules[0].regex.pattern == pattern
+    assert policy.can_at("read:pages", PageContext(None, "en", path)) is expected
+
+
+@pytest.mark.parametrize("pattern", ["(?=a+)+", "(?>a+)+", "a++", r"(a)\1", r"x\Z"])
+def test_patterns_re2_cannot_express_are_refused_and_grant_nothing(pattern):
     raw = {"mode": "ALLOW", "match": "REGEX", "path": pattern, "roles": ["read:pages"]}
 
     assert is_catastrophic_regex(pattern) is True
-    assert PageRule.from_dict(raw) is None
     policy = AccessPolicy.from_groups([SimpleNamespace(permissions=[], rules=[raw])])
-    assert policy.rules == []
+    assert policy.rules[0].regex is None
     assert policy.can_at("read:pages", PageContext(None, "en", "a" * 40)) is False
 
 
 @pytest.mark.parametrize(
-    "pattern",
-    ["^docs/.*", r"^(docs|misc)\b", r"\d{4}$", "(a{1,5})+", ".*.*", "a++", "x|y", "^$"],
+    "pattern", ["^docs/.*", r"^(docs|misc)\b", r"\d{4}$", "(a{1,5})+", ".*.*", "x|y", "^$"]
 )
 def test_ordinary_regex_rules_still_apply(pattern):
     raw = {"mode": "ALLOW", "match": "REGEX", "path": pattern, "roles": ["read:pages"]}

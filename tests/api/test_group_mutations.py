@@ -124,7 +124,7 @@ BAD_UPDATES = {
     "name": {"name": "<b>"},
     "unknown scope": {"permissions": ["read:pages", "fly:pages"]},
     "role not a page role": {"rules": [input_rule(roles=["manage:users"])]},
-    "catastrophic regex": {"rules": [input_rule(match="REGEX", path="(a+)+$")]},
+    "regex RE2 cannot run": {"rules": [input_rule(match="REGEX", path="(?<=hr/)faq")]},
     "regex not compiling": {"rules": [input_rule(match="REGEX", path="(")]},
     "locale": {"rules": [input_rule(locales=["english"])]},
     "tag rule without tags": {"rules": [input_rule(match="TAG", path=",")]},

@@ -230,6 +230,7 @@ def test_group_edit_saves_permissions_and_rules(admin_http):
         # Stored, these made even the administrator's groups { rules { id sites } } fail.
         '[{"id": "r1", "mode": "ALLOW", "match": "START", "path": "", "roles": []}]',
         '[{"mode": "DENY", "match": "START", "path": "", "roles": [], "sites": ["main"]}]',
+        '[{"mode": "DENY", "match": "REGEX", "path": "(?<=hr/)faq", "roles": []}]',
     ],
 )
 def test_group_edit_refuses_bad_rules(admin_http, rules):
