@@ -7,15 +7,13 @@ every item's parent folder exists, no folder is doubled, and every page has its 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts import tokens
 from pages.models import Page, TreeItem
-from tests.conftest import GraphQLClient
 
+from .concurrency_support import RACE_MARKS, slugs
+from .concurrency_support import race as race_requests
 from .page_edit_support import make_page
 from .tree_support import (
     CREATE_FOLDER,
@@ -26,12 +24,7 @@ from .tree_support import (
     site_id,
 )
 
-pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
-    # Committed for real (the threads have their own connections); the serialized rollback
-    # puts the installation's rows back for the tests that follow.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = RACE_MARKS
 CREATE_PAGE = """mutation ($siteId: UUID!, $path: String!) {
   createPage(siteId: $siteId, locale: "en", path: $path, title: "T", description: "",
              content: "x", editor: "markdown", publishState: published) {
@@ -41,27 +34,7 @@ CREATE_PAGE = """mutation ($siteId: UUID!, $path: String!) {
 
 
 def race(token: str, requests: list[tuple[str, dict]]) -> list[str]:
-    """Post every request at once (a barrier), each on its own connection; the slugs."""
-    barrier = threading.Barrier(len(requests))
-    slugs: list[str | None] = [None] * len(requests)
-
-    def post(index: int, query: str, variables: dict) -> None:
-        try:
-            barrier.wait()
-            body = GraphQLClient(token)(query, variables).data
-            slugs[index] = next(iter(body.values()))["operation"]["slug"]
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=post, args=(n, query, variables))
-        for n, (query, variables) in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return slugs
+    return slugs(race_requests(token, requests))
 
 
 def assert_tree_whole() -> None:

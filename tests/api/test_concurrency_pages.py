@@ -7,26 +7,19 @@ are committed for real; the serialized rollback puts the installation's rows bac
 that follow (as ``test_concurrent_updates_lose_no_version`` in test_update_page.py does).
 """
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from accounts import tokens
 from pages.models import Page, PageHistory, TreeItem, TreeItemType
-from tests.conftest import GraphQLClient, GraphQLResponse
+from tests.conftest import GraphQLResponse
 from tests.factories import default_site
 
+from .concurrency_support import RACE_MARKS, outcomes, race
 from .page_edit_support import make_page
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite runs one writer at a time: no race to test (row locks need PostgreSQL)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = RACE_MARKS
 
 WRITERS = 8
 CREATE = """mutation ($siteId: UUID!, $path: String!, $title: String!, $alias: String) {
@@ -43,41 +36,6 @@ MOVE = """mutation ($id: UUID!, $path: String!) {
 @pytest.fixture
 def token(admin) -> str:
     return tokens.issue_session_token(admin)
-
-
-def race(token: str, requests: list[tuple[str, dict]]) -> list[GraphQLResponse]:
-    """Send every (document, variables) at once, one thread and connection each."""
-    barrier = threading.Barrier(len(requests))
-    answers: list[GraphQLResponse | None] = [None] * len(requests)
-    failures: list[BaseException] = []
-
-    def send(index: int, document: str, variables: dict) -> None:
-        try:
-            barrier.wait()
-            answers[index] = GraphQLClient(token)(document, variables)
-        except BaseException as exc:  # noqa: BLE001 (reported by the test's thread)
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=send, args=(index, document, variables))
-        for index, (document, variables) in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return answers
-
-
-def outcomes(answers: list[GraphQLResponse], field: str) -> Counter:
-    """The operation slugs; every answer is a well-formed 200 without GraphQL errors."""
-    for answer in answers:
-        assert answer.status == 200, answer.body
-        assert answer.errors == [], answer.body
-    return Counter(answer.data[field]["operation"]["slug"] for answer in answers)
 
 
 def winner(answers: list[GraphQLResponse], field: str) -> int:

@@ -5,56 +5,18 @@ Real threads with their own connections (``race`` of test_concurrency_pages.py);
 committed for real and the serialized rollback restores the installation's rows afterwards.
 """
 
-import threading
-
-import pytest
-from django.db import connection
-
 from accounts import tokens
 from accounts.models import User
 from pages.models import Page
-from tests.conftest import GraphQLClient, GraphQLResponse
 from tests.factories import GroupFactory, UserFactory, default_site, rule
 
-from .test_concurrency_pages import CREATE, outcomes, race
+from .concurrency_support import RACE_MARKS, outcomes, race, race_as
+from .test_concurrency_pages import CREATE
 from .user_admin_support import DELETE_USER, UPDATE_USER
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite runs one writer at a time: no race to test (row locks need PostgreSQL)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = RACE_MARKS
 
 WRITERS = 8
-
-
-def race_as(requests: list[tuple[str, tuple[str, dict]]]) -> list[GraphQLResponse]:
-    """Send every (token, (document, variables)) at once, one thread and connection each."""
-    barrier = threading.Barrier(len(requests))
-    answers: list[GraphQLResponse | None] = [None] * len(requests)
-    failures: list[BaseException] = []
-
-    def send(index: int, token: str, document: str, variables: dict) -> None:
-        try:
-            barrier.wait()
-            answers[index] = GraphQLClient(token)(document, variables)
-        except BaseException as exc:  # noqa: BLE001 (reported by the test's thread)
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=send, args=(index, token, *request))
-        for index, (token, request) in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return answers
 
 
 def test_users_racing_for_one_email_leave_one_winner(admin):
