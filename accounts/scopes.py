@@ -80,14 +80,16 @@ LEGACY_PERMISSIONS = (
     READ_METRICS,
     MANAGE_BLOCKS,
 )
-# Every string a group's ``permissions`` may hold.
-ALL_SCOPES = frozenset(GLOBAL_PERMISSIONS + PAGE_ROLES + LEGACY_PERMISSIONS)
+# Every string a group's ``permissions`` may hold, in the order of §3.1's tables.
+ORDERED_SCOPES = GLOBAL_PERMISSIONS + PAGE_ROLES + LEGACY_PERMISSIONS
+ALL_SCOPES = frozenset(ORDERED_SCOPES)
 
 # A group holding a scope on one of these resources is "elevated" (API.md §3.6).
 ELEVATED_RESOURCES = frozenset({"users", "groups", "navigation", "theme", "api", "system"})
 
 # Operation requirements used in more than one place (API.md §3.5).
 READ_USERS_ANY = (READ_USERS, WRITE_USERS, MANAGE_USERS, MANAGE_GROUPS)
+LAST_LOGINS_ANY = (READ_DASHBOARD, READ_USERS, WRITE_USERS, MANAGE_USERS)
 CREATE_USERS_ANY = (WRITE_USERS, MANAGE_USERS, MANAGE_GROUPS)
 MANAGE_USERS_ANY = (MANAGE_USERS, MANAGE_GROUPS)
 LIST_GROUPS_ANY = (MANAGE_GROUPS, MANAGE_USERS, MANAGE_SYSTEM)

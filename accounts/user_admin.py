@@ -9,11 +9,8 @@ permission and protected-target checks; system users stay protected from everyon
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
 from django.db import IntegrityError, models, transaction
 
@@ -23,12 +20,14 @@ from . import scopes
 from .models import Group, User
 from .permissions import Caller
 from .services import check_may_change_membership, existing_groups, root_admin_user
-from .validation import check_password_length, clean_email, clean_name
+from .validation import (
+    check_password_length,
+    clean_email,
+    clean_name,
+    clean_preference,
+    preference_choices,
+)
 
-DATE_FORMATS = frozenset({"", "DD/MM/YYYY", "DD.MM.YYYY", "MM/DD/YYYY", "YYYY-MM-DD", "YYYY/MM/DD"})
-TIME_FORMATS = frozenset({"12h", "24h"})
-APPEARANCES = frozenset({"site", "light", "dark"})
-CVD_CHOICES = frozenset({"none", "protanopia", "deuteranopia", "tritanopia"})
 META_KEYS = frozenset({"location", "jobTitle", "pronouns"})
 
 
@@ -163,24 +162,10 @@ def _clean_meta(meta: dict) -> dict:
 
 def _clean_prefs(prefs: dict) -> dict:
     """§4.3: date and time preferences from their lists, the timezone an IANA name."""
-    allowed: dict[str, Any] = {
-        "dateFormat": DATE_FORMATS,
-        "timeFormat": TIME_FORMATS,
-        "appearance": APPEARANCES,
-        "cvd": CVD_CHOICES,
-        "timezone": _timezones(),
-    }
+    allowed = preference_choices()
     if not isinstance(prefs, dict) or not set(prefs) <= set(allowed):
         raise DomainError(ErrorKey.INVALID_INPUT, f"prefs holds {', '.join(sorted(allowed))}")
-    for key, value in prefs.items():
-        if not isinstance(value, str) or value not in allowed[key]:
-            raise DomainError(ErrorKey.INVALID_INPUT, f"prefs.{key} is not valid")
-    return dict(prefs)
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return {key: clean_preference(key, value) for key, value in prefs.items()}
 
 
 # --- deleteUser -------------------------------------------------------------------------------

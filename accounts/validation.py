@@ -1,5 +1,8 @@
 """Input rules shared by every way of creating or changing an account (API.md §4.3)."""
 
+import zoneinfo
+from functools import cache
+
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
@@ -37,4 +40,34 @@ def clean_label(raw: str | None, *, what: str = "name") -> str:
     value = (raw or "").strip()
     if not 1 <= len(value) <= 255 or any(ch in value for ch in '<>"'):
         raise DomainError(ErrorKey.INVALID_INPUT, f'{what} must be 1-255 characters without <>"')
+    return value
+
+
+# --- Date/time and display preferences (API.md §4.3) ------------------------------------------
+DATE_FORMATS = frozenset({"", "DD/MM/YYYY", "DD.MM.YYYY", "MM/DD/YYYY", "YYYY-MM-DD", "YYYY/MM/DD"})
+TIME_FORMATS = frozenset({"12h", "24h"})
+APPEARANCES = frozenset({"site", "light", "dark"})
+CVD_CHOICES = frozenset({"none", "protanopia", "deuteranopia", "tritanopia"})
+
+
+@cache
+def timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def preference_choices() -> dict[str, frozenset[str]]:
+    """The allowed values of each ``prefs`` key (the timezone: every IANA zone name)."""
+    return {
+        "timezone": timezones(),
+        "dateFormat": DATE_FORMATS,
+        "timeFormat": TIME_FORMATS,
+        "appearance": APPEARANCES,
+        "cvd": CVD_CHOICES,
+    }
+
+
+def clean_preference(key: str, value) -> str:
+    """One ``prefs`` value, exactly as stored: a text from the key's list, else invalid input."""
+    if not isinstance(value, str) or value not in preference_choices()[key]:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"prefs.{key} is not valid")
     return value

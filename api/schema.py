@@ -5,6 +5,7 @@ import graphene
 from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
 from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
+from .accounts.profile import ProfileMutations, ProfileQueries
 from .accounts.queries import AccountQueries
 from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
@@ -26,6 +27,7 @@ class Query(
     SearchQueries,
     TreeQueries,
     AccountQueries,
+    ProfileQueries,
     GroupQueries,
     ApiKeyQueries,
     SiteQueries,
@@ -39,6 +41,7 @@ class Mutation(
     TreeMutations,
     AccountMutations,
     UserAdminMutations,
+    ProfileMutations,
     GroupMutations,
     ApiKeyMutations,
     graphene.ObjectType,

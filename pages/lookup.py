@@ -13,7 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Q
 
 from accounts import scopes
-from accounts.permissions import Caller, PageContext
+from accounts.permissions import AccessPolicy, Caller, PageContext, RuleMatch
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 from wiki.prepared import PreparedRow
@@ -148,6 +148,33 @@ def get_page_by_path(
         site_id=site.pk, locale=locale, path=parsed.path
     )
     return page_for_reading(caller, next(iter(pages.order_by()[:1]), None))
+
+
+def roles_at_path(caller: Caller, site_id: uuid.UUID, raw_path: str) -> list[str]:
+    """``userPermissionsAtPath``: the page roles ``canAt`` grants at a location (API.md §4.3.1).
+
+    Any caller may ask. The path is read as ``pageByPath`` reads it; the tags are those of the
+    page there, if there is one, and are looked up only when a tag rule could use them.
+    """
+    site = find_site(site_id)
+    parsed = parse_path(raw_path)
+    locale = parsed.locale or site.primary_locale.lower()
+    tags: tuple[str, ...] = ()
+    if _reads_tags(caller.policy):
+        stored = (
+            Page.objects.filter(site_id=site.pk, locale=locale, path=parsed.path)
+            .order_by()
+            .values_list("tags", flat=True)
+            .first()
+        )
+        tags = tuple(stored or ())
+    return caller.policy.roles_at(PageContext(site.pk, locale, parsed.path, tags))
+
+
+def _reads_tags(policy: AccessPolicy) -> bool:
+    return not policy.is_root and any(
+        rule.match in (RuleMatch.TAG, RuleMatch.TAGALL) for rule in policy.rules
+    )
 
 
 @dataclass(frozen=True)
