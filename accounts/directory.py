@@ -105,7 +105,7 @@ def last_logins(caller: Caller) -> QuerySet[User]:
     """``lastLogins``: the 10 most recent sign-ins, newest first.
 
     Ordered exactly backwards along ``user_last_login_id_idx`` (last_login ASC NULLS FIRST,
-    id ASC), so PostgreSQL reads the ten rows from the index instead of sorting every user.
+    id ASC), so PostgreSQL can read the ten rows from the index, backwards, instead of sorting.
     """
     caller.require_any(*scopes.LAST_LOGINS_ANY)
     return User.objects.filter(last_login__isnull=False).order_by(
