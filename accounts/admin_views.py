@@ -2,7 +2,7 @@
 
 Every action calls the same services as GraphQL with a caller built from the admin user, so
 the permission rules are identical (read:api/manage:api to list, manage:api to create and
-revoke, manage:system to switch access on or off).
+revoke, manage:system to switch access on or off). Revoking asks for confirmation first.
 
 A new key is rendered directly in the response to the creating POST, exactly once: it is not
 stored, not put in a URL, a message or the session.
@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from wiki.errors import DomainError
+from wiki.errors import DomainError, ErrorKey
 
 from . import apikeys, scopes
 from .authentication import user_caller
@@ -94,8 +94,12 @@ def api_access(request: HttpRequest) -> HttpResponse:
     return _page(request, new_key=issued)
 
 
-@require_POST
 def revoke(request: HttpRequest, key_id) -> HttpResponse:
+    """GET asks for confirmation; POST revokes."""
+    if request.method == "GET":
+        return _revoke_confirmation(request, key_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
     try:
         api_key = apikeys.revoke_api_key(user_caller(request.user), key_id)
     except DomainError as error:
@@ -104,6 +108,22 @@ def revoke(request: HttpRequest, key_id) -> HttpResponse:
         _log(request, api_key, "Revoked on the API Access page.")
         messages.success(request, f'API key "{api_key.name}" ({api_key.key_short}) revoked.')
     return redirect("api-access")
+
+
+def _revoke_confirmation(request: HttpRequest, key_id) -> HttpResponse:
+    api_key = ApiKey.objects.filter(pk=key_id).first()
+    if not user_caller(request.user).has_any(scopes.MANAGE_API):
+        messages.error(request, f"{ErrorKey.FORBIDDEN.value}: revoking keys needs manage:api")
+        return redirect("api-access")
+    if api_key is None or api_key.is_revoked:
+        messages.error(request, f"{ErrorKey.INVALID_INPUT.value}: no active API key {key_id}")
+        return redirect("api-access")
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Revoke {api_key.name}?",
+        "api_key": api_key,
+    }
+    return TemplateResponse(request, "admin/api_access_revoke.html", context)
 
 
 @require_POST

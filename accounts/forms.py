@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 
 from wiki.errors import DomainError, ErrorKey
@@ -108,33 +107,6 @@ class UserAddForm(forms.ModelForm):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", "The two password fields didn't match.")
         return cleaned
-
-
-class UserChangeForm(auth_forms.UserChangeForm):
-    """Profile and flags. The password is shown as a hash summary and set on its own page."""
-
-    email = forms.CharField(label="Email")
-
-    class Meta:
-        model = User
-        fields = (
-            "email",
-            "name",
-            "password",
-            "is_active",
-            "is_verified",
-            "must_change_password",
-            "restrict_login",
-            "tfa_required",
-            "meta",
-            "prefs",
-        )
-
-    def clean_email(self) -> str:
-        return _unused_email(self.cleaned_data.get("email"), self.instance.pk)
-
-    def clean_name(self) -> str:
-        return _domain_clean(clean_name, self.cleaned_data.get("name"))
 
 
 # --- Groups -----------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def _apply_patch(caller: Caller | None, user: User, patch: UserPatch) -> None:
     groups = None
     if patch.group_ids is not None:
         groups = existing_groups(patch.group_ids)
-        _check_membership_change(caller, user, groups)
+        check_membership_change(caller, user, groups)
     meta = _clean_meta(patch.meta) if patch.meta else None
     prefs = _clean_prefs(patch.prefs) if patch.prefs else None
 
@@ -139,7 +139,7 @@ def _email_taken(email: str, own_id) -> bool:
     return User.objects.filter(email__iexact=email).exclude(pk=own_id).exists()
 
 
-def _check_membership_change(caller: Caller | None, user: User, groups: list[Group]) -> None:
+def check_membership_change(caller: Caller | None, user: User, groups: list[Group]) -> None:
     """Joining and leaving follow the elevation rules; the root administrator stays one."""
     current = {group.pk: group for group in user.groups.all()}
     wanted = {group.pk: group for group in groups}

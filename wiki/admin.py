@@ -1,10 +1,11 @@
-"""Admin of sites, the settings store and the legacy id counters."""
+"""Admin of sites (``admin_sites``), the settings store and the legacy id counters."""
 
 import json
 
 from django.contrib import admin
 from django.utils.html import format_html
 
+from .admin_sites import SiteAdmin
 from .models import LegacyIdCounter, Setting, Site
 
 MASK = "********"
@@ -42,32 +43,21 @@ def masked(value):
     return value
 
 
-@admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
-    list_display = ("hostname", "title", "is_enabled", "created_at", "updated_at")
-    list_filter = ("is_enabled",)
-    search_fields = ("hostname",)
-    readonly_fields = ("id", "created_at", "updated_at")
-    fields = ("id", "hostname", "is_enabled", "config", "created_at", "updated_at")
+admin.site.register(Site, SiteAdmin)
 
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        # The ``*`` site is the fallback for unknown hosts: it keeps its hostname.
-        return (*fields, "hostname") if obj is not None and obj.is_wildcard else fields
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.is_wildcard:
-            return False
-        return super().has_delete_permission(request, obj)
+class InternalAdmin(ReadOnlyAdmin):
+    """Kept out of the index and the menu; the pages stay reachable for manage:system."""
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # would bypass the per-site check above
-        return actions
+    def has_module_permission(self, request) -> bool:
+        return False
+
+    def get_model_perms(self, request) -> dict[str, bool]:
+        return {}
 
 
 @admin.register(Setting)
-class SettingAdmin(ReadOnlyAdmin):
+class SettingAdmin(InternalAdmin):
     list_display = ("key", "updated_at")
     search_fields = ("key",)
     fields = ("key", "value_display", "updated_at")
@@ -79,7 +69,7 @@ class SettingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LegacyIdCounter)
-class LegacyIdCounterAdmin(ReadOnlyAdmin):
+class LegacyIdCounterAdmin(InternalAdmin):
     list_display = ("kind", "last_value")
     fields = ("kind", "last_value")
     readonly_fields = fields

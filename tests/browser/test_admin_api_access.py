@@ -63,6 +63,11 @@ def test_admin_switches_api_on_creates_uses_and_revokes_a_key(fresh_browser, liv
         .get_attribute("value")
     )
 
+    copy = browser.find_element(By.ID, "copy-api-key")
+    assert copy.is_displayed()  # the static script ran and showed the button
+    copy.click()
+    _wait(browser, lambda b: b.find_element(By.ID, "copy-api-key-status").text != "")
+
     api_key = ApiKey.objects.get()
     assert api_key.name == "Browser key"
     assert api_key.key_short == "..." + token[-20:]
@@ -76,6 +81,12 @@ def test_admin_switches_api_on_creates_uses_and_revokes_a_key(fresh_browser, liv
     row = browser.find_element(By.ID, f"api-key-{api_key.pk}")
     assert row.find_element(By.CLASS_NAME, "api-key-status").text == "active"
     row.find_element(By.CLASS_NAME, "revoke-api-key").click()
+    confirm = WebDriverWait(browser, 10).until(
+        ec.presence_of_element_located((By.ID, "confirm-revoke"))
+    )
+    api_key.refresh_from_db()
+    assert api_key.is_revoked is False  # asking is not revoking
+    confirm.click()
     _wait(
         browser,
         lambda b: (

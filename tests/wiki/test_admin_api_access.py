@@ -182,11 +182,11 @@ def test_revoke_needs_post_csrf_and_manage_api(admin, staff_http):
     ).api_key
     strict = logged_in(admin, enforce_csrf_checks=True)
 
-    as_get = logged_in(admin).get(_revoke_url(api_key))
+    as_put = logged_in(admin).put(_revoke_url(api_key))
     without_csrf = strict.post(_revoke_url(api_key))
     reader = staff_http("read:api").post(_revoke_url(api_key), follow=True)
 
-    assert as_get.status_code == 405
+    assert as_put.status_code == 405
     assert without_csrf.status_code == 403
     assert _messages(reader)[0].startswith("ERR_FORBIDDEN")
     api_key.refresh_from_db()
@@ -231,3 +231,55 @@ def test_key_is_refused_while_api_access_is_off(admin_http):
         403,
         {"data": None, "errors": [{"message": "ERR_FORBIDDEN"}]},
     )
+
+
+def test_revoke_asks_for_confirmation_first(admin_http):
+    api_key = apikeys.create_api_key(
+        None, name="Asked", expiration="30d", group_ids=[USERS_GROUP_ID]
+    ).api_key
+    listing = admin_http.get(PAGE)
+
+    confirmation = admin_http.get(_revoke_url(api_key))
+
+    assert f'<a href="{_revoke_url(api_key)}" class="revoke-api-key">'.encode() in listing.content
+    assert confirmation.status_code == 200
+    assert b'id="confirm-revoke"' in confirmation.content
+    assert f'action="{_revoke_url(api_key)}"'.encode() in confirmation.content
+    assert api_key.key_short.encode() in confirmation.content
+    api_key.refresh_from_db()
+    assert api_key.is_revoked is False
+    confirmed = admin_http.post(_revoke_url(api_key), follow=True)
+    api_key.refresh_from_db()
+    assert api_key.is_revoked is True
+    assert _messages(confirmed) == [f'API key "Asked" ({api_key.key_short}) revoked.']
+
+
+@pytest.mark.parametrize("state", ["reader", "revoked", "unknown"])
+def test_revoke_confirmation_is_refused_when_revoking_would_be(admin_http, staff_http, state):
+    api_key = apikeys.create_api_key(
+        None, name="Kept", expiration="30d", group_ids=[USERS_GROUP_ID]
+    ).api_key
+    http, url, key = admin_http, _revoke_url(api_key), "ERR_INVALID_INPUT"
+    if state == "reader":
+        http, key = staff_http("read:api"), "ERR_FORBIDDEN"
+    elif state == "revoked":
+        apikeys.revoke_api_key(None, api_key.pk)
+    else:
+        url = "/admin/api-access/00000000-0000-4000-8000-000000000000/revoke/"
+
+    response = http.get(url, follow=True)
+
+    assert response.redirect_chain == [(PAGE, 302)]
+    assert _messages(response)[0].startswith(key)
+    assert b'id="confirm-revoke"' not in response.content
+
+
+def test_new_key_has_a_copy_button_served_as_a_static_script(admin_http):
+    response = _create(admin_http)
+
+    content = response.content.decode()
+    assert '<button type="button" id="copy-api-key" class="button" hidden>' in content
+    assert '<script src="/static/wiki/admin/copy_key.js" defer></script>' in content
+    assert "<script>" not in content  # no inline script: a strict CSP keeps working
+    assert content.count(response.context["new_key"].token) == 1
+    assert 'id="copy-api-key"' not in admin_http.get(PAGE).content.decode()

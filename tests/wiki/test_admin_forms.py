@@ -1,4 +1,4 @@
-"""Admin change forms of users and groups: domain rules and §3.6 protections apply."""
+"""Admin change forms of groups: domain rules and §3.6 protections apply (users: test_admin_users)."""
 
 import json
 import uuid
@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import USERS_GROUP_ID, Group, Membership, User
+from accounts.models import Group, Membership, User
 from accounts.services import administrators_group
-from tests.factories import GroupFactory, UserFactory
+from tests.factories import GroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,60 +85,8 @@ def _assert_refused(response, key: str) -> None:
     assert key in _errors(response)
 
 
-# Both inlines edit Membership rows, whose related name gives the formset prefix.
-USER_INLINE = GROUP_INLINE = "memberships"
-
-
-def test_unchanged_user_form_saves(admin_http, user):
-    response, _ = _change(admin_http, user, lambda data: None)
-
-    assert response.status_code == 302
-
-
-def test_user_profile_edit_is_normalised(admin_http, user):
-    def edit(data):
-        data["email"] = "  Renamed@Example.COM "
-        data["name"] = "  Renamed Member "
-
-    response, _ = _change(admin_http, user, edit)
-
-    assert response.status_code == 302
-    user.refresh_from_db()
-    assert (user.email, user.name) == ("renamed@example.com", "Renamed Member")
-    assert user.check_password("Password123")
-
-
-def test_user_profile_edit_refuses_a_bad_name(admin_http, user):
-    response, _ = _change(admin_http, user, lambda data: data.update(name="Z"))
-
-    _assert_refused(response, "ERR_INVALID_INPUT")
-    user.refresh_from_db()
-    assert user.name == "Member"
-
-
-def test_add_and_remove_group_through_the_user_inline(admin_http, user):
-    editors = GroupFactory(name="Editors")
-
-    def edit(data):
-        _add_membership(data, USER_INLINE, "group", editors.pk)
-        _delete_membership(data, USER_INLINE, "group", USERS_GROUP_ID)
-
-    response, _ = _change(admin_http, user, edit)
-
-    assert response.status_code == 302
-    assert set(user.groups.values_list("pk", flat=True)) == {editors.pk}
-
-
-def test_root_administrator_cannot_leave_administrators(admin_http, admin):
-    admins = administrators_group()
-
-    def edit(data):
-        _delete_membership(data, USER_INLINE, "group", admins.pk)
-
-    response, _ = _change(admin_http, admin, edit)
-
-    _assert_refused(response, "ERR_FORBIDDEN")
-    assert Membership.objects.filter(user=admin, group=admins).exists()
+# The group inline edits Membership rows, whose related name gives the formset prefix.
+GROUP_INLINE = "memberships"
 
 
 @pytest.mark.parametrize(
@@ -163,15 +111,6 @@ def test_membership_of_a_manage_system_group_needs_manage_system(
         assert response.status_code == 302
     else:
         _assert_refused(response, "ERR_FORBIDDEN")
-
-
-def test_membership_inline_is_hidden_without_manage_groups(staff_http, user):
-    staff = staff_http("manage:users")
-
-    page = staff.get(reverse("admin:accounts_user_change", args=[user.pk]))
-
-    assert page.status_code == 200
-    assert page.context["inline_admin_formsets"] == []
 
 
 def test_group_inline_cannot_remove_the_guest_from_guests(admin_http):
@@ -262,14 +201,3 @@ def test_only_manage_system_grants_system_scopes(staff_http):
     _assert_refused(response, "ERR_FORBIDDEN")
     group.refresh_from_db()
     assert group.permissions == ["read:pages"]
-
-
-def test_user_email_edit_refuses_another_accounts_address(admin_http, user):
-    other = UserFactory(email="taken@example.com")
-
-    response, _ = _change(admin_http, user, lambda data: data.update(email="TAKEN@example.com"))
-
-    _assert_refused(response, "ERR_DUPLICATE_ACCOUNT_EMAIL")
-    user.refresh_from_db()
-    assert user.email == "member@example.com"
-    assert other.email == "taken@example.com"
