@@ -115,7 +115,7 @@ class UserAdmin(auth_admin.UserAdmin):
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("email", "name", "password", "groups")}),
+        (None, {"fields": ("email", "name", "password", "member_of")}),
         (
             "Status",
             {

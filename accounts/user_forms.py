@@ -24,7 +24,10 @@ class UserEditForm(auth_forms.UserChangeForm):
     """Profile, groups and flags; saved as one ``update_user`` patch."""
 
     email = forms.CharField(label="Email")
-    groups = forms.ModelMultipleChoiceField(
+    # Not named ``groups``: that is the model's many-to-many with its own membership table,
+    # which the admin refuses to edit directly (admin.E013); this field is saved by the service.
+    member_of = forms.ModelMultipleChoiceField(
+        label="Groups",
         queryset=Group.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -48,8 +51,8 @@ class UserEditForm(auth_forms.UserChangeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "groups" in self.fields and self.instance.pk is not None:
-            self.initial["groups"] = list(self.instance.groups.values_list("pk", flat=True))
+        if "member_of" in self.fields and self.instance.pk is not None:
+            self.initial["member_of"] = list(self.instance.groups.values_list("pk", flat=True))
 
     def clean_email(self) -> str:
         return _unused_email(self.cleaned_data.get("email"), self.instance.pk)
@@ -57,8 +60,8 @@ class UserEditForm(auth_forms.UserChangeForm):
     def clean_name(self) -> str:
         return _domain_clean(clean_name, self.cleaned_data.get("name"))
 
-    def clean_groups(self) -> list[Group]:
-        groups = list(self.cleaned_data.get("groups") or [])
+    def clean_member_of(self) -> list[Group]:
+        groups = list(self.cleaned_data.get("member_of") or [])
         try:
             user_admin.check_membership_change(self.caller, self.instance, groups)
         except DomainError as error:
@@ -71,7 +74,7 @@ class UserEditForm(auth_forms.UserChangeForm):
         def given(name):
             return data.get(name) if name in self.fields else None
 
-        groups = given("groups")
+        groups = given("member_of")
         return user_admin.UserPatch(
             email=given("email"),
             name=given("name"),

@@ -373,7 +373,7 @@ def test_admin_membership_removal_counts_on_the_next_request():
     assert (client(API_STATE).status, client(API_STATE).body) == ALLOWED
 
     def edit(data):
-        data["groups"] = [pk for pk in data["groups"] if pk != str(group.pk)]
+        data["member_of"] = [pk for pk in data["member_of"] if pk != str(group.pk)]
 
     _admin_change(user, edit)
 

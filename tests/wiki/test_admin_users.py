@@ -112,7 +112,7 @@ def test_profile_edit_is_normalised(admin_http, user):
 def test_groups_are_edited_as_checkboxes(admin_http, user):
     editors = GroupFactory(name="Editors")
 
-    response = _edit(admin_http, user, groups=[str(editors.pk)])
+    response = _edit(admin_http, user, member_of=[str(editors.pk)])
 
     assert response.status_code == 302
     assert set(user.groups.values_list("pk", flat=True)) == {editors.pk}
@@ -148,7 +148,7 @@ def test_bad_profile_input_is_refused(admin_http, user, changes, key):
 def test_root_administrator_cannot_leave_administrators(admin_http, admin):
     before = _state(admin)
 
-    response = _edit(admin_http, admin, groups=[str(USERS_GROUP_ID)])
+    response = _edit(admin_http, admin, member_of=[str(USERS_GROUP_ID)])
 
     assert response.status_code == 200
     assert "ERR_FORBIDDEN" in _errors(response)
@@ -163,7 +163,7 @@ def test_manage_users_joins_only_plain_groups(staff_http, user, permissions, all
     http = staff_http("manage:users")
     target = GroupFactory(permissions=permissions)
 
-    response = _edit(http, user, groups=[str(USERS_GROUP_ID), str(target.pk)])
+    response = _edit(http, user, member_of=[str(USERS_GROUP_ID), str(target.pk)])
 
     assert user.groups.filter(pk=target.pk).exists() is allowed
     if allowed:
@@ -177,7 +177,7 @@ def test_manage_groups_may_edit_users_too(staff_http, user):
     http = staff_http("manage:groups")
     elevated = GroupFactory(permissions=["manage:users"])
 
-    response = _edit(http, user, groups=[str(USERS_GROUP_ID), str(elevated.pk)])
+    response = _edit(http, user, member_of=[str(USERS_GROUP_ID), str(elevated.pk)])
 
     assert response.status_code == 302
     assert user.groups.filter(pk=elevated.pk).exists()
