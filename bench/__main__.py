@@ -33,7 +33,7 @@ import psycopg
 
 from .database import DEFAULT_URL, BenchDatabase
 from .load import WrkError, WrkResult, run_wrk, wrk_binary
-from .operations import OPERATIONS, SEQ, Operation, with_seq
+from .operations import OPERATIONS, SEQ, USER_COUNT, Operation, with_seq
 from .report import Row, machine, slowdowns, table
 from .servers import ROOT, Server, free_port, stop_all
 
@@ -48,6 +48,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--pages",
         action="append",
         help="wiki size(s) in pages, repeatable or comma-separated (default 10000)",
+    )
+    parser.add_argument(
+        "--users",
+        action="append",
+        help=f"seeded users, repeatable or comma-separated (default {USER_COUNT})",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (reads)")
@@ -66,14 +71,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)
-    sizes = [int(s) for item in args.pages or [] for s in item.split(",") if s.strip()]
+    try:
+        sizes = _counts(args.pages)
+        user_counts = _counts(args.users)
+    except ValueError as exc:
+        parser.error(f"--pages and --users take whole numbers: {exc}")
     if args.quick:
         sizes = sizes or [50]
         args.duration, args.threads, args.connections = 1, 1, 2
         args.workers = args.workers or 2  # fewer Django boots on a busy CI machine
     args.sizes = sorted(set(sizes or [10000]))
-    if any(size < 1 for size in args.sizes) or args.duration < 1:
-        parser.error("sizes and --duration must be positive")
+    args.user_counts = sorted(set(user_counts or [USER_COUNT]))
+    if any(size < 1 for size in args.sizes + args.user_counts) or args.duration < 1:
+        parser.error("sizes, user counts and --duration must be positive")
+    args.steps = wiki_steps(args.sizes, args.user_counts)
     args.threads = max(1, min(args.threads, args.connections))
     known = {op.key for op in OPERATIONS}
     only = {key for item in args.only or [] for key in item.split(",") if key}
@@ -81,6 +92,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown operations {sorted(only - known)}; known: {sorted(known)}")
     args.operations = [op for op in OPERATIONS if not only or op.key in only]
     return args
+
+
+def _counts(items: list[str] | None) -> list[int]:
+    return [int(s) for item in items or [] for s in item.split(",") if s.strip()]
+
+
+def wiki_steps(sizes: list[int], user_counts: list[int]) -> list[tuple[int, int]]:
+    """The (pages, users) wikis measured, in order: a seeded wiki only grows, so pages grow at
+    the fewest users, then users grow at the most pages."""
+    steps = [(pages, user_counts[0]) for pages in sizes]
+    steps += [(sizes[-1], users) for users in user_counts[1:]]
+    return steps
 
 
 def configured_workers(env: dict[str, str]) -> int:
@@ -165,7 +188,9 @@ def sql_per_request(operation: Operation, body: dict, token: str) -> int:
     return len(queries.captured_queries)
 
 
-def measure(operation: Operation, size: int, facts, seeder, api: Server, floor: Server, args):
+def measure(
+    operation: Operation, step: tuple[int, int], facts, seeder, api: Server, floor: Server, args
+):
     """One table row: checks, SQL count, warm-up, then wrk on the API and on the floor."""
     from .seed import CALLERS
 
@@ -207,7 +232,8 @@ def measure(operation: Operation, size: int, facts, seeder, api: Server, floor: 
     for url, _ in targets if not args.quick else targets[:1]:
         warm(url)
     api_result = load(*targets[0])
-    row = Row(operation.label, size, api_result, queries, api.worker_rss_mib())
+    pages, users = step
+    row = Row(operation.label, pages, api_result, queries, api.worker_rss_mib(), users=users)
     row.max_slowdown = operation.max_slowdown
     if has_floor:
         row.floor = load(*targets[1])
@@ -253,25 +279,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"database {database.name}: migrating and seeding", file=sys.stderr)
         call_command("migrate", verbosity=0)
         seeder = Seeder(progress_printer())
-        seeder.base()
+        seeder.base(users=args.user_counts[0])
         if not args.seed_only:
             api.start()
             floor.start()
         workers = len(api.worker_pids())
         run_id = secrets.token_hex(3)
-        for size in args.sizes:
+        for pages, users in args.steps:
             seeding = time.monotonic()
-            added = seeder.pages_up_to(size)
+            added_users = seeder.users_up_to(users)
+            added = seeder.pages_up_to(pages)
             print(
-                f"{size:,} pages: {added:,} added in {time.monotonic() - seeding:.1f} s",
+                f"{pages:,} pages, {users:,} users: {added:,} pages and {added_users:,} users"
+                f" added in {time.monotonic() - seeding:.1f} s",
                 file=sys.stderr,
             )
             if args.seed_only:
                 continue
-            facts = seeder.facts(f"r{run_id}-{size}")
+            facts = seeder.facts(f"r{run_id}-{pages}-{users}")
             for operation in args.operations:
                 print(f"  {operation.key} ...", file=sys.stderr)
-                rows.append(measure(operation, size, facts, seeder, api, floor, args))
+                rows.append(measure(operation, (pages, users), facts, seeder, api, floor, args))
         if args.seed_only:
             return 0
         info = machine()

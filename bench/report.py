@@ -20,6 +20,7 @@ class Row:
     floor: WrkResult | None = None
     floor_rss_mib: list[float] = field(default_factory=list)
     max_slowdown: float | None = None  # Operation.max_slowdown
+    users: int = 0  # seeded users (the wiki's other size)
 
     @property
     def ratio(self) -> float | None:
@@ -43,6 +44,7 @@ def _ms(value: float) -> str:
 COLUMNS = (
     "operation",
     "pages",
+    "users",
     "req/s",
     "p50 ms",
     "p99 ms",
@@ -62,6 +64,7 @@ def table(rows: list[Row]) -> str:
             (
                 row.operation,
                 f"{row.pages:,}",
+                f"{row.users:,}",
                 _rate(row.api.rate),
                 _ms(row.api.p50_ms),
                 _ms(row.api.p99_ms),
@@ -84,10 +87,16 @@ def table(rows: list[Row]) -> str:
 
 
 def slowdowns(rows: list[Row]) -> list[str]:
-    """For each operation with a bound measured at several sizes: smallest vs largest wiki."""
+    """For each operation with a bound measured at several sizes: smallest vs largest wiki.
+
+    Pages are compared at one user count (the fewest: where ``wiki_steps`` grows pages)."""
     lines = []
     for label in dict.fromkeys(row.operation for row in rows if row.max_slowdown):
-        sized = sorted((row for row in rows if row.operation == label), key=lambda r: r.pages)
+        measured = [row for row in rows if row.operation == label]
+        fewest_users = min(row.users for row in measured)
+        sized = sorted(
+            (row for row in measured if row.users == fewest_users), key=lambda r: r.pages
+        )
         small, large = sized[0], sized[-1]
         if small.pages == large.pages or not large.api.rate:
             continue

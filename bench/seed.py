@@ -2,8 +2,9 @@
 
 Pages carry ~2 KB of Markdown rendered by the real renderer (html, toc, search text), tags in
 both the JSON column and ``PageTag`` rows (with each tag's ``usage_count``), paths three and
-four levels deep, legacy ids from the same counters ``wiki.legacy_ids`` hands out. 1,000 users
-sit in the Users group and 1-2 of 20 groups whose page rules cover every rule kind.
+four levels deep, legacy ids from the same counters ``wiki.legacy_ids`` hands out. Users (1,000
+unless asked otherwise, topped up like pages) sit in the Users group and 1-2 of 20 groups whose
+page rules cover every rule kind.
 
 Rows are built as model instances and written with each field's own ``pre_save`` and
 ``get_db_prep_save``, so defaults and column formats are exactly what ``save()`` would write;
@@ -46,10 +47,9 @@ from wiki import legacy_ids
 from wiki.config import get_setting, set_api_enabled
 from wiki.models import Site
 
-from .operations import WikiFacts
+from .operations import USER_COUNT, WikiFacts
 from .render_worker import renderers
 
-USER_COUNT = 1000
 GROUP_COUNT = 20
 CHUNK = 2000
 
@@ -268,23 +268,24 @@ class Seeder:
         self.tag_weights: list[float] = []
         self.api_key_token = ""
         self.member: User | None = None
+        self.groups: list[Group] = []  # the 20 rule groups
+        self.user_count = 0  # seeded users (the root administrator aside)
         self.folders: set[str] | None = None  # folder paths with a tree item (locale en)
 
     # The fixed part: accounts, groups, tag vocabulary, API key.
-    def base(self) -> None:
+    def base(self, users: int = USER_COUNT) -> None:
         self.site = Site.objects.get(hostname="*")
         User.objects.create_superuser(
             "admin@bench.example.com", uuid.uuid4().hex, name="Bench Admin"
         )
-        groups = self._groups()
-        self._users(groups)
+        self.groups = self._groups()
+        self.users_up_to(users)
         self._tags()
         set_api_enabled(True)
         issued = apikeys.create_api_key(
             None, name="bench", expiration="30d", group_ids=[administrators_group().pk]
         )
         self.api_key_token = issued.token
-        self.authors = list(User.objects.filter(is_system=False).values_list("pk", flat=True))
 
     def _groups(self) -> list[Group]:
         specs = group_specs()
@@ -297,16 +298,24 @@ class Seeder:
         copy_instances(Group, groups)
         return groups
 
-    def _users(self, groups: list[Group]) -> None:
+    def users_up_to(self, total: int) -> int:
+        """Add users until ``total`` are seeded; returns how many were added.
+
+        The n-th user is named after ``n`` alone, so a wiki topped up to 10,000 holds the same
+        first 1,000 users as one seeded with 1,000, and ``USER_QUERY`` matches 4% of them.
+        """
+        missing = total - self.user_count
+        if missing <= 0:
+            return 0
+        self.progress("users", 0, missing)
         # One real hash (the production hasher), shared: hashing 1,000 passwords would take
         # a minute and tell nothing about the API.
-        self.progress("users", 0, USER_COUNT)
         password = make_password(uuid.uuid4().hex)
         defaults = get_setting("userDefaults")
-        ids = iter(legacy_ids.allocate_many("user", USER_COUNT))
+        ids = iter(legacy_ids.allocate_many("user", missing))
         now = timezone.now()
         users, links = [], []
-        for n in range(USER_COUNT):
+        for n in range(self.user_count, total):
             first = FIRST_NAMES[n % len(FIRST_NAMES)]
             last = LAST_NAMES[n // len(FIRST_NAMES) % len(LAST_NAMES)]
             user = User(
@@ -321,13 +330,20 @@ class Seeder:
             )
             users.append(user)
             links.append(Membership(user=user, group_id=USERS_GROUP_ID))
-            for group in self.rnd.sample(groups, self.rnd.randint(1, 2)):
+            for group in self.rnd.sample(self.groups, self.rnd.randint(1, 2)):
                 links.append(Membership(user=user, group=group))
-        copy_instances(User, users)
-        copy_instances(Membership, links)
-        self.progress("users", USER_COUNT, USER_COUNT)
-        # A rule-bound member, for operations that call as one.
-        self.member = users[0]
+        with transaction.atomic():
+            copy_instances(User, users)
+            copy_instances(Membership, links)
+        if self.member is None:
+            self.member = users[0]  # a rule-bound member, for operations that call as one
+        self.user_count = total
+        self.authors = list(User.objects.filter(is_system=False).values_list("pk", flat=True))
+        self.progress("users", missing, missing)
+        tables = ", ".join(model._meta.db_table for model in (User, Membership))
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
+        return missing
 
     def _tags(self) -> None:
         names = tag_vocabulary()
@@ -500,6 +516,7 @@ class Seeder:
             page_paths=[path for _, path in picked],
             edit_page_ids=[str(pk) for pk, _ in edited],
             folder_paths=folders[:16],
+            group_ids=[str(group.pk) for group in self.groups],
             user_query=USER_QUERY,
             run_id=run_id,
             body_markdown=self.content.page("Created by the benchmark", 0),
