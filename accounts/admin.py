@@ -1,4 +1,5 @@
-"""Admin of users, groups, memberships, authentication strategies and API keys.
+"""Admin of users, memberships, authentication strategies and API keys (groups:
+``accounts.group_admin``).
 
 The admin is gated by scopes (``User.is_staff`` / ``User.has_perm``); on top of that the
 contract's protected targets (API.md §3.6) are enforced per object, and new users are created
@@ -11,7 +12,6 @@ import django.contrib.auth.admin  # noqa: F401  (registers auth's Group so it ca
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group as AuthGroup
-from django.db.models import Count
 from django.urls import reverse
 
 from wiki.admin import ReadOnlyAdmin
@@ -19,14 +19,8 @@ from wiki.errors import DomainError
 
 from . import scopes
 from .authentication import user_caller
-from .forms import (
-    GroupForm,
-    MembershipFormSet,
-    UserAddForm,
-    UserChangeForm,
-    default_group_rules,
-    domain_message,
-)
+from .forms import MembershipFormSet, UserAddForm, UserChangeForm, domain_message
+from .group_admin import GroupAdmin  # noqa: F401  (registers the groups' admin)
 from .models import ApiKey, AuthStrategy, Group, Membership, User
 from .services import create_user, root_admin_user
 
@@ -78,12 +72,6 @@ class UserMembershipInline(MembershipInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return not self._frozen(request, obj) and super().has_delete_permission(request, obj)
-
-
-class GroupMembershipInline(MembershipInline):
-    fields = ("user", "created_at")
-    autocomplete_fields = ("user",)
-    verbose_name = "member"
 
 
 @admin.register(User)
@@ -206,55 +194,6 @@ class UserAdmin(auth_admin.UserAdmin):
         obj.pk = created.user.pk
         obj.refresh_from_db()
         obj._state.adding = False
-
-
-@admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
-    form = GroupForm
-    list_display = ("name", "legacy_id", "is_system", "permission_list", "user_count", "created_at")
-    list_filter = ("is_system",)
-    search_fields = ("name",)
-    ordering = ("name",)
-    readonly_fields = ("id", "legacy_id", "is_system", "created_at", "updated_at")
-    fieldsets = (
-        (None, {"fields": ("name", "permissions", "rules")}),
-        (
-            "Redirects",
-            {"fields": ("redirect_on_login", "redirect_on_first_login", "redirect_on_logout")},
-        ),
-        ("Identity", {"fields": readonly_fields}),
-    )
-    inlines = (GroupMembershipInline,)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_count=Count("memberships"))
-
-    @admin.display(description="users", ordering="member_count")
-    def user_count(self, obj: Group) -> int:
-        return obj.member_count
-
-    @admin.display(description="permissions")
-    def permission_list(self, obj: Group) -> str:
-        return ", ".join(obj.permissions or [])
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.caller = user_caller(request.user)
-        return form
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("permissions", list(scopes.NEW_GROUP_PERMISSIONS))
-        initial.setdefault("rules", default_group_rules())
-        return initial
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.is_system:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request):
-        return _without_bulk_delete(super().get_actions(request))
 
 
 @admin.register(AuthStrategy)

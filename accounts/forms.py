@@ -1,4 +1,5 @@
-"""Forms of the Django admin for accounts: users, groups, memberships and API keys.
+"""Forms of the Django admin for accounts: users, memberships and API keys (groups:
+``accounts.group_forms``).
 
 Validation reuses the domain's rules (``accounts.validation``, ``accounts.services``) so that
 the admin accepts exactly what the API accepts; a ``DomainError`` becomes a form error that
@@ -15,14 +16,11 @@ from django.core.exceptions import ValidationError
 
 from wiki.errors import DomainError, ErrorKey
 
-from . import scopes
 from .apikeys import EXPIRATION_CHOICES
-from .group_rules import clean_permissions, clean_rules, default_rules
-from .groups import check_permission_change
 from .models import USERS_GROUP_ID, Group, User
 from .permissions import Caller
 from .services import administrators_group, check_may_change_membership, root_admin_user
-from .validation import check_password_length, clean_email, clean_label, clean_name
+from .validation import check_password_length, clean_email, clean_name
 
 
 def domain_message(error: DomainError) -> str:
@@ -135,60 +133,6 @@ class UserChangeForm(auth_forms.UserChangeForm):
 
     def clean_name(self) -> str:
         return _domain_clean(clean_name, self.cleaned_data.get("name"))
-
-
-# --- Groups -----------------------------------------------------------------------------------
-SCOPE_CHOICES = [
-    ("Global permissions", [(s, s) for s in scopes.GLOBAL_PERMISSIONS]),
-    ("Page roles", [(s, s) for s in scopes.PAGE_ROLES]),
-    ("Older scopes", [(s, s) for s in scopes.LEGACY_PERMISSIONS]),
-]
-
-
-def default_group_rules() -> list[dict]:
-    """The rule a new group starts with (API.md §3.3)."""
-    return default_rules()
-
-
-class GroupForm(forms.ModelForm):
-    """A group's permissions (checkboxes) and page rules (JSON), checked as updateGroup checks."""
-
-    permissions = forms.MultipleChoiceField(
-        choices=SCOPE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = Group
-        fields = (
-            "name",
-            "permissions",
-            "rules",
-            "redirect_on_login",
-            "redirect_on_first_login",
-            "redirect_on_logout",
-        )
-
-    caller: Caller | None = None  # set by the ModelAdmin for the request
-
-    def clean_name(self) -> str:
-        return _domain_clean(clean_label, self.cleaned_data.get("name"))
-
-    def clean_rules(self) -> list:
-        # The validator of updateGroup: the admin stores only what the API can read back.
-        rules = self.cleaned_data.get("rules")
-        if isinstance(rules, list):
-            # A rule typed in without an id gets one; a given id must be a UUID.
-            rules = [
-                {"id": str(uuid.uuid4()), **rule} if isinstance(rule, dict) else rule
-                for rule in rules
-            ]
-        return _domain_clean(clean_rules, [] if rules in (None, "") else rules)
-
-    def clean_permissions(self) -> list[str]:
-        granted = _domain_clean(clean_permissions, self.cleaned_data.get("permissions") or [])
-        group = None if self.instance._state.adding else self.instance
-        _domain_clean(check_permission_change, self.caller, group=group, granted=granted)
-        return granted
 
 
 # --- Memberships (inline on users and on groups) -----------------------------------------------

@@ -1,13 +1,11 @@
-"""Admin change forms of users and groups: domain rules and §3.6 protections apply."""
-
-import json
-import uuid
+"""Admin change forms of users: domain rules and §3.6 protections apply (groups:
+test_admin_groups.py, test_admin_group_members.py)."""
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import USERS_GROUP_ID, Group, Membership, User
+from accounts.models import USERS_GROUP_ID, Membership
 from accounts.services import administrators_group
 from tests.factories import GroupFactory, UserFactory
 
@@ -85,8 +83,8 @@ def _assert_refused(response, key: str) -> None:
     assert key in _errors(response)
 
 
-# Both inlines edit Membership rows, whose related name gives the formset prefix.
-USER_INLINE = GROUP_INLINE = "memberships"
+# The inline edits Membership rows, whose related name gives the formset prefix.
+USER_INLINE = "memberships"
 
 
 def test_unchanged_user_form_saves(admin_http, user):
@@ -141,30 +139,6 @@ def test_root_administrator_cannot_leave_administrators(admin_http, admin):
     assert Membership.objects.filter(user=admin, group=admins).exists()
 
 
-@pytest.mark.parametrize(
-    ("permissions", "allowed"),
-    [(["manage:system"], False), (["manage:users"], True), (["read:pages"], True)],
-)
-def test_membership_of_a_manage_system_group_needs_manage_system(
-    staff_http, user, permissions, allowed
-):
-    """manage:groups passes the elevation rule, but not for a manage:system group (§3.6)."""
-    staff = staff_http("manage:groups")
-    target = GroupFactory(permissions=permissions)
-
-    response, _ = _change(
-        staff,
-        target,
-        lambda data: _add_membership(data, GROUP_INLINE, "user", user.pk),
-    )
-
-    assert Membership.objects.filter(user=user, group=target).exists() is allowed
-    if allowed:
-        assert response.status_code == 302
-    else:
-        _assert_refused(response, "ERR_FORBIDDEN")
-
-
 def test_membership_inline_is_hidden_without_manage_groups(staff_http, user):
     staff = staff_http("manage:users")
 
@@ -172,96 +146,6 @@ def test_membership_inline_is_hidden_without_manage_groups(staff_http, user):
 
     assert page.status_code == 200
     assert page.context["inline_admin_formsets"] == []
-
-
-def test_group_inline_cannot_remove_the_guest_from_guests(admin_http):
-    guests = Group.objects.get(name="Guests")
-    guest = User.objects.get(is_system=True)
-
-    def edit(data):
-        _delete_membership(data, GROUP_INLINE, "user", guest.pk)
-
-    response, _ = _change(admin_http, guests, edit)
-
-    _assert_refused(response, "ERR_FORBIDDEN")
-    assert guest.groups.filter(pk=guests.pk).exists()
-
-
-# --- Groups -----------------------------------------------------------------------------------
-def test_new_group_form_starts_with_the_contract_defaults(admin_http):
-    response = admin_http.get(reverse("admin:accounts_group_add"))
-
-    form = response.context["adminform"].form
-    assert form["permissions"].value() == [
-        "read:pages",
-        "read:assets",
-        "read:comments",
-        "write:comments",
-    ]
-    [rule] = form.initial["rules"]
-    assert (rule["mode"], rule["match"], rule["path"]) == ("ALLOW", "START", "")
-
-
-def test_group_edit_saves_permissions_and_rules(admin_http):
-    group = GroupFactory(name="Writers", permissions=["read:pages"])
-    rule = {"mode": "ALLOW", "match": "START", "path": "docs", "roles": ["write:pages"]}
-
-    def edit(data):
-        data["permissions"] = ["read:pages", "write:pages"]
-        data["rules"] = json.dumps([rule])
-
-    response, _ = _change(admin_http, group, edit)
-
-    assert response.status_code == 302
-    group.refresh_from_db()
-    assert group.permissions == ["read:pages", "write:pages"]
-    [stored] = group.rules
-    uuid.UUID(stored["id"])  # the form gives a rule typed in without an id one
-    assert stored == {**rule, "id": stored["id"], "name": "", "locales": [], "sites": []}
-
-
-@pytest.mark.parametrize(
-    "rules",
-    [
-        '{"not": "a list"}',
-        '[{"mode": "MAYBE", "match": "START", "path": "", "roles": []}]',
-        '[{"mode": "ALLOW", "match": "START", "path": "", "roles": ["fly:pages"]}]',
-        '[{"mode": "ALLOW", "match": "REGEX", "path": "(", "roles": []}]',
-        # Stored, these made even the administrator's groups { rules { id sites } } fail.
-        '[{"id": "r1", "mode": "ALLOW", "match": "START", "path": "", "roles": []}]',
-        '[{"mode": "DENY", "match": "START", "path": "", "roles": [], "sites": ["main"]}]',
-        '[{"mode": "DENY", "match": "REGEX", "path": "(?<=hr/)faq", "roles": []}]',
-    ],
-)
-def test_group_edit_refuses_bad_rules(admin_http, rules):
-    group = GroupFactory(name="Writers")
-
-    response, _ = _change(admin_http, group, lambda data: data.update(rules=rules))
-
-    _assert_refused(response, "ERR_INVALID_INPUT")
-    group.refresh_from_db()
-    assert group.rules == []
-
-
-def test_administrators_keep_manage_system(admin_http):
-    admins = administrators_group()
-
-    response, _ = _change(admin_http, admins, lambda data: data.update(permissions=["read:pages"]))
-
-    _assert_refused(response, "ERR_FORBIDDEN")
-    admins.refresh_from_db()
-    assert admins.permissions == ["manage:system"]
-
-
-def test_only_manage_system_grants_system_scopes(staff_http):
-    staff = staff_http("manage:groups")
-    group = GroupFactory(name="Climbers", permissions=["read:pages"])
-
-    response, _ = _change(staff, group, lambda data: data.update(permissions=["manage:system"]))
-
-    _assert_refused(response, "ERR_FORBIDDEN")
-    group.refresh_from_db()
-    assert group.permissions == ["read:pages"]
 
 
 def test_user_email_edit_refuses_another_accounts_address(admin_http, user):
