@@ -68,7 +68,10 @@ def test_rules_edited_as_rows_are_honoured_by_the_api(fresh_browser, live_server
     token = tokens.issue_session_token(member)
     for path in ("team/payroll", "team/faq", "home"):
         PageFactory(path=path)
-    assert [_reads(base, token, p) for p in ("team/payroll", "team/faq")] == ["team/payroll", "team/faq"]
+    assert [_reads(base, token, p) for p in ("team/payroll", "team/faq")] == [
+        "team/payroll",
+        "team/faq",
+    ]
 
     _sign_in(browser, base, admin.email)
     browser.get(f"{base}/admin/accounts/group/{group.pk}/change/")
