@@ -1,4 +1,5 @@
-"""Forms of the Django admin for accounts: users, groups, memberships and API keys.
+"""Forms of the Django admin for accounts: users, memberships and API keys (groups:
+``accounts.group_forms``).
 
 Validation reuses the domain's rules (``accounts.validation``, ``accounts.services``) so that
 the admin accepts exactly what the API accepts; a ``DomainError`` becomes a form error that
@@ -14,14 +15,11 @@ from django.core.exceptions import ValidationError
 
 from wiki.errors import DomainError, ErrorKey
 
-from . import scopes
 from .apikeys import EXPIRATION_CHOICES
-from .group_rules import clean_permissions, clean_rules, default_rules
-from .groups import check_permission_change
 from .models import USERS_GROUP_ID, Group, User
 from .permissions import Caller
-from .services import administrators_group, check_may_change_membership, root_admin_user
-from .validation import check_password_length, clean_email, clean_label, clean_name
+from .services import check_may_change_membership
+from .validation import check_password_length, clean_email, clean_name
 
 
 def domain_message(error: DomainError) -> str:
@@ -107,113 +105,6 @@ class UserAddForm(forms.ModelForm):
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", "The two password fields didn't match.")
         return cleaned
-
-
-# --- Groups -----------------------------------------------------------------------------------
-SCOPE_CHOICES = [
-    ("Global permissions", [(s, s) for s in scopes.GLOBAL_PERMISSIONS]),
-    ("Page roles", [(s, s) for s in scopes.PAGE_ROLES]),
-    ("Older scopes", [(s, s) for s in scopes.LEGACY_PERMISSIONS]),
-]
-
-
-def default_group_rules() -> list[dict]:
-    """The rule a new group starts with (API.md §3.3)."""
-    return default_rules()
-
-
-class GroupForm(forms.ModelForm):
-    """A group's permissions (checkboxes) and page rules (JSON), checked as updateGroup checks."""
-
-    permissions = forms.MultipleChoiceField(
-        choices=SCOPE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = Group
-        fields = (
-            "name",
-            "permissions",
-            "rules",
-            "redirect_on_login",
-            "redirect_on_first_login",
-            "redirect_on_logout",
-        )
-
-    caller: Caller | None = None  # set by the ModelAdmin for the request
-
-    def clean_name(self) -> str:
-        return _domain_clean(clean_label, self.cleaned_data.get("name"))
-
-    def clean_rules(self) -> list:
-        # The validator of updateGroup: the admin stores only what the API can read back.
-        rules = self.cleaned_data.get("rules")
-        if isinstance(rules, list):
-            # A rule typed in without an id gets one; a given id must be a UUID.
-            rules = [
-                {"id": str(uuid.uuid4()), **rule} if isinstance(rule, dict) else rule
-                for rule in rules
-            ]
-        return _domain_clean(clean_rules, [] if rules in (None, "") else rules)
-
-    def clean_permissions(self) -> list[str]:
-        granted = _domain_clean(clean_permissions, self.cleaned_data.get("permissions") or [])
-        group = None if self.instance._state.adding else self.instance
-        _domain_clean(check_permission_change, self.caller, group=group, granted=granted)
-        return granted
-
-
-# --- Memberships (inline on users and on groups) -----------------------------------------------
-class MembershipFormSet(forms.BaseInlineFormSet):
-    """Applies §3.6 to every membership the formset adds, changes or removes."""
-
-    caller: Caller | None = None  # set by the inline for the request
-
-    def clean(self) -> None:
-        super().clean()
-        if any(self.errors):
-            return
-        removed: list[tuple[Group, User]] = []
-        added: list[tuple[Group, User]] = []
-        for form in self.forms:
-            if not getattr(form, "cleaned_data", None):
-                continue
-            deleting = self.can_delete and self._should_delete_form(form)
-            if form.instance.pk is not None and (deleting or form.has_changed()):
-                removed.append(self._saved_pair(form.instance.pk))
-            if not deleting and form.has_changed():
-                added.append(self._new_pair(form))
-        try:
-            self._check(removed, added)
-        except DomainError as error:
-            raise validation_error(error) from error
-
-    @staticmethod
-    def _saved_pair(membership_id) -> tuple[Group, User]:
-        # The stored state, not the form's edits: this row is going away or changing.
-        from .models import Membership
-
-        saved = Membership.objects.select_related("group", "user").get(pk=membership_id)
-        return saved.group, saved.user
-
-    def _new_pair(self, form) -> tuple[Group, User]:
-        if isinstance(self.instance, Group):
-            return self.instance, form.cleaned_data.get("user")
-        return form.cleaned_data.get("group"), self.instance
-
-    def _check(self, removed: list, added: list) -> None:
-        for _group, user in removed + added:
-            if user is not None and user.is_system:
-                raise DomainError(ErrorKey.FORBIDDEN, f"{user} is a system user")
-        check_may_change_membership(self.caller, [g for g, _ in removed + added if g])
-        root_admin = root_admin_user()
-        admins_id = administrators_group().pk
-        for group, user in removed:
-            if root_admin is not None and group.pk == admins_id and user.pk == root_admin.pk:
-                raise DomainError(
-                    ErrorKey.FORBIDDEN,
-                    "the root administrator cannot leave the Administrators group",
-                )
 
 
 # --- API keys ---------------------------------------------------------------------------------

@@ -81,24 +81,45 @@ def update_group(
     redirect_on_login: str,
     permissions: list[str | None],
     rules: list | None,
+    redirect_on_first_login: str | None = None,
+    redirect_on_logout: str | None = None,
 ) -> Group:
-    """Replace the name, login redirect, permissions and rules (null list entries dropped)."""
+    """Replace the name, login redirect, permissions and rules (null list entries dropped).
+
+    The first-login and logout redirects are not arguments of updateGroup; the admin passes
+    them, None keeps the stored value.
+    """
     _require(caller, scopes.EDIT_GROUPS_ANY)
     with transaction.atomic():
         group = _group(group_id, lock=True)
         name = clean_label(name)
         granted = clean_permissions(permissions)
         cleaned_rules = clean_rules(rules)
-        redirect = (redirect_on_login or "").strip()
-        if len(redirect) > 255:
-            raise DomainError(ErrorKey.INVALID_INPUT, "redirectOnLogin longer than 255")
+        redirect = _clean_redirect(redirect_on_login, "redirectOnLogin")
+        others = {
+            field: _clean_redirect(value, field)
+            for field, value in (
+                ("redirect_on_first_login", redirect_on_first_login),
+                ("redirect_on_logout", redirect_on_logout),
+            )
+            if value is not None
+        }
         check_permission_change(caller, group, granted)
         group.name = name
         group.redirect_on_login = redirect or "/"
+        for field, value in others.items():
+            setattr(group, field, value)
         group.permissions = granted
         group.rules = cleaned_rules
         group.save()
     return group
+
+
+def _clean_redirect(raw: str | None, what: str) -> str:
+    redirect = (raw or "").strip()
+    if len(redirect) > 255:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"{what} longer than 255")
+    return redirect
 
 
 def delete_group(caller: Caller | None, group_id: uuid.UUID | str) -> None:

@@ -16,3 +16,33 @@ def assert_sent_to_login(url: str, *browsers: Client) -> None:
         response = http.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+def _value(bound):
+    value = bound.value()  # already prepared: JSON fields give their JSON text
+    if isinstance(value, bool):
+        return "on" if value else None
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return "" if value is None else str(value)
+
+
+def _form_fields(form, data: dict) -> None:
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = _value(form[name])
+        if value is not None:
+            data[form.add_prefix(name)] = value
+
+
+def form_data(response) -> dict:
+    """The POST data an admin change page would submit unchanged (form and inlines)."""
+    data: dict = {}
+    _form_fields(response.context["adminform"].form, data)
+    for inline in response.context.get("inline_admin_formsets") or ():
+        formset = inline.formset
+        _form_fields(formset.management_form, data)
+        for form in formset.forms:
+            _form_fields(form, data)
+    return data

@@ -10,7 +10,7 @@ from pages.history import record_version
 from pages.models import Page, PageHistory
 from tests.factories import GroupFactory, PageFactory, UserFactory
 
-from .admin_support import logged_in
+from .admin_support import form_data, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,27 +37,10 @@ def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
-def _form_data(page) -> dict:
-    """What the change page would post unchanged."""
-    data = {}
-    for bound in page.context["adminform"].form:
-        if bound.field.disabled:
-            continue
-        value = bound.value()
-        if isinstance(value, bool):
-            if value:
-                data[bound.name] = "on"
-        elif isinstance(value, list | tuple):
-            data[bound.name] = [str(item) for item in value]
-        elif value is not None:
-            data[bound.name] = str(value)
-    return data
-
-
 def _edit(http, user, **changes):
     page = http.get(_change_url(user))
     assert page.status_code == 200
-    data = {**_form_data(page), **changes}
+    data = {**form_data(page), **changes}
     return http.post(_change_url(user), data)
 
 
