@@ -84,6 +84,9 @@ def _run_on_each(operation: str):
 
 
 class UserAdmin(auth_admin.UserAdmin):
+    class Media:
+        css = {"all": ("accounts/user_admin.css",)}
+
     form = UserEditForm
     add_form = UserAddForm
     add_form_template = "admin/change_form.html"

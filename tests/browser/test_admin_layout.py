@@ -46,9 +46,13 @@ def test_the_admin_lists_need_no_sideways_scrolling_at_1400_px(fresh_browser, li
     for page in PAGES:
         browser.get(base + page)
         WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "content")))
-        width = browser.execute_script(
-            "return [document.documentElement.scrollWidth, window.innerWidth];"
+        # The page itself, and the change list's table, which the admin scrolls in its own box.
+        widths = browser.execute_script(
+            "const page = document.documentElement;"
+            "const box = document.querySelector('#changelist .results');"
+            "return [page.scrollWidth - window.innerWidth,"
+            " box ? box.scrollWidth - box.clientWidth : 0];"
         )
-        if width[0] > width[1]:
-            too_wide[page] = width
+        if max(widths) > 0:
+            too_wide[page] = widths
     assert too_wide == {}
