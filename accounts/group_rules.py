@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from wiki.errors import DomainError, ErrorKey
 
 from . import scopes
-from .permissions import RuleMatch, RuleMode, is_catastrophic_regex, parse_rule_tags
+from .permissions import RuleMatch, RuleMode, parse_rule_tags
+from .rule_regex import rule_regex_problem
 
 # Page locales as pages store them (pages.validation.LOCALE_CODE; accounts cannot import pages).
 LOCALE_CODE = re.compile(r"[a-z]{2}(-[a-z]{2})?")
@@ -69,12 +70,9 @@ def _clean_path(match: RuleMatch, raw, where: str) -> str:
         # Stored as the engine compares it: no leading slash, lowercase (API.md §3.4).
         return raw.strip().lstrip("/").lower()
     if match == RuleMatch.REGEX:
-        try:
-            re.compile(raw)
-        except (re.error, RecursionError, OverflowError) as exc:
-            raise _invalid(f"{where}: the regular expression does not compile") from exc
-        if is_catastrophic_regex(raw):
-            raise _invalid(f"{where}: the regular expression can backtrack catastrophically")
+        # RE2 runs every rule (linear time); what it cannot express is refused with its reason.
+        if problem := rule_regex_problem(raw):
+            raise _invalid(f"{where}: {problem}")
         return raw
     # TAG / TAGALL: a rule naming no tag would never match anything.
     if not parse_rule_tags(raw):

@@ -157,10 +157,13 @@ def test_no_rows_stores_no_rules(admin_http):
         ({"match": "FUZZY"}, "rule 2: mode or match is unknown"),
         ({"roles": ["fly:pages"]}, "rule 2: 'fly:pages' is not a page role"),
         ({"roles": ["manage:system"]}, "rule 2: 'manage:system' is not a page role"),
-        ({"match": "REGEX", "path": "("}, "rule 2: the regular expression does not compile"),
+        (
+            {"match": "REGEX", "path": "("},
+            "rule 2: not a regular expression rules support (RE2 syntax): missing ): (",
+        ),
         (
             {"mode": "DENY", "match": "REGEX", "path": "(?<=hr/)faq"},
-            "rule 2: the regular expression can backtrack catastrophically",
+            "rule 2: not a regular expression rules support (RE2 syntax): invalid perl operator: (?<=",
         ),
         ({"match": "TAG", "path": " , "}, "rule 2: a tag rule must name at least one tag"),
         ({"path": "x" * 1025}, "rule 2: path longer than 1024"),
