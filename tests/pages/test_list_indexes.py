@@ -118,7 +118,9 @@ def _first_column(index_name: str) -> str:
 def test_postgresql_matches_path_prefixes_with_an_index():
     """Page rules on a path prefix are LIKE 'prefix%' (pages.visibility)."""
     PageFactory(path="docs/a")
-    text = plan(Page.objects.filter(path__startswith="docs/"))
+    # Unordered: Page's default ordering joins the site, and with a tiny table the planner may
+    # then reach the pages through the site's foreign-key index instead.
+    text = plan(Page.objects.filter(path__startswith="docs/").order_by())
     assert "page_path_like_idx" in text, text
 
 
