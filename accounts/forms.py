@@ -39,6 +39,21 @@ def _domain_clean(function, value, **kwargs):
 
 
 # --- Users ------------------------------------------------------------------------------------
+class PasswordPairMixin:
+    """``password1`` and ``password2`` of a form: long enough, and typed the same twice."""
+
+    def clean_password1(self) -> str:
+        password = self.cleaned_data.get("password1") or ""
+        _domain_clean(check_password_length, password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
+
+
 def _unused_email(raw: str | None, own_id) -> str:
     """A valid, normalised email no other account uses (compared ignoring case)."""
     email = _domain_clean(clean_email, raw)
@@ -47,7 +62,7 @@ def _unused_email(raw: str | None, own_id) -> str:
     return email
 
 
-class UserAddForm(forms.ModelForm):
+class UserAddForm(PasswordPairMixin, forms.ModelForm):
     """Create a local user; the admin saves it through ``accounts.services.create_user``."""
 
     # A plain field: the domain rule (clean_email) alone decides, with its error key.
@@ -94,17 +109,6 @@ class UserAddForm(forms.ModelForm):
         except DomainError as error:
             raise validation_error(error) from error
         return groups
-
-    def clean_password1(self) -> str:
-        password = self.cleaned_data.get("password1") or ""
-        _domain_clean(check_password_length, password)
-        return password
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", "The two password fields didn't match.")
-        return cleaned
 
 
 # --- API keys ---------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from django.contrib.auth import forms as auth_forms
 from wiki.errors import DomainError, ErrorKey
 
 from . import user_admin
-from .forms import UserAddForm, _domain_clean, _unused_email, validation_error
+from .forms import PasswordPairMixin, UserAddForm, _domain_clean, _unused_email, validation_error
 from .models import Group, User
 from .permissions import Caller
-from .validation import check_password_length, clean_name
+from .validation import clean_name
 
 __all__ = ["SetPasswordForm", "UserAddForm", "UserEditForm", "UserReplacementForm"]
 
@@ -87,7 +87,7 @@ class UserEditForm(auth_forms.UserChangeForm):
         )
 
 
-class SetPasswordForm(forms.Form):
+class SetPasswordForm(PasswordPairMixin, forms.Form):
     password1 = forms.CharField(
         label="New password",
         strip=False,
@@ -102,17 +102,6 @@ class SetPasswordForm(forms.Form):
     must_change_password = forms.BooleanField(
         label="Must change it at next sign-in", required=False
     )
-
-    def clean_password1(self) -> str:
-        password = self.cleaned_data.get("password1") or ""
-        _domain_clean(check_password_length, password)
-        return password
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
-        return cleaned
 
 
 class UserReplacementForm(forms.Form):
