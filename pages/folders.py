@@ -41,7 +41,6 @@ from .models import (
 from .tree import ancestor_paths, ensure_folders, folder_item, page_meta
 
 FOLDER_NAME = re.compile(r"^[a-z0-9-]+$")
-PARENT_SEGMENT = re.compile(r"^[a-z0-9_-]+$")
 FORBIDDEN_TITLE_CHARACTERS = frozenset('<>"')
 BATCH = 500
 
@@ -73,7 +72,7 @@ def clean_parent_path(raw: str | None) -> str:
     if not path:
         return ""
     segments = path.split("/")
-    if len(path) > v.MAX_PATH or not all(PARENT_SEGMENT.fullmatch(s) for s in segments):
+    if len(path) > v.MAX_PATH or not all(v.PATH_SEGMENT.fullmatch(s) for s in segments):
         raise DomainError(ErrorKey.INVALID_PATH, f"bad parent path {path!r}")
     if reason := v.reserved_first_segment(segments[0]):
         raise DomainError(ErrorKey.INVALID_PATH, f"reserved first segment: {reason}")

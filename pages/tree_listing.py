@@ -8,7 +8,6 @@ whatever its size; the children counts are a correlated count in the same statem
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ ORDER_COLUMNS = {
     "title": "title",
     "updatedAt": "updated_at",
 }
-_PARENT_SEGMENT = re.compile(r"^[a-z0-9_-]+$")
 
 
 class FolderRuleSql(PathRuleSql):
@@ -111,7 +109,7 @@ class TreeQuery:
 def _parent_path(raw: str) -> str | None:
     """A ``parentPath`` normalised like a page path; None when no folder can have it."""
     path = raw.strip().strip("/").lower()
-    if path and not all(_PARENT_SEGMENT.fullmatch(s) for s in path.split("/")):
+    if path and not all(v.PATH_SEGMENT.fullmatch(s) for s in path.split("/")):
         return None
     return path
 

@@ -12,7 +12,7 @@ from wiki.errors import DomainError, ErrorKey
 from .models import DEFAULT_ICON, PublishState
 
 LOCALE_CODE = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
-_PATH_SEGMENT = re.compile(r"^[a-z0-9_-]+$")
+PATH_SEGMENT = re.compile(r"^[a-z0-9_-]+$")  # one segment of a page or parent-folder path
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]+$")
 _TAG = re.compile(r"^[a-z0-9\-\u3400-\u4dbf\u4e00-\u9fff]+$")
 MAX_TEXT = 255
@@ -71,7 +71,7 @@ def normalize_path(raw: str | None) -> str:
         raise DomainError(ErrorKey.INVALID_PATH, "empty or too long")
     segments = path.split("/")
     # fullmatch: with match, "$" would also accept a segment ending in a newline.
-    if not all(_PATH_SEGMENT.fullmatch(segment) for segment in segments):
+    if not all(PATH_SEGMENT.fullmatch(segment) for segment in segments):
         raise DomainError(ErrorKey.INVALID_PATH, f"bad segment in {path!r}")
     reason = reserved_first_segment(segments[0])
     if reason:
