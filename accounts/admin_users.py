@@ -153,7 +153,7 @@ class UserAdmin(auth_admin.UserAdmin):
 
     @admin.display(description="passkeys")
     def passkey_count(self, obj: User) -> int:
-        return len((obj.passkeys or {}).get("authenticators") or [])
+        return obj.passkey_set.count()
 
     # --- Who may do what: the permission engine, not Django's permission table -------------
     def _caller_has(self, request, *needed: str) -> bool:

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from wiki import legacy_ids
 from wiki.config import get_setting, update_setting
@@ -146,7 +147,6 @@ class User(LegacyIdMixin, AbstractBaseUser):
     tfa_required = models.BooleanField(default=False)
     meta = models.JSONField(default=dict, blank=True)
     prefs = models.JSONField(default=dict, blank=True)
-    passkeys = models.JSONField(default=dict, blank=True)
     groups = models.ManyToManyField(Group, through="Membership", related_name="users", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -313,3 +313,101 @@ class AccessVersion(models.Model):
 
     def __str__(self) -> str:
         return f"access version {self.value}"
+
+
+class UserKey(models.Model):
+    """A single-use validation (continuation) token (API.md §4.5.2).
+
+    Only the token's SHA-256 digest is stored: a copy of the database yields no password-reset
+    or sign-in continuation that could be used.
+    """
+
+    class Kind(models.TextChoices):
+        VERIFY = "verify"
+        RESET_PASSWORD = "resetPwd"  # noqa: S105 - a kind name
+        CHANGE_PASSWORD = "changePwd"  # noqa: S105 - a kind name
+        TFA = "tfa"
+        TFA_SETUP = "tfaSetup"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="validation_keys")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    token_digest = models.CharField(max_length=64, unique=True)
+    # The strategy for tfa, tfaSetup and changePwd tokens: {"strategyId": "..."}.
+    meta = models.JSONField(default=dict, blank=True)
+    valid_until = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["valid_until"], name="userkey_valid_until_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} key of {self.user_id}"
+
+
+class TotpDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A user's TOTP authenticator for one strategy (django-otp device).
+
+    ``confirmed`` is the contract's ``tfaIsActive``; the 160-bit secret is sealed with a key
+    derived from SECRET_KEY (``wiki.secrets``), never stored in clear. ``last_t`` is the
+    time step of the last accepted code, so each code is accepted once.
+    """
+
+    strategy_id = models.UUIDField(default=LOCAL_STRATEGY_ID)
+    sealed_key = models.TextField()
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta:
+        verbose_name = "TOTP device"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "strategy_id"], name="totp_user_strategy")
+        ]
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+
+class Passkey(models.Model):
+    """A registered WebAuthn credential (API.md §4.5.6, §5 ``passkeys.authenticators``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkey_set")
+    # base64url credential id: the contract's passkey ``id``; one credential, one account.
+    credential_id = models.CharField(max_length=1024, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    name = models.CharField(max_length=255)
+    site_id = models.UUIDField(null=True, blank=True)
+    rp_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+
+class PasskeyChallenge(models.Model):
+    """A pending WebAuthn ceremony: at most one registration and one sign-in per user."""
+
+    class Purpose(models.TextChoices):
+        REGISTRATION = "reg"
+        LOGIN = "login"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkey_challenges")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    challenge = models.CharField(max_length=255)
+    rp_id = models.CharField(max_length=255)
+    site_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose"], name="passkey_challenge_user_purpose"
+            )
+        ]

@@ -56,6 +56,9 @@ elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("chan
     # cannot tell, as they are long and varied enough.
     raise ImproperlyConfigured("SECRET_KEY is a published example value; set a random one.")
 
+# Old keys that still open what was sealed with them (wiki/secrets.py); see docs/operations.md.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "graphene_django",
+    "django_otp",
     "wiki",
     "pages",
     "api",

@@ -159,12 +159,12 @@ class User(graphene.ObjectType):
     def resolve_passkeys(user, info):
         return [
             UserPasskey(
-                id=item.get("id"),
-                name=item.get("name"),
-                created_at=item.get("createdAt"),
-                site_hostname=item.get("rpID"),
+                id=passkey.credential_id,
+                name=passkey.name,
+                created_at=passkey.created_at,
+                site_hostname=passkey.rp_id,
             )
-            for item in (user.passkeys or {}).get("authenticators", [])
+            for passkey in user.passkey_set.all()
         ]
 
 

@@ -1,0 +1,87 @@
+"""Validation (continuation) tokens: single use, 24 hours, bound to a user and a kind (§4.5.2).
+
+The token handed out is 21 URL-safe random characters; the database keeps only its SHA-256
+digest (``UserKey.token_digest``), so a copy of the database continues no sign-in and resets
+no password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from wiki.errors import DomainError, ErrorKey
+
+from .models import User, UserKey
+
+LIFETIME = timedelta(hours=24)
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"  # noqa: S105 - the characters of a token, not one
+TOKEN_LENGTH = 21
+Kind = UserKey.Kind
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(user: User, kind: Kind, *, strategy_id: uuid.UUID | str | None = None) -> str:
+    """A new token of ``kind`` for ``user``; the strategy is recorded when given."""
+    token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+    now = timezone.now()
+    UserKey.objects.create(
+        user=user,
+        kind=kind,
+        token_digest=_digest(token),
+        meta={"strategyId": str(strategy_id)} if strategy_id else {},
+        valid_until=now + LIFETIME,
+        created_at=now,
+    )
+    return token
+
+
+def consume(token: str, kind: Kind, *, keep: bool = False) -> UserKey:
+    """The key that ``token`` names, deleted as it is checked (§4.5.2).
+
+    Not found (or of another kind) → ``ERR_INVALID_VALIDATION_TOKEN``; found but past its
+    validity → ``ERR_EXPIRED_VALIDATION_TOKEN``. The row is deleted either way, under a lock
+    so that two requests presenting one token cannot both pass; with ``keep`` (``tfaSetup``
+    tokens) it stays until ``discard`` is called on success. The caller's transaction decides
+    whether the deletion stands: run it in its own when a later failure must not undo it.
+    """
+    with transaction.atomic():
+        key = (
+            UserKey.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(kind=kind, token_digest=_digest(str(token or "")))
+            .first()
+        )
+        if key is None:
+            raise DomainError(ErrorKey.INVALID_VALIDATION_TOKEN, f"no {kind} token")
+        expired = key.valid_until <= timezone.now()
+        if not keep or expired:
+            key.delete()
+        if expired:
+            raise DomainError(ErrorKey.EXPIRED_VALIDATION_TOKEN, f"{kind} token expired")
+    return key
+
+
+def discard(key: UserKey) -> None:
+    """Delete a key that ``consume(..., keep=True)`` left in place."""
+    UserKey.objects.filter(pk=key.pk).delete()
+
+
+def strategy_of(key: UserKey) -> str | None:
+    """The strategy id a token records, lowercase, or None."""
+    value = (key.meta or {}).get("strategyId")
+    return str(value).lower() if value else None
+
+
+def purge_expired() -> int:
+    """Delete keys past their validity (housekeeping); returns how many."""
+    deleted, _ = UserKey.objects.filter(valid_until__lte=timezone.now()).delete()
+    return deleted

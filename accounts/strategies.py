@@ -1,0 +1,35 @@
+"""Authentication strategies: only ``local`` exists (API.md §4.5.1)."""
+
+from __future__ import annotations
+
+import uuid
+
+from wiki.errors import DomainError, ErrorKey
+
+from .models import LOCAL_STRATEGY_ID, AuthStrategy
+
+
+def enabled_strategy(strategy_id: uuid.UUID | str | None) -> AuthStrategy:
+    """The enabled strategy named ``strategy_id``, else ``ERR_INVALID_STRATEGY``."""
+    try:
+        pk = uuid.UUID(str(strategy_id))
+    except ValueError:
+        raise DomainError(ErrorKey.INVALID_STRATEGY, str(strategy_id)) from None
+    strategy = AuthStrategy.objects.filter(pk=pk, is_enabled=True).first()
+    if strategy is None:
+        raise DomainError(ErrorKey.INVALID_STRATEGY, str(strategy_id))
+    return strategy
+
+
+def local_strategy() -> AuthStrategy | None:
+    """The local strategy's row (enabled or not), or None if it was deleted by hand."""
+    return AuthStrategy.objects.filter(pk=LOCAL_STRATEGY_ID).first()
+
+
+def enforces_tfa(strategy: AuthStrategy) -> bool:
+    return bool((strategy.config or {}).get("enforceTfa"))
+
+
+def validates_email(strategy: AuthStrategy) -> bool:
+    """``config.emailValidation``: default true (§4.5.1)."""
+    return (strategy.config or {}).get("emailValidation", True) is not False
