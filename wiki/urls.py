@@ -1,14 +1,35 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import profile_views, signin_views
 from accounts import views as account_views
+from accounts.admin_login import use_wiki_sign_in
 from api.core.view import WikiGraphQLView
 from wiki import views
+
+# The admin signs in through the wiki's sign-in: before admin.site.urls builds its routes.
+use_wiki_sign_in(admin.site)
 
 urlpatterns = [
     path("_graphql", WikiGraphQLView.as_view(), name="graphql"),
     path(".well-known/jwk.json", account_views.jwk_json, name="jwk-json"),
     path(".well-known/jwk.pem", account_views.jwk_pem, name="jwk-pem"),
+    # --- Sign-in in the browser: the login flow, the profile, and the admin's
+    # login and logout, which are the same sign-in (before admin/, whose own they replace).
+    path("login", signin_views.login_page, name="login"),
+    path("logout", signin_views.logout_page, name="logout"),
+    path(
+        "_login/passkey/options", signin_views.passkey_login_options, name="passkey-login-options"
+    ),
+    path("_login/passkey/verify", signin_views.passkey_login_verify, name="passkey-login-verify"),
+    path("_profile", profile_views.profile_page, name="profile"),
+    path(
+        "_profile/passkey/options", profile_views.passkey_register_options, name="passkey-options"
+    ),
+    path("_profile/passkey/register", profile_views.passkey_register, name="passkey-register"),
+    path("admin/login/", signin_views.admin_login_page, name="admin-login"),
+    path("admin/logout/", signin_views.admin_logout_page, name="admin-logout"),
+    # --- end of sign-in routes
     # Before admin/: the admin's catch-all would otherwise answer this URL.
     path("admin/api-access/", include("accounts.admin_views")),
     path("admin/mail-settings/", include("accounts.admin_mail_settings")),

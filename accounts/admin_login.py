@@ -1,0 +1,25 @@
+"""The admin area signs in through the wiki's sign-in (issue 9, item 9).
+
+Django's own admin login authenticates with a model backend and a session, and so skips
+every account rule (``restrictLogin``, ``mustChangePwd``, ``isVerified``, TFA, rate limits).
+The admin site's login and logout are the wiki's sign-in pages instead (also routed ahead
+of ``admin/`` in ``wiki/urls.py``), and its password change is the profile's, which goes
+through the same password rules as the API.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+
+from .signin_views import admin_login_page, admin_logout_page
+
+
+def password_change(request: HttpRequest, extra_context=None) -> HttpResponseRedirect:
+    return HttpResponseRedirect("/_profile#password")
+
+
+def use_wiki_sign_in(site: admin.AdminSite) -> None:
+    site.login = admin_login_page
+    site.logout = admin_logout_page
+    site.password_change = password_change
