@@ -10,9 +10,25 @@ through the same password rules as the API.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest, HttpResponseRedirect
 
 from .signin_views import admin_login_page, admin_logout_page
+
+
+class NoDjangoLogin(BaseBackend):
+    """The only authentication backend (``AUTHENTICATION_BACKENDS``): it accepts no one.
+
+    Whatever calls ``django.contrib.auth.authenticate()`` (a stray ``LoginView``, a package's
+    form) signs nobody in, and no Django session names a user: the wiki's sign-in services
+    are the only way in. (An empty list would make those calls fail with a server error.)
+    """
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
 
 
 def password_change(request: HttpRequest, extra_context=None) -> HttpResponseRedirect:

@@ -65,6 +65,7 @@ class ProfilePage:
         context.setdefault("password_form", OwnPasswordForm())
         context.setdefault("done", DONE.get(self.request.GET.get("done", "")))
         context.update(
+            signed_in=self.user,
             profile_user=self.user,
             tfa_active=totp.is_active(self.user, LOCAL_STRATEGY_ID),
             has_password=self.user.has_usable_password(),

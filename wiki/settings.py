@@ -145,6 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 LOGIN_URL = "admin:login"
+# Nobody signs in through Django's backends and sessions: the wiki's sign-in services issue the
+# jwt cookie (accounts.signin, the /login and /admin/login/ pages). This backend refuses
+# everyone, so django.contrib.auth.authenticate() accepts no one, whatever would call it.
+AUTHENTICATION_BACKENDS = ["accounts.admin_login.NoDjangoLogin"]
 
 # --- Redis: cache and Celery ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

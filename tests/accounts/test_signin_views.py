@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -448,6 +449,12 @@ def test_django_s_own_login_form_lets_nobody_in(administrator):
     assert error_keys(response) == ["ERR_LOGIN_RESTRICTED"]
     assert "sessionid" not in response.cookies
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_django_s_authenticate_accepts_nobody(administrator):
+    """No authentication backend: nothing that calls Django's authenticate() signs anyone in."""
+    assert authenticate(username=administrator.email, password=PASSWORD) is None
+    assert authenticate(email=administrator.email, password=PASSWORD) is None
 
 
 def test_admin_logout_forgets_the_cookie(administrator):

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import NoReverseMatch, reverse
 
-from accounts import apikeys
+from accounts import apikeys, tokens
 from accounts.models import (
     LOCAL_STRATEGY_ID,
     USERS_GROUP_ID,
@@ -128,12 +128,18 @@ def test_anonymous_and_plain_users_are_sent_to_login(client, user):
 
 
 def test_admin_login_refuses_a_plain_user(client, user):
+    """The sign-in itself succeeds (the person may use the wiki), but the admin stays shut,
+    and says so on its login page instead of sending them round in circles."""
     response = client.post(
         "/admin/login/?next=/admin/", {"username": user.email, "password": "Password123"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+    refused = client.get("/admin/login/?next=/admin/")
+    assert refused.status_code == 403
+    assert b'id="not-authorized"' in refused.content
 
 
 def test_admin_login_accepts_an_administrator(client, admin):
@@ -142,7 +148,11 @@ def test_admin_login_accepts_an_administrator(client, admin):
     )
 
     assert response.status_code == 302
-    assert client.session["_auth_user_id"] == str(admin.pk)
+    assert response["Location"] == "/admin/"
+    # The session is the jwt cookie (issue 9): Django's session login is not used.
+    assert tokens.read_token(response.cookies["jwt"].value)["id"] == str(admin.pk)
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 200
 
 
 def test_access_admin_alone_opens_the_index_but_no_model(staff_http):
