@@ -139,6 +139,9 @@ class LoginFlow:
 
     def first_step(self, *, problem: Problem | None = None, status: int = 200, username: str = ""):
         form = PasswordStepForm(initial={"username": username})
+        if username:  # the address is typed already: the cursor goes to the password
+            form.fields["username"].widget.attrs.pop("autofocus", None)
+            form.fields["password"].widget.attrs["autofocus"] = True
         return self.render(STEP_PASSWORD, form=form, problem=problem, status=status)
 
     def show(self, result: signin.SignInResult) -> HttpResponse:
