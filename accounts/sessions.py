@@ -1,11 +1,25 @@
-"""Starting a signed-in session: a session token, and ``lastLoginAt`` (API.md §1.3)."""
+"""Signed-in sessions: issuing and renewing session tokens, and the ``jwt`` cookie (API.md §1.3).
+
+There is no server-side session: a session is a token, sent as ``Authorization: Bearer`` or as
+the ``jwt`` cookie, and the user is read again on every request.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+
+from wiki.errors import DomainError, ErrorKey
 
 from . import tokens
 from .models import User
+
+# As the /verify route's cookie (API.md §1.6): the cookie outlives its token, so that a token
+# that expired while the browser was closed can still be renewed (within tokenRenewal).
+COOKIE_MAX_AGE = timedelta(days=365)
 
 
 def start_session(user: User) -> str:
@@ -15,3 +29,67 @@ def start_session(user: User) -> str:
     User.objects.filter(pk=user.pk).update(last_login=now)
     user.last_login = now
     return token
+
+
+def renewable_user(token: str | None) -> User:
+    """The user a (possibly expired) session token may be renewed for, checked in the order of
+    ``refreshToken`` (API.md §4.5.5); raises ``DomainError`` with the first failing check."""
+    if not token or not token.strip():
+        raise DomainError(ErrorKey.MISSING_TOKEN)
+    try:
+        claims = tokens.read_token(token.strip(), verify_exp=False)
+    except tokens.TokenError as error:
+        raise DomainError(ErrorKey.INVALID_TOKEN, "the token does not verify") from error
+    if "api" in claims:
+        raise DomainError(ErrorKey.INVALID_TOKEN, "an API key is not a session")
+    expires = claims.get("exp")
+    if isinstance(expires, bool) or not isinstance(expires, int | float):
+        raise DomainError(ErrorKey.INVALID_TOKEN, "the token has no expiry")
+    if expires < (timezone.now() - tokens.session_renewal()).timestamp():
+        raise DomainError(ErrorKey.EXPIRED_TOKEN)
+    user = _user_or_none(claims.get("id"))
+    if user is None or user.is_system:
+        raise DomainError(ErrorKey.INVALID_USER)
+    if not user.is_active:
+        raise DomainError(ErrorKey.INACTIVE_USER)
+    return user
+
+
+def refresh_session(token: str | None, *, client_address: str | None = None) -> str:
+    """``refreshToken``: a new session token for the user of ``token`` (API.md §4.5.5).
+
+    ``client_address`` is the caller's address: §1.5 allows 30 calls a minute per address,
+    counted by ``wiki.rate_limits`` once that module is wired in here.
+    """
+    return start_session(renewable_user(token))
+
+
+def _user_or_none(value) -> User | None:
+    try:
+        user_id = uuid.UUID(str(value))
+    except ValueError:
+        return None
+    return User.objects.filter(pk=user_id).first()
+
+
+# --- The jwt cookie (API.md §1.2): the browser's credential ----------------------------------
+def set_session_cookie(response: HttpResponse, token: str, request: HttpRequest) -> None:
+    """Make the browser send ``token`` as its credential from now on.
+
+    HttpOnly (no script reads it), SameSite=Lax (not sent on other sites' POSTs; the CSRF
+    check covers the rest), Secure on HTTPS.
+    """
+    response.set_cookie(
+        tokens.COOKIE_NAME,
+        token,
+        max_age=int(COOKIE_MAX_AGE.total_seconds()),
+        path="/",
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def clear_session_cookie(response: HttpResponse) -> None:
+    """Sign the browser out: its ``jwt`` cookie is deleted."""
+    response.delete_cookie(tokens.COOKIE_NAME, path="/", samesite="Lax")

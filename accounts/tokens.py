@@ -2,7 +2,9 @@
 
 The one module that touches django-graphql-jwt and PyJWT, so either can be replaced here
 alone. Tokens are RS256 JWTs signed by the installation's own key pair, which a migration
-generates and stores in the ``auth`` setting (private key encrypted with a random secret).
+generates and stores in the ``auth`` setting. The private half is sealed with a key derived
+from ``SECRET_KEY`` (``wiki.secrets``): the database holds nothing that opens it, so a copy of
+the database cannot sign a token.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import base64
 import hashlib
 import hmac
 import re
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -22,12 +23,15 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from graphql_jwt import exceptions as jwt_exceptions
 from graphql_jwt import utils as jwt_utils
 from graphql_jwt.settings import jwt_settings
 
+from wiki import secrets
 from wiki.errors import DomainError, ErrorKey
 
 ISSUER = "urn:wiki.js"
@@ -44,24 +48,36 @@ class TokenExpired(TokenError):
     pass
 
 
+# What the private key is sealed for (wiki.secrets derives one key per purpose).
+SIGNING_KEY_PURPOSE = "auth.signing-key"
+
+
 def generate_key_material() -> dict[str, Any]:
-    """A fresh 2048-bit RSA key pair, the private half encrypted with a random secret.
+    """A fresh 2048-bit RSA key pair, the private half sealed under ``SECRET_KEY``.
 
     Pure function (no models) so the installing migration can call it.
     """
-    secret = secrets.token_hex(32)
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = private_key.private_bytes(
+    return {
+        "certs": {"private": seal_private_key(private_key), "public": public_pem_of(private_key)}
+    }
+
+
+def seal_private_key(private_key: Any) -> str:
+    pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(secret.encode()),
-    ).decode()
-    public_pem = (
+        serialization.NoEncryption(),
+    )
+    return secrets.seal(pem, SIGNING_KEY_PURPOSE)
+
+
+def public_pem_of(private_key: Any) -> str:
+    return (
         private_key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    return {"secret": secret, "certs": {"private": private_pem, "public": public_pem}}
 
 
 @dataclass(frozen=True)
@@ -94,25 +110,80 @@ def forget_signing_keys() -> None:
 
 
 def _load_keys() -> SigningKeys:
-    from wiki.config import get_setting, update_setting
+    from wiki.config import get_setting
 
     auth = get_setting("auth")
-    certs = auth.get("certs") or {}
-    if not certs.get("private") or not auth.get("secret"):
-        # An installation whose migration predates key generation: make them now, once.
-        material = generate_key_material()
-        auth = update_setting("auth", **material)
-        certs = auth["certs"]
-    private_key = serialization.load_pem_private_key(
-        certs["private"].encode(), password=auth["secret"].encode()
-    )
-    public_key = serialization.load_pem_public_key(certs["public"].encode())
+    sealed = (auth.get("certs") or {}).get("private")
+    if not sealed:
+        # Only when no key is stored at all (an installation whose migrations predate key
+        # generation). A key that is stored but does not open is refused below instead:
+        # replacing it would hand whoever can write to the row a way to reset the key.
+        auth = _install_keys()
+        sealed = auth["certs"]["private"]
+    if not secrets.is_sealed(sealed):
+        raise ImproperlyConfigured(
+            "The token signing key is stored in an old, unsealed form: run manage.py migrate."
+        )
+    try:
+        pem = secrets.unseal_bytes(sealed, SIGNING_KEY_PURPOSE)
+    except secrets.SecretUnreadable as error:
+        raise ImproperlyConfigured(
+            "The token signing key cannot be unsealed with SECRET_KEY or SECRET_KEY_FALLBACKS "
+            f"({error}). Restore the SECRET_KEY it was sealed with, or list it in "
+            "SECRET_KEY_FALLBACKS (docs/operations.md)."
+        ) from error
+    private_key = serialization.load_pem_private_key(pem, password=None)
+    # The public half is derived from the sealed private one, never taken from the row alone:
+    # whoever can write to the database must not be able to swap in a key of their own.
+    public_pem = public_pem_of(private_key)
+    stored_public = str((auth.get("certs") or {}).get("public") or "")
+    if stored_public.strip() != public_pem.strip():
+        raise ImproperlyConfigured(
+            "The stored public signing key does not match the sealed private key."
+        )
     return SigningKeys(
         private_key=private_key,
-        public_key=public_key,
-        public_pem=certs["public"],
+        public_key=private_key.public_key(),
+        public_pem=public_pem,
         audience=str(auth.get("audience") or DEFAULT_AUDIENCE),
     )
+
+
+def _install_keys() -> dict[str, Any]:
+    """Generate and store a key pair unless another process just did (under the row lock)."""
+    from wiki.config import DEFAULTS, get_setting
+    from wiki.models import Setting
+
+    with transaction.atomic():
+        row, _ = Setting.objects.select_for_update().get_or_create(
+            key="auth", defaults={"value": dict(DEFAULTS["auth"])}
+        )
+        value = dict(row.value or {})
+        if not (value.get("certs") or {}).get("private"):
+            value.pop("secret", None)
+            value.update(generate_key_material())
+            row.value = value
+            row.save(update_fields=["value", "updated_at"])
+    return get_setting("auth")
+
+
+def reseal_signing_key() -> bool:
+    """Seal the private key again under the current ``SECRET_KEY``; whether it changed.
+
+    Part of ``manage.py rotatesecrets``: after it the key opens without the fallback.
+    """
+    from wiki.models import Setting
+
+    with transaction.atomic():
+        row = Setting.objects.select_for_update().filter(key="auth").first()
+        certs = dict(((row.value or {}).get("certs") or {}) if row else {})
+        sealed = certs.get("private")
+        if not sealed or secrets.opens_with_current_key(sealed, SIGNING_KEY_PURPOSE):
+            return False
+        certs["private"] = secrets.reseal(sealed, SIGNING_KEY_PURPOSE)
+        row.value = {**row.value, "certs": certs}
+        row.save(update_fields=["value", "updated_at"])
+    return True
 
 
 # --- django-graphql-jwt handlers (settings.GRAPHQL_JWT points here) ---------------------------
@@ -136,9 +207,24 @@ def decode_handler(token: str, context: Any = None, *, verify_exp: bool | None =
 
 
 # --- What the rest of the code calls ----------------------------------------------------------
+COOKIE_NAME = jwt_settings.JWT_COOKIE_NAME
+
+
 def token_from_request(request: HttpRequest) -> str | None:
     """The ``Authorization: Bearer`` token, else the ``jwt`` cookie (API.md §1.2)."""
     return jwt_utils.get_http_authorization(request) or None
+
+
+def token_is_from_cookie(request: HttpRequest) -> bool:
+    """Whether the credential ``token_from_request`` gives is the ``jwt`` cookie.
+
+    A browser sends the cookie on its own, also on requests another site makes it send, so
+    such a request must pass the CSRF check; a Bearer header is always the client's doing.
+    """
+    header = request.META.get(jwt_settings.JWT_AUTH_HEADER_NAME, "").split()
+    if len(header) == 2 and header[0].lower() == jwt_settings.JWT_AUTH_HEADER_PREFIX.lower():
+        return False
+    return bool(request.COOKIES.get(COOKIE_NAME))
 
 
 # Tokens whose signature, issuer and audience verified, by SHA-256: claims and expiry. A client
@@ -225,6 +311,17 @@ def session_lifetime() -> timedelta:
         return parse_duration(str(get_setting("auth").get("tokenExpiration") or ""))
     except DomainError:
         return jwt_settings.JWT_EXPIRATION_DELTA
+
+
+def session_renewal() -> timedelta:
+    """The ``auth.tokenRenewal`` setting (default 14d): how long after its expiry a session
+    token can still be exchanged for a new one (API.md §1.3)."""
+    from wiki.config import DEFAULTS, get_setting
+
+    try:
+        return parse_duration(str(get_setting("auth").get("tokenRenewal") or ""))
+    except DomainError:
+        return parse_duration(DEFAULTS["auth"]["tokenRenewal"])
 
 
 def issue_session_token(user, *, lifetime: timedelta | None = None) -> str:

@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user from the jwt cookie (API.md §1.2), not from a Django session.
+    "accounts.middleware.CookieAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -232,6 +233,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security (manage.py check --deploy is clean with DEBUG off) -----------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Scripts never read the csrftoken cookie: pages hand them the token (the explorer does).
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

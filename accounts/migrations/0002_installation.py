@@ -95,7 +95,7 @@ def install(apps, schema_editor):
     )
     auth = Setting.objects.get(key="auth")
     auth.value = {**auth.value, "rootAdminGroupId": str(admins.id), "guestUserId": str(guest.id)}
-    if not (auth.value.get("certs") or {}).get("private") or not auth.value.get("secret"):
+    if not (auth.value.get("certs") or {}).get("private"):
         # Installations whose wiki migration made the keys keep them.
         auth.value.update(generate_key_material())
     auth.save()

@@ -3,6 +3,11 @@
 Everything a client can get wrong about the request itself (body, JSON, shapes, NUL) is
 answered here with HTTP 400 and a message that says what is wrong; nothing about it is worth
 an ERROR in the log. Documents come from the per-process cache (``documents.py``).
+
+CSRF: a request whose credential is the ``jwt`` cookie must pass Django's CSRF check (the
+``X-CSRFToken`` header matching the ``csrftoken`` cookie, and a same-origin ``Origin``), since
+a browser attaches that cookie by itself. A Bearer header, which only the client itself can
+set, needs none and wins over a cookie sent along; so does a request with no credential.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ import json
 import orjson
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView, HttpError
 from graphql import ExecutionResult, execute
 
+from accounts import tokens
 from accounts.apikeys import KeyRejected
 from accounts.authentication import resolve_caller
 
@@ -57,8 +64,22 @@ def _bad_request(message: str) -> HttpError:
     return HttpError(HttpResponseBadRequest(message))
 
 
-# Only application/json bodies are executed, which browsers cannot send cross-site without a
-# CORS preflight (that we never answer), so CSRF tokens are not needed here (API.md §1.1).
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, answering with the reason of a refusal instead of a page."""
+
+    def _reject(self, request, reason):
+        return reason
+
+
+def csrf_refusal(request: HttpRequest) -> str | None:
+    """Why ``request`` fails Django's CSRF check, or None when it passes."""
+    check = _CsrfCheck(lambda request: None)
+    check.process_request(request)  # reads the csrftoken cookie
+    return check.process_view(request, None, (), {})
+
+
+# Exempt from the CSRF middleware, which would check every POST: the view checks the requests
+# that a browser's cookie authenticates itself, and only those (dispatch, below).
 @method_decorator(csrf_exempt, name="dispatch")
 class WikiGraphQLView(GraphQLView):
     graphiql_template = "api/graphiql.html"
@@ -67,6 +88,8 @@ class WikiGraphQLView(GraphQLView):
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "GET":
             if self.request_wants_html(request):
+                # The page carries a CSRF token (and sets the csrftoken cookie) for the
+                # explorer's requests, which a signed-in person's jwt cookie authenticates.
                 return render(request, self.graphiql_template, {"endpoint": request.path})
             return _error_response(
                 400, "Send operations as POST with Content-Type: application/json."
@@ -79,6 +102,15 @@ class WikiGraphQLView(GraphQLView):
             return response
         if self.get_content_type(request) != "application/json":
             return _error_response(400, "Content-Type must be application/json.")
+        if tokens.token_is_from_cookie(request):
+            refusal = csrf_refusal(request)
+            if refusal is not None:
+                return _error_response(
+                    403,
+                    f"CSRF check failed ({refusal}). A request authenticated by the jwt cookie "
+                    "must send the csrftoken cookie's token in the X-CSRFToken header; or "
+                    "authenticate with an Authorization: Bearer header instead.",
+                )
         try:
             request.caller = resolve_caller(request)
         except KeyRejected as rejection:

@@ -2,9 +2,13 @@
 // tab (e.g. {"Authorization": "Bearer <key>"}) are sent with every request, and kept only
 // for the life of the tab: keys typed here are often administrator keys, and the browser's
 // storage on the wiki's own origin is no place for them.
+// Signed in to the wiki (the jwt cookie), the explorer runs queries as that person: the
+// cookie goes along (same origin), with the page's CSRF token that such requests need.
 (function () {
   "use strict";
-  var endpoint = document.getElementById("explorer-script").dataset.endpoint;
+  var script = document.getElementById("explorer-script");
+  var endpoint = script.dataset.endpoint;
+  var csrfToken = script.dataset.csrfToken;
 
   // Earlier versions persisted headers; forget whatever they left behind.
   try {
@@ -60,7 +64,11 @@
 
   function fetcher(params, options) {
     var headers = Object.assign(
-      { "Content-Type": "application/json", Accept: "application/json" },
+      {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken,
+      },
       (options && options.headers) || {}
     );
     return fetch(endpoint, {
@@ -76,9 +84,11 @@
   var defaultQuery = [
     "# The wiki's GraphQL explorer.",
     "#",
-    "# Without credentials you are a guest: you see",
-    "# only what the Guests group may see, so most",
-    "# lists answer [] until you authenticate.",
+    "# Signed in to the wiki in this browser, your",
+    "# queries run as you. Without credentials you",
+    "# are a guest: you see only what the Guests",
+    "# group may see, so most lists answer [] until",
+    "# you authenticate.",
     "#",
     "# 1. Get an API key. An administrator creates",
     "#    one in the admin area: /admin/ -> API Access,",

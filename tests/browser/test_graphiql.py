@@ -117,3 +117,57 @@ def test_headers_typed_in_the_explorer_are_not_stored(fresh_browser, live_server
     )
     assert "graphiql:headers" not in stored
     assert not [key for key, value in stored.items() if secret in (value or "")]
+
+
+ME = 'query { userById(id: "{id}") { email } }\n'
+RENAME = 'mutation { updateProfile(name: "Renamed In Explorer") { operation { slug } } }\n'
+
+
+def _run(browser, document: str, expected: str) -> str:
+    """Type ``document`` into the explorer, run it, and wait for ``expected`` in the result."""
+    browser.execute_script(
+        "document.querySelector(arguments[0]).CodeMirror.setValue(arguments[1]);",
+        QUERY_EDITOR,
+        document,
+    )
+    browser.find_element(By.CSS_SELECTOR, ".graphiql-execute-button").click()
+    WebDriverWait(browser, 15).until(lambda b: expected in _result_text(b))
+    return _result_text(browser)
+
+
+def test_a_signed_in_person_runs_queries_as_themselves(fresh_browser, live_server, user):
+    """Item 10 of issue 9: the jwt cookie, plus the CSRF token the page carries."""
+    from accounts import tokens
+    from accounts.models import User
+
+    browser, base = fresh_browser, live_server.url
+    browser.get(f"{base}/static/api/explorer.js")  # any page of the site, to set its cookie
+    browser.add_cookie(
+        {
+            "name": tokens.COOKIE_NAME,
+            "value": tokens.issue_session_token(user),
+            "path": "/",
+            "httpOnly": True,
+            "sameSite": "Lax",
+        }
+    )
+    browser.get(f"{base}/_graphql")
+    _wait_for_editor(browser)
+
+    result = _run(browser, ME.replace("{id}", str(user.pk)), "member@example.com")
+    assert '"errors"' not in result
+    _run(browser, RENAME, '"slug": "ok"')
+    assert User.objects.get(pk=user.pk).name == "Renamed In Explorer"
+
+    # The same request without the page's CSRF token is refused: the cookie alone is not enough.
+    refused = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('/_graphql', {method: 'POST', credentials: 'same-origin',"
+        " headers: {'Content-Type': 'application/json'},"
+        ' body: JSON.stringify({query: \'mutation { updateProfile(name: "Forged") '
+        "{ operation { slug } } }'})})"
+        ".then(r => r.json().then(body => done([r.status, body.errors[0].message])));"
+    )
+    assert refused[0] == 403
+    assert refused[1].startswith("CSRF check failed")
+    assert User.objects.get(pk=user.pk).name == "Renamed In Explorer"

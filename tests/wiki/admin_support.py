@@ -2,11 +2,13 @@
 
 from django.test import Client
 
+from accounts import tokens
+
 
 def logged_in(user, **kwargs) -> Client:
-    """A browser (``django.test.Client(**kwargs)``) with ``user`` logged in to the admin."""
+    """A browser (``django.test.Client(**kwargs)``) signed in as ``user`` (its ``jwt`` cookie)."""
     client = Client(**kwargs)
-    client.force_login(user)
+    client.cookies[tokens.COOKIE_NAME] = tokens.issue_session_token(user)
     return client
 
 

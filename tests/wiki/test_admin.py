@@ -102,8 +102,11 @@ def test_setting_page_masks_secrets(admin_http):
     response = admin_http.get(_admin_url("wiki.setting", "change", "auth"))
 
     assert response.status_code == 200
-    assert auth["secret"].encode() not in response.content
-    assert b"ENCRYPTED PRIVATE KEY" not in response.content
+    sealed = auth["certs"]["private"]
+    assert sealed.startswith("sealed:v1:")
+    assert sealed.encode() not in response.content
+    assert sealed[len("sealed:v1:") :][:40].encode() not in response.content
+    assert b"PRIVATE KEY" not in response.content
     assert b"BEGIN PUBLIC KEY" in response.content
     assert b"********" in response.content
 

@@ -1,0 +1,92 @@
+"""``request.user`` from the ``jwt`` cookie, for the site's own pages and the admin (API.md §1.2).
+
+Replaces Django's ``AuthenticationMiddleware`` (a subclass, so that the admin's checks still
+find one): no Django session authenticates anybody any more; the signed-in person is the user
+of the session token in the ``jwt`` cookie, read again on every request, so deactivating or
+deleting an account signs it out at once. ``/_graphql`` resolves its own caller (Bearer header
+first, see ``accounts.authentication``); this sets ``request.user`` there too, from the cookie.
+
+On a GET of a page (not ``/_graphql``, whose clients call ``refreshToken``), a cookie whose
+token expired less than ``auth.tokenRenewal`` ago is exchanged for a fresh one, as Wiki.js
+does on its non-GraphQL routes (§1.3).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+
+from wiki.errors import DomainError
+
+from . import sessions, tokens
+from .models import User
+
+GRAPHQL_PATH = "/_graphql"  # API.md §1.1
+
+
+class CookieAuthenticationMiddleware(AuthenticationMiddleware):
+    def process_request(self, request: HttpRequest) -> None:
+        if request.method == "GET" and request.path_info != GRAPHQL_PATH:
+            _renew_expired_cookie(request)
+        request.user = SimpleLazyObject(lambda: cookie_user(request))
+        request.auser = lambda: sync_to_async(cookie_user)(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        renewed = getattr(request, "_renewed_session_token", None)
+        # A view that set or deleted the cookie itself (sign-in, sign-out) has the last word.
+        if renewed and tokens.COOKIE_NAME not in response.cookies:
+            sessions.set_session_cookie(response, renewed, request)
+        if getattr(request, "_user_from_cookie", False):
+            # The page depends on who is signed in: no shared cache may serve it to another.
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+def cookie_user(request: HttpRequest):
+    """The active, non-system user of the ``jwt`` cookie's valid token, else AnonymousUser."""
+    if not hasattr(request, "_cached_user"):
+        request._user_from_cookie = True
+        request._cached_user = _user_of(request.COOKIES.get(tokens.COOKIE_NAME)) or AnonymousUser()
+    return request._cached_user
+
+
+def _user_of(token: str | None) -> User | None:
+    if not token:
+        return None
+    try:
+        claims = tokens.read_token(token)
+    except tokens.TokenError:
+        return None
+    if "api" in claims:
+        return None  # an API key is nobody: it signs no one in to the site
+    try:
+        user_id = uuid.UUID(str(claims.get("id")))
+    except ValueError:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True, is_system=False).first()
+
+
+def _renew_expired_cookie(request: HttpRequest) -> None:
+    token = request.COOKIES.get(tokens.COOKIE_NAME)
+    if not token:
+        return
+    try:
+        tokens.read_token(token)
+        return  # still valid: nothing to renew
+    except tokens.TokenExpired:
+        pass
+    except tokens.TokenError:
+        return  # not ours, or damaged: the request is anonymous
+    try:
+        user = sessions.renewable_user(token)
+    except DomainError:
+        return  # beyond the renewal window, or the user cannot sign in: anonymous
+    request._renewed_session_token = sessions.start_session(user)
+    request._user_from_cookie = True
+    request._cached_user = user

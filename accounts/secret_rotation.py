@@ -1,0 +1,70 @@
+"""Everything sealed under ``SECRET_KEY``, and sealing it again after a key change.
+
+``manage.py rotatesecrets`` walks this registry: each entry seals its values again under the
+current ``SECRET_KEY`` (values already sealed under it are left alone), so that the old key can
+then leave ``SECRET_KEY_FALLBACKS``. Whoever adds a sealed value adds its entry here
+(docs/operations.md, "Rotating SECRET_KEY").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from wiki import secrets
+
+from . import tokens
+from .models import TotpDevice
+
+TOTP_PURPOSE = "accounts.totp"
+
+
+@dataclass(frozen=True)
+class SealedStore:
+    """One kind of sealed value: ``reseal()`` seals its values again, returning how many."""
+
+    name: str
+    reseal: Callable[[], int]
+
+
+def _reseal_signing_key() -> int:
+    return 1 if tokens.reseal_signing_key() else 0
+
+
+def _reseal_totp_secrets() -> int:
+    resealed = 0
+    for pk in TotpDevice.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            # Under the row lock: a sign-in that verifies a code at the same time keeps its
+            # own write of last_t, and this one only touches the sealed secret.
+            device = TotpDevice.objects.select_for_update().filter(pk=pk).first()
+            if device is None or not secrets.is_sealed(device.sealed_key):
+                continue
+            if secrets.opens_with_current_key(device.sealed_key, TOTP_PURPOSE):
+                continue
+            device.sealed_key = secrets.reseal(device.sealed_key, TOTP_PURPOSE)
+            TotpDevice.objects.filter(pk=pk).update(sealed_key=device.sealed_key)
+            resealed += 1
+    return resealed
+
+
+STORES: list[SealedStore] = [
+    SealedStore("token signing key", _reseal_signing_key),
+    SealedStore("TOTP secrets", _reseal_totp_secrets),
+]
+
+
+def register(store: SealedStore) -> None:
+    """Add a kind of sealed value (the SMTP password, the DKIM key) to the rotation."""
+    if all(known.name != store.name for known in STORES):
+        STORES.append(store)
+
+
+def reseal_all() -> list[tuple[str, int]]:
+    """Seal every registered value again under the current key: (store name, count) each.
+
+    Raises ``wiki.secrets.SecretUnreadable`` for a value that no configured key opens.
+    """
+    return [(store.name, store.reseal()) for store in STORES]
