@@ -7,6 +7,8 @@ from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
 from .accounts.profile import ProfileMutations, ProfileQueries
 from .accounts.queries import AccountQueries
+from .accounts.registration_mutations import RegistrationMutations
+from .accounts.strategy_queries import StrategyQueries
 from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
@@ -30,6 +32,7 @@ class Query(
     ProfileQueries,
     GroupQueries,
     ApiKeyQueries,
+    StrategyQueries,
     SiteQueries,
     graphene.ObjectType,
 ):
@@ -44,6 +47,7 @@ class Mutation(
     ProfileMutations,
     GroupMutations,
     ApiKeyMutations,
+    RegistrationMutations,
     graphene.ObjectType,
 ):
     pass
