@@ -13,7 +13,7 @@ from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 from wiki.text import holds_unstorable_text
 
-from .errors import UNEXPECTED_MESSAGE, log_unexpected
+from .errors import UNEXPECTED_MESSAGE, log_unexpected, rate_limited_extensions
 
 logger = logging.getLogger("api")
 
@@ -51,14 +51,9 @@ class Outcome:
     failure: ErrorKey | None = None
 
 
-RATE_LIMITED_CODE = "RATE_LIMITED"
-
-
 def rate_limited_error(error: RateLimited) -> GraphQLError:
     """The GraphQL error of a refused call: the field's data is null (API.md §1.5)."""
-    return GraphQLError(
-        str(error), extensions={"code": RATE_LIMITED_CODE, "retryAfter": error.retry_after}
-    )
+    return GraphQLError(str(error), extensions=rate_limited_extensions(error))
 
 
 class WikiMutation(graphene.Mutation):

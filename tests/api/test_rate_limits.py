@@ -214,3 +214,38 @@ def test_counters_are_kept_in_redis(anonymous, open_registration, frozen_clock):
     assert ":ratelimit:register:address:" in keys[0]
     assert values == [5]
     assert_rate_limited(anonymous(REGISTER, {"email": "x@example.com"}), "register", 65)
+
+
+@pytest.mark.django_db
+def test_a_refusal_raised_by_any_resolver_reads_the_same(anonymous, monkeypatch):
+    """Not only mutations built on WikiMutation: the error formatter knows the refusal too."""
+    from api.accounts import strategy_queries
+
+    def refuse(*args, **kwargs):
+        raise rate_limits.RateLimited(7)
+
+    monkeypatch.setattr(strategy_queries, "site_strategies", refuse)
+    response = anonymous(
+        "query ($id: UUID!) { authSiteStrategies(siteId: $id) { id } }",
+        {"id": "7d7a3a57-1f0e-4b7e-8f44-0a3e5b2d9c11"},
+    )
+
+    assert_rate_limited(response, "authSiteStrategies", 7)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_cache_refuses_rather_than_lets_through(
+    anonymous, open_registration, monkeypatch
+):
+    """Fail closed: without counters, the call is not run (ERR_UNEXPECTED, logged)."""
+
+    class Down:
+        def add(self, *args, **kwargs):
+            raise redis.ConnectionError("cache is down")
+
+    monkeypatch.setattr(rate_limits, "cache", Down())
+
+    response = anonymous(REGISTER, {"email": "jane@example.com"})
+
+    assert response.data["register"]["operation"]["slug"] == "ERR_UNEXPECTED"
+    assert not User.objects.filter(email="jane@example.com").exists()
