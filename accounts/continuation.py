@@ -65,8 +65,9 @@ def consume(token: str, kind: Kind, *, keep: bool = False) -> UserKey:
         expired = key.valid_until <= timezone.now()
         if not keep or expired:
             key.delete()
-        if expired:
-            raise DomainError(ErrorKey.EXPIRED_VALIDATION_TOKEN, f"{kind} token expired")
+    # Raised outside the block: inside it, the error would roll the deletion back.
+    if expired:
+        raise DomainError(ErrorKey.EXPIRED_VALIDATION_TOKEN, f"{kind} token expired")
     return key
 
 

@@ -190,27 +190,13 @@ def create_user(
         if not is_mail_configured():
             raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
 
-    try:
-        with transaction.atomic():
-            user = User(
-                email=email,
-                name=name,
-                is_active=True,
-                is_verified=True,
-                must_change_password=bool(must_change_password),
-                **new_user_profile(),
-            )
-            user.set_password(secret)
-            user.save()
-            user.groups.add(USERS_GROUP_ID, *[g for g in groups if g.pk != USERS_GROUP_ID])
-    except IntegrityError as exc:
-        # A concurrent request won a race since the checks: it took the email, or deleted a
-        # group. Anything else is not a foreseen condition and must not be reported as one.
-        if User.objects.filter(email__iexact=email).exists():
-            raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from exc
-        if Group.objects.filter(pk__in=[g.pk for g in groups]).count() != len(groups):
-            raise DomainError(ErrorKey.INVALID_GROUP) from exc
-        raise
+    user = insert_local_user(
+        email=email,
+        name=name,
+        password=secret,
+        groups=groups,
+        must_change_password=bool(must_change_password),
+    )
 
     if not send_welcome_email:
         return CreatedUser(user)
@@ -225,6 +211,45 @@ def create_user(
         logger.exception("welcome mail for user %s could not be queued or sent", user.pk)
         return CreatedUser(user, ErrorKey.MAIL_SEND_FAILED)
     return CreatedUser(user)
+
+
+def insert_local_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    groups: Iterable[Group] = (),
+    must_change_password: bool = False,
+    is_verified: bool = True,
+) -> User:
+    """Insert a checked local account in Users plus ``groups`` (createUser, register).
+
+    The inputs are already validated; what is left is the race with a concurrent request
+    since the checks, reported with the key it would have met had it come first.
+    """
+    groups = list(groups)
+    try:
+        with transaction.atomic():
+            user = User(
+                email=email,
+                name=name,
+                is_active=True,
+                is_verified=is_verified,
+                must_change_password=must_change_password,
+                **new_user_profile(),
+            )
+            user.set_password(password)
+            user.save()
+            user.groups.add(USERS_GROUP_ID, *[g for g in groups if g.pk != USERS_GROUP_ID])
+    except IntegrityError as exc:
+        # A concurrent request took the email, or deleted a group. Anything else is not a
+        # foreseen condition and must not be reported as one.
+        if User.objects.filter(email__iexact=email).exists():
+            raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from exc
+        if Group.objects.filter(pk__in=[g.pk for g in groups]).count() != len(groups):
+            raise DomainError(ErrorKey.INVALID_GROUP) from exc
+        raise
+    return user
 
 
 def _is_local_provider(provider_key: str | None) -> bool:

@@ -7,6 +7,8 @@ from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
 from .accounts.profile import ProfileMutations, ProfileQueries
 from .accounts.queries import AccountQueries
+from .accounts.registration_mutations import RegistrationMutations
+from .accounts.strategy_queries import StrategyQueries
 from .accounts.token_mutations import TokenMutations
 from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
@@ -31,6 +33,7 @@ class Query(
     ProfileQueries,
     GroupQueries,
     ApiKeyQueries,
+    StrategyQueries,
     SiteQueries,
     graphene.ObjectType,
 ):
@@ -46,6 +49,7 @@ class Mutation(
     GroupMutations,
     ApiKeyMutations,
     TokenMutations,
+    RegistrationMutations,
     graphene.ObjectType,
 ):
     pass

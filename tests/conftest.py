@@ -69,6 +69,13 @@ def _cache_keys_of_this_run():
             pass  # unreachable: then nothing was written either
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters (wiki/rate_limits.py) live in the cache: every test starts at zero,
+    whatever the tests before it sent from the same test client address."""
+    caches["default"].clear()
+
+
 @pytest.fixture
 def anonymous() -> GraphQLClient:
     return GraphQLClient()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import profile_views, signin_views
+from accounts import companion_views, profile_views, signin_views
 from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
 from api.core.view import WikiGraphQLView
@@ -34,5 +34,8 @@ urlpatterns = [
     path("admin/api-access/", include("accounts.admin_views")),
     path("admin/mail-settings/", include("accounts.admin_mail_settings")),
     path("admin/", admin.site.urls),
+    # Companion routes that mails link to (API.md §1.6).
+    path("verify/<str:token>", companion_views.verify, name="verify"),
+    path("login-reset/<str:token>", companion_views.login_reset, name="login-reset"),
     path("", views.home, name="home"),
 ]

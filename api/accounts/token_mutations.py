@@ -3,6 +3,7 @@
 import graphene
 
 from accounts import sessions
+from wiki.clients import client_address
 
 from ..core.operation import Outcome, WikiMutation
 from .auth_types import AuthenticationTokenResponse
@@ -23,7 +24,7 @@ class RefreshToken(WikiMutation):
 
     @classmethod
     def perform(cls, root, info, token) -> Outcome:
-        jwt = sessions.refresh_session(token, client_address=info.context.META.get("REMOTE_ADDR"))
+        jwt = sessions.refresh_session(token, client_address=client_address(info.context))
         return Outcome(payload={"jwt": jwt})
 
 

@@ -11,10 +11,16 @@ from graphene_django.views import HttpError
 from graphql import GraphQLError
 
 from wiki.errors import DomainError, ErrorKey
+from wiki.rate_limits import RateLimited
 
 logger = logging.getLogger("api")
 
 UNEXPECTED_MESSAGE = "An unexpected error occurred. Reference: {ref}."
+RATE_LIMITED_CODE = "RATE_LIMITED"
+
+
+def rate_limited_extensions(error: RateLimited) -> dict:
+    return {"code": RATE_LIMITED_CODE, "retryAfter": error.retry_after}
 
 
 def log_unexpected(exc: BaseException) -> str:
@@ -43,6 +49,11 @@ def format_graphql_error(error: Exception) -> dict:
     if isinstance(original, DomainError):
         formatted["message"] = original.key.value
         formatted["extensions"] = {"code": original.key.value}
+        return formatted
+    if isinstance(original, RateLimited):
+        # Raised by a resolver that is not a WikiMutation: the same answer as from one (§1.5).
+        formatted["message"] = str(original)
+        formatted["extensions"] = rate_limited_extensions(original)
         return formatted
     if isinstance(original, GraphQLError):
         # A scalar's parse error raised during execution (variables): safe to show.

@@ -1,0 +1,173 @@
+"""Self-service accounts: ``register`` and ``forgotPassword`` (API.md §4.5.5).
+
+Both are public and rate-limited (§1.5) before anything else is looked at, so that a client
+cannot use them to probe which addresses have accounts faster than the limits allow.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import re2
+from django.db import transaction
+
+from wiki.config import is_mail_configured
+from wiki.errors import DomainError, ErrorKey
+from wiki.models import Site
+from wiki.rate_limits import hit
+
+from . import continuation
+from .mail import render_reset_mail, render_verify_mail
+from .models import AuthStrategy, Group, User
+from .services import insert_local_user
+from .signin import SignInResult, finish_sign_in
+from .strategies import local_strategy, validates_email
+from .strategy_listing import auto_enroll_group_ids
+from .validation import check_password_length, clean_email, clean_name
+
+logger = logging.getLogger(__name__)
+
+# A pattern may use this much memory once compiled (RE2's default is 8 MiB).
+EMAIL_REGEX_MAX_MEMORY = 1 << 20
+
+
+def _email_regex_options() -> re2.Options:
+    options = re2.Options()
+    options.max_mem = EMAIL_REGEX_MAX_MEMORY
+    options.log_errors = False
+    options.never_capture = True
+    options.case_sensitive = False  # §4.5.1: the pattern is case-insensitive
+    return options
+
+
+_EMAIL_REGEX_OPTIONS = _email_regex_options()
+
+
+def email_regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be the allowed-email pattern, or None when it can.
+
+    RE2 matches in linear time, so no pattern an administrator stores can hang a worker;
+    the price is RE2's syntax (no backreferences or lookaround).
+    """
+    try:
+        re2.compile(pattern, _EMAIL_REGEX_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0] if error.args else ""
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return f"not a supported regular expression (RE2 syntax): {reason}"
+    except UnicodeEncodeError:
+        return "the pattern is not valid Unicode text"
+    return None
+
+
+def email_allowed(strategy: AuthStrategy, email: str) -> bool:
+    """Whether ``email`` matches the strategy's ``allowedEmailRegex`` (anywhere; empty: any).
+
+    A stored pattern that RE2 cannot compile allows nothing: failing open would let anyone in.
+    """
+    pattern = strategy.allowed_email_regex or ""
+    if not pattern:
+        return True
+    try:
+        compiled = re2.compile(pattern, _EMAIL_REGEX_OPTIONS)
+    except (re2.error, UnicodeEncodeError):
+        logger.warning("allowedEmailRegex of strategy %s does not compile", strategy.pk)
+        return False
+    return compiled.search(email) is not None
+
+
+def auto_enroll_groups(strategy: AuthStrategy) -> list[Group]:
+    """The strategy's ``autoEnrollGroups`` that still exist (deleted ones are skipped)."""
+    return list(Group.objects.filter(pk__in=auto_enroll_group_ids(strategy)).order_by("name"))
+
+
+def register(
+    *, email: str, password: str, name: str, site: Site | None, client_address: str
+) -> SignInResult:
+    """Create an account for oneself with the local strategy (API.md §4.5.5 ``register``).
+
+    With email validation on, the account starts unverified and a verification mail is sent:
+    the result is empty (no session). Otherwise the post-login steps run.
+    """
+    hit("register", client_address=client_address)
+    strategy = local_strategy()
+    if strategy is None or not strategy.is_enabled or not strategy.registration:
+        raise DomainError(ErrorKey.REGISTRATION_DISABLED)
+    email = clean_email(email)
+    check_password_length(password or "")
+    name = clean_name(name)
+    if not email_allowed(strategy, email):
+        raise DomainError(ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, "allowedEmailRegex")
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL)
+    validate = validates_email(strategy)
+    if validate and not is_mail_configured():
+        raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
+
+    # One transaction: a mail that cannot be rendered or queued leaves no account behind
+    # (§2.6), so the address can register again once the mail settings are fixed.
+    with transaction.atomic():
+        user = insert_local_user(
+            email=email,
+            name=name,
+            password=password,
+            groups=auto_enroll_groups(strategy),
+            is_verified=not validate,
+        )
+        if not validate:
+            return finish_sign_in(user, strategy=strategy, site=site)
+        token = continuation.issue(user, continuation.Kind.VERIFY)
+        _send(render_verify_mail, user, site, token, "verification")
+    return SignInResult(user=user)
+
+
+def forgot_password(*, email: str, site: Site | None, client_address: str) -> None:
+    """Mail a password reset link to the account of ``email``, if there is one (§4.5.5).
+
+    The answer is the same for an unknown address: the mail is rendered either way (so a
+    broken template fails for everyone alike) and only sending depends on the account.
+    """
+    address = (email or "").strip().lower()
+    hit("forgotPassword", client_address=client_address, account=address)
+    if not is_mail_configured():
+        raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
+    user = (
+        User.objects.filter(email__iexact=address, is_system=False, is_active=True)
+        .exclude(password="")
+        .first()
+        if address
+        else None
+    )
+    if user is None or not user.has_local_credentials:
+        stand_in = User(email=address or "nobody@example.com", name="")
+        _render(render_reset_mail, stand_in, site, _unused_token())
+        return
+    with transaction.atomic():
+        token = continuation.issue(user, continuation.Kind.RESET_PASSWORD)
+        _send(render_reset_mail, user, site, token, "password reset")
+
+
+def _unused_token() -> str:
+    return secrets.token_urlsafe(16)[: continuation.TOKEN_LENGTH]
+
+
+def _render(render, user: User, site: Site | None, token: str):
+    try:
+        return render(user, site, token)
+    except Exception as error:
+        logger.exception("mail for user %s failed to render", user.pk)
+        raise DomainError(ErrorKey.MAIL_RENDER_FAILED) from error
+
+
+def _send(render, user: User, site: Site | None, token: str, what: str) -> None:
+    """Render in the request, then queue; either failing undoes the caller's transaction."""
+    from wiki.tasks import queue_mail
+
+    message = _render(render, user, site, token)
+    try:
+        queue_mail(message)
+    except Exception as error:
+        logger.exception("%s mail for user %s could not be queued or sent", what, user.pk)
+        raise DomainError(ErrorKey.MAIL_SEND_FAILED) from error
