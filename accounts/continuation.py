@@ -65,9 +65,22 @@ def consume(token: str, kind: Kind, *, keep: bool = False) -> UserKey:
         expired = key.valid_until <= timezone.now()
         if not keep or expired:
             key.delete()
-        if expired:
-            raise DomainError(ErrorKey.EXPIRED_VALIDATION_TOKEN, f"{kind} token expired")
+    # Raised after the block, which would otherwise roll the deletion back.
+    if expired:
+        raise DomainError(ErrorKey.EXPIRED_VALIDATION_TOKEN, f"{kind} token expired")
     return key
+
+
+def holder_email(token: str | None) -> str | None:
+    """The email of the account ``token`` belongs to, whatever its kind or validity, or None.
+
+    For counting attempts per account (rate limits) before the token itself is checked.
+    """
+    return (
+        UserKey.objects.filter(token_digest=_digest(str(token or "")))
+        .values_list("user__email", flat=True)
+        .first()
+    )
 
 
 def discard(key: UserKey) -> None:
