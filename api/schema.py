@@ -7,6 +7,7 @@ from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
 from .accounts.profile import ProfileMutations, ProfileQueries
 from .accounts.queries import AccountQueries
+from .accounts.signin_mutations import SignInMutations
 from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
 from .pages.mutations import PageMutations
@@ -44,6 +45,7 @@ class Mutation(
     ProfileMutations,
     GroupMutations,
     ApiKeyMutations,
+    SignInMutations,
     graphene.ObjectType,
 ):
     pass
