@@ -28,7 +28,7 @@ from wiki.models import Site
 from wiki.sites import existing_site
 
 from . import continuation, strategies, totp
-from .models import LOCAL_STRATEGY_ID, AuthStrategy, User
+from .models import LOCAL_STRATEGY_ID, AuthStrategy, User, UserKey
 from .permissions import Caller
 from .sessions import start_session
 from .signin_result import NextAction, SignInResult
@@ -173,7 +173,9 @@ def login_tfa(
         verified = totp.verify_code(user, strategy.pk, code, setup=setup)
         if verified:
             if setup:
-                continuation.discard(key)
+                # This setup's token goes, and with it any other setup left pending: their
+                # secrets were replaced, and TOTP is now active.
+                UserKey.objects.filter(user=user, kind=continuation.Kind.TFA_SETUP).delete()
             result = finish_sign_in(user, strategy=strategy, site=None, second_factor=False)
     # Raised after the commit, so that the refused attempt's throttle stays recorded.
     if not verified:

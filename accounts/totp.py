@@ -148,6 +148,21 @@ def deactivate_tfa(caller: Caller, *, strategy_id) -> None:
         TotpDevice.objects.filter(user=user, strategy_id=strategy.pk).delete()
 
 
+def reseal_all() -> int:
+    """Seal again under the current SECRET_KEY every secret that is not (key rotation).
+
+    For ``manage.py rotatesecrets``: the old key must still be in SECRET_KEY_FALLBACKS.
+    Returns how many secrets were sealed again.
+    """
+    count = 0
+    for device in TotpDevice.objects.only("pk", "sealed_key").iterator():
+        if not secrets.opens_with_current_key(device.sealed_key, SEAL_PURPOSE):
+            resealed = secrets.reseal(device.sealed_key, SEAL_PURPOSE)
+            TotpDevice.objects.filter(pk=device.pk).update(sealed_key=resealed)
+            count += 1
+    return count
+
+
 def remove_devices(user: User) -> None:
     """Every TOTP device of ``user`` (an administrator's ``disableUserTFA``)."""
     TotpDevice.objects.filter(user=user).delete()

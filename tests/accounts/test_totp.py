@@ -100,3 +100,21 @@ def test_the_qr_code_is_complete_svg_markup():
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert svg.startswith("<svg")
     assert svg.endswith("</svg>")
+
+
+def test_reseal_all_moves_secrets_to_the_current_key():
+    old_key = "the-old-secret-key-" * 4
+    user = UserFactory()
+    with override_settings(SECRET_KEY=old_key):
+        secret = give_totp(user)
+    untouched = UserFactory()
+    give_totp(untouched)
+    sealed_before = TotpDevice.objects.get(user=untouched).sealed_key
+
+    with override_settings(SECRET_KEY_FALLBACKS=[old_key]):
+        assert totp.reseal_all() == 1
+
+    device = TotpDevice.objects.get(user=user)
+    assert secrets.opens_with_current_key(device.sealed_key, totp.SEAL_PURPOSE)
+    assert totp.secret_of(device) == secret  # now without the fallback
+    assert TotpDevice.objects.get(user=untouched).sealed_key == sealed_before

@@ -119,6 +119,19 @@ def test_setup_activates_tfa_with_the_first_code(anonymous, admin_client):
     assert password_step(anonymous, "enrol@example.com")["nextAction"] == "provideTfa"
 
 
+def test_a_finished_setup_ends_every_pending_setup(anonymous):
+    user = UserFactory(tfa_required=True)
+    secret = give_totp(user, confirmed=False)
+    token_for(user, TFA_SETUP)  # an earlier setup, never finished
+    token = token_for(user, TFA_SETUP)
+    token_for(user, TFA)
+
+    result = login_tfa(anonymous, tfa_variables(token, code(secret), setup=True))
+
+    assert result["nextAction"] == "redirect"
+    assert [kind for kind, _ in keys_of(user)] == ["tfa"]  # other kinds stay
+
+
 @pytest.mark.parametrize("steps", [-1, 1])
 def test_a_code_one_step_off_is_accepted(anonymous, tfa_user, steps):
     token = token_for(tfa_user, TFA)
