@@ -1,10 +1,20 @@
 """One TOTP code, two simultaneous sign-ins: exactly one passes (PostgreSQL row locks)."""
 
+from accounts import totp
 from accounts.models import TotpDevice, UserKey
 from tests.api.concurrency_support import RACE_MARKS, outcomes, race_as
-from tests.factories import UserFactory
+from tests.factories import UserFactory, default_site
 
-from .support import LOGIN_TFA, code, give_totp, tfa_variables, token_for
+from .support import (
+    LOGIN,
+    LOGIN_TFA,
+    code,
+    give_totp,
+    login_variables,
+    stored_secret,
+    tfa_variables,
+    token_for,
+)
 
 pytestmark = RACE_MARKS
 
@@ -44,3 +54,17 @@ def test_one_setup_code_twice_at_once_confirms_once():
     assert set(counted) - {"ok"} <= {"ERR_INVALID_VALIDATION_TOKEN", "ERR_TFA_INCORRECT_TOKEN"}
     assert TotpDevice.objects.get(user=user).confirmed is True
     assert not UserKey.objects.filter(user=user).exists()
+
+
+def test_two_sign_ins_starting_a_setup_at_once_leave_one_secret():
+    user = UserFactory(email="race-start@example.com", tfa_required=True)
+    request = (LOGIN, login_variables("race-start@example.com"))
+
+    answers = race_as([(None, request), (None, request)])
+
+    assert outcomes(answers, "login") == {"ok": 2}
+    assert {answer.data["login"]["nextAction"] for answer in answers} == {"setupTfa"}
+    assert TotpDevice.objects.filter(user=user).count() == 1
+    # The stored secret is the one of the QR code of whichever answer wrote last.
+    images = {answer.data["login"]["tfaQRImage"] for answer in answers}
+    assert totp.qr_svg(user.email, stored_secret(user), default_site()) in images
