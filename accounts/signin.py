@@ -39,6 +39,7 @@ __all__ = [
     "SignInResult",
     "change_own_password",
     "change_password_with_token",
+    "check_may_sign_in",
     "finish_sign_in",
     "login",
     "login_redirect",
@@ -97,11 +98,11 @@ def finish_sign_in(
 # --- login ------------------------------------------------------------------------------------
 def login(*, email: str, password: str, strategy_id, site_id, client_address: str) -> SignInResult:
     """``login``: email and password, checks 1-6 of §4.5.5, then every post-login step."""
-    address = str(email or "").lower()
-    rate_limits.hit("login", client_address=client_address, account=address)
+    account = str(email or "").lower()
+    rate_limits.hit("login", client_address=client_address, account=account)
     strategy = strategies.enabled_strategy(strategy_id)
     site = existing_site(site_id)
-    user = _authenticate(address, str(password or ""), strategy)
+    user = _authenticate(account, str(password or ""), strategy)
     check_may_sign_in(user)
     return finish_sign_in(user, strategy=strategy, site=site)
 

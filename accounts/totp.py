@@ -134,7 +134,7 @@ def setup_tfa(caller: Caller, *, strategy_id, site_id) -> tuple[str, str]:
 
 
 def deactivate_tfa(caller: Caller, *, strategy_id) -> None:
-    """``deactivateTFA``: the device and its secret are deleted."""
+    """``deactivateTFA``: the confirmed device is deleted, secret and all (one per strategy)."""
     caller.require_signed_in_user()
     with transaction.atomic():
         user = _own_account(caller)
@@ -144,8 +144,6 @@ def deactivate_tfa(caller: Caller, *, strategy_id) -> None:
         ).delete()
         if not deleted:
             raise DomainError(ErrorKey.TFA_NOT_ACTIVE)
-        # An enrolment left unfinished goes too: "secret cleared".
-        TotpDevice.objects.filter(user=user, strategy_id=strategy.pk).delete()
 
 
 def reseal_all() -> int:
