@@ -87,6 +87,9 @@ def login_reset(request: HttpRequest, token: str) -> HttpResponse:
     if not key.user.is_active:
         return _refused(request, ErrorKey.INACTIVE_USER)
     new_token = continuation.issue(
-        key.user, continuation.Kind.CHANGE_PASSWORD, strategy_id=LOCAL_STRATEGY_ID
+        key.user,
+        continuation.Kind.CHANGE_PASSWORD,
+        strategy_id=LOCAL_STRATEGY_ID,
+        from_reset_link=True,
     )
     return _redirect("/login?" + urlencode({"changePwdContinuationToken": new_token}))

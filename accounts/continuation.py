@@ -29,15 +29,28 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(user: User, kind: Kind, *, strategy_id: uuid.UUID | str | None = None) -> str:
-    """A new token of ``kind`` for ``user``; the strategy is recorded when given."""
+def issue(
+    user: User,
+    kind: Kind,
+    *,
+    strategy_id: uuid.UUID | str | None = None,
+    from_reset_link: bool = False,
+) -> str:
+    """A new token of ``kind`` for ``user``; the strategy is recorded when given.
+
+    ``from_reset_link`` marks a ``changePwd`` token that a mailed reset link produced: the
+    sign-in it ends in still asks for the second factor (``accounts.signin``).
+    """
     token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
     now = timezone.now()
+    meta: dict = {"strategyId": str(strategy_id)} if strategy_id else {}
+    if from_reset_link:
+        meta["fromResetLink"] = True
     UserKey.objects.create(
         user=user,
         kind=kind,
         token_digest=_digest(token),
-        meta={"strategyId": str(strategy_id)} if strategy_id else {},
+        meta=meta,
         valid_until=now + LIFETIME,
         created_at=now,
     )
@@ -71,9 +84,25 @@ def consume(token: str, kind: Kind, *, keep: bool = False) -> UserKey:
     return key
 
 
+def holder_email(token: str | None) -> str | None:
+    """The email of the account ``token`` belongs to, whatever its kind or validity, or None.
+
+    For counting attempts per account (rate limits) before the token itself is checked.
+    """
+    return (
+        UserKey.objects.filter(token_digest=_digest(str(token or "")))
+        .values_list("user__email", flat=True)
+        .first()
+    )
+
+
 def discard(key: UserKey) -> None:
     """Delete a key that ``consume(..., keep=True)`` left in place."""
     UserKey.objects.filter(pk=key.pk).delete()
+
+
+def is_from_reset_link(key: UserKey) -> bool:
+    return bool((key.meta or {}).get("fromResetLink"))
 
 
 def strategy_of(key: UserKey) -> str | None:

@@ -11,14 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-
-from wiki import secrets
-
-from . import tokens
-from .models import TotpDevice
-
-TOTP_PURPOSE = "accounts.totp"
+from . import tokens, totp
 
 
 @dataclass(frozen=True)
@@ -33,26 +26,9 @@ def _reseal_signing_key() -> int:
     return 1 if tokens.reseal_signing_key() else 0
 
 
-def _reseal_totp_secrets() -> int:
-    resealed = 0
-    for pk in TotpDevice.objects.order_by("pk").values_list("pk", flat=True):
-        with transaction.atomic():
-            # Under the row lock: a sign-in that verifies a code at the same time keeps its
-            # own write of last_t, and this one only touches the sealed secret.
-            device = TotpDevice.objects.select_for_update().filter(pk=pk).first()
-            if device is None or not secrets.is_sealed(device.sealed_key):
-                continue
-            if secrets.opens_with_current_key(device.sealed_key, TOTP_PURPOSE):
-                continue
-            device.sealed_key = secrets.reseal(device.sealed_key, TOTP_PURPOSE)
-            TotpDevice.objects.filter(pk=pk).update(sealed_key=device.sealed_key)
-            resealed += 1
-    return resealed
-
-
 STORES: list[SealedStore] = [
     SealedStore("token signing key", _reseal_signing_key),
-    SealedStore("TOTP secrets", _reseal_totp_secrets),
+    SealedStore("TOTP secrets", totp.reseal_all),
 ]
 
 

@@ -26,6 +26,11 @@ def local_strategy() -> AuthStrategy | None:
     return AuthStrategy.objects.filter(pk=LOCAL_STRATEGY_ID).first()
 
 
+def has_credentials(user, strategy: AuthStrategy) -> bool:
+    """Whether ``user`` can sign in with ``strategy``: for the local one, a usable password."""
+    return strategy.module == "local" and user.has_usable_password()
+
+
 def enforces_tfa(strategy: AuthStrategy) -> bool:
     return bool((strategy.config or {}).get("enforceTfa"))
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, models, transaction
 
 from wiki.errors import DomainError, ErrorKey
 
-from . import scopes
+from . import scopes, totp
 from .models import Group, User
 from .permissions import Caller
 from .services import check_may_change_membership, existing_groups, root_admin_user
@@ -234,8 +234,11 @@ def enable_user_tfa(caller: Caller | None, user_id) -> User:
 
 
 def disable_user_tfa(caller: Caller | None, user_id) -> User:
-    """TFA is neither required nor set up any more (no TFA secret is stored yet)."""
-    return _set_local_flags(caller, user_id, tfa_required=False)
+    """TFA is neither required nor set up any more: the user's TOTP devices are deleted."""
+    with transaction.atomic():
+        user = _set_local_flags(caller, user_id, tfa_required=False)
+        totp.remove_devices(user)
+    return user
 
 
 def _set_local_flags(caller: Caller | None, user_id, **flags: bool) -> User:

@@ -8,6 +8,7 @@ from .accounts.mutations import AccountMutations
 from .accounts.profile import ProfileMutations, ProfileQueries
 from .accounts.queries import AccountQueries
 from .accounts.registration_mutations import RegistrationMutations
+from .accounts.signin_mutations import SignInMutations
 from .accounts.strategy_queries import StrategyQueries
 from .accounts.token_mutations import TokenMutations
 from .accounts.user_mutations import UserAdminMutations
@@ -50,6 +51,7 @@ class Mutation(
     ApiKeyMutations,
     TokenMutations,
     RegistrationMutations,
+    SignInMutations,
     graphene.ObjectType,
 ):
     pass

@@ -1,9 +1,24 @@
 """Which site serves a request (API.md §4.7)."""
 
+import uuid
+
 from django.http import HttpRequest
 from django.http.request import split_domain_port
 
+from .errors import DomainError, ErrorKey
 from .models import WILDCARD_HOSTNAME, Site
+
+
+def existing_site(site_id: uuid.UUID | str | None) -> Site:
+    """The site named by a ``siteId`` argument, else ``ERR_INVALID_SITE``."""
+    try:
+        pk = uuid.UUID(str(site_id))
+    except ValueError:
+        raise DomainError(ErrorKey.INVALID_SITE, str(site_id)) from None
+    site = Site.objects.filter(pk=pk).first()
+    if site is None:
+        raise DomainError(ErrorKey.INVALID_SITE, str(pk))
+    return site
 
 
 def site_for_hostname(hostname: str, *, exact: bool = False) -> Site | None:

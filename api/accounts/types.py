@@ -2,7 +2,7 @@
 
 import graphene
 
-from accounts import scopes
+from accounts import scopes, totp
 from accounts.directory import (
     filter_user_list,
     groups_of,
@@ -146,7 +146,7 @@ class User(graphene.ObjectType):
                 strategy_icon=strategy.module,
                 config={
                     "isPasswordSet": True,
-                    "isTfaSetup": False,
+                    "isTfaSetup": totp.is_active(user, strategy.pk),
                     "isTfaRequired": user.tfa_required or enforce,
                     "mustChangePwd": user.must_change_password,
                     "restrictLogin": user.restrict_login,
