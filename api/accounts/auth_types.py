@@ -23,7 +23,9 @@ class AuthenticationAuthResponse(graphene.ObjectType):
         description="Single-use token for the next step (24 hours)."
     )
     redirect = graphene.String(description="Where to go after signing in.")
-    tfa_qr_image = graphene.String(description="SVG QR code of the new TOTP secret (setupTfa).")
+    tfa_qr_image = graphene.String(
+        name="tfaQRImage", description="SVG QR code of the new TOTP secret (setupTfa)."
+    )
 
 
 class AuthenticationTokenResponse(graphene.ObjectType):
@@ -34,7 +36,9 @@ class AuthenticationTokenResponse(graphene.ObjectType):
 class AuthenticationSetupTFAResponse(graphene.ObjectType):
     operation = graphene.Field(Operation, description="The outcome.")
     continuation_token = graphene.String(description="tfaSetup token for loginTFA(setup: true).")
-    tfa_qr_image = graphene.String(description="SVG QR code of the new TOTP secret.")
+    tfa_qr_image = graphene.String(
+        name="tfaQRImage", description="SVG QR code of the new TOTP secret."
+    )
 
 
 class AuthenticationSetupPasskeyResponse(graphene.ObjectType):
