@@ -151,3 +151,45 @@ def test_page_people_passkeys_cost_the_same_however_many(admin, admin_client):
     assert len(small["pageById"]["author"]["passkeys"]) == 1
     assert len(large["pageById"]["creator"]["passkeys"]) == 10
     assert many == few
+
+
+def test_no_list_reaches_user_passkeys():
+    """``User.passkeys`` costs a query per user: a list of users must prefetch them first.
+
+    No list of the schema reaches ``User`` today (lists of people are ``UserMinimal``); this
+    fails when one does, so that its resolver gets ``prefetch_related("passkey_set")`` and a
+    query-count test.
+    """
+    from graphql import (
+        GraphQLInterfaceType,
+        GraphQLList,
+        GraphQLObjectType,
+        GraphQLUnionType,
+        get_named_type,
+        get_nullable_type,
+    )
+
+    from api.schema import schema
+
+    graphql_schema = schema.graphql_schema
+    listed, seen = set(), set()
+    pending = [(graphql_schema.query_type, False), (graphql_schema.mutation_type, False)]
+    while pending:
+        parent, in_list = pending.pop()
+        if (parent.name, in_list) in seen:
+            continue
+        seen.add((parent.name, in_list))
+        if in_list:
+            listed.add(parent.name)
+        for field in parent.fields.values():
+            target = get_named_type(field.type)
+            is_list = isinstance(get_nullable_type(field.type), GraphQLList)
+            if isinstance(target, GraphQLInterfaceType | GraphQLUnionType):
+                targets = graphql_schema.get_possible_types(target)
+            elif isinstance(target, GraphQLObjectType):
+                targets = [target]
+            else:
+                targets = []
+            pending.extend((each, in_list or is_list) for each in targets)
+    assert {"UserPasskey", "TreeItemPage"} <= listed  # the walk sees lists and interfaces
+    assert "User" not in listed
