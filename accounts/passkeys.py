@@ -250,6 +250,9 @@ def _register(user: User, pending: PasskeyChallenge, response: dict, name: str) 
     # The library compares id with rawId, not with the credential the authenticator attested.
     if credential_id != claimed_id:
         raise DomainError(ErrorKey.PK_VERIFICATION_FAILED, "id is not the attested credential")
+    if len(credential_id) > Passkey._meta.get_field("credential_id").max_length:
+        # WebAuthn allows 1023 bytes; authenticators use 16 to 64. Longer ones are not kept.
+        raise DomainError(ErrorKey.PK_VERIFICATION_FAILED, "credential id too long to store")
     try:
         with transaction.atomic():
             passkey = Passkey.objects.create(

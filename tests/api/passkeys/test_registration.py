@@ -407,3 +407,15 @@ def test_a_registration_response_may_come_as_json_text(browser_for, member, site
     with pytest.raises(DomainError) as raised:
         passkeys.finalize_passkey(user_caller(member), registration_response="{", name="Form")
     assert raised.value.key is ErrorKey.PASSKEY_NOT_SETUP
+
+
+def test_a_credential_id_too_long_to_store(browser_for, member, site, authenticator):
+    browser = browser_for(member)
+    options = _options(browser.setup(site))
+    answer = browser.finalize(authenticator.create(options, credential_id=b"i" * 769))
+    assert operation(answer, "finalizePasskey") == failed("ERR_PK_VERIFICATION_FAILED")
+    assert not Passkey.objects.exists()
+    # 768 bytes are 1024 characters of base64url: the longest id kept.
+    answer = browser.finalize(authenticator.create(options, credential_id=b"i" * 768))
+    assert operation(answer, "finalizePasskey")["succeeded"] is True
+    assert len(Passkey.objects.get().credential_id) == 1024
