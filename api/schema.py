@@ -5,6 +5,7 @@ import graphene
 from .accounts.api_keys import ApiKeyMutations, ApiKeyQueries
 from .accounts.group_mutations import GroupMutations, GroupQueries
 from .accounts.mutations import AccountMutations
+from .accounts.passkey_mutations import PasskeyMutations
 from .accounts.profile import ProfileMutations, ProfileQueries
 from .accounts.queries import AccountQueries
 from .accounts.registration_mutations import RegistrationMutations
@@ -52,6 +53,7 @@ class Mutation(
     TokenMutations,
     RegistrationMutations,
     SignInMutations,
+    PasskeyMutations,
     graphene.ObjectType,
 ):
     pass

@@ -252,6 +252,27 @@ if env_bool("SECURE_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
+
+# --- Passkeys (API.md §4.5.6) -----------------------------------------------------------------
+def _webauthn_origins(values: list[str]) -> list[str]:
+    """``scheme://host[:port]`` origins, as browsers put them in clientDataJSON."""
+    origins = []
+    for value in values:
+        origin = value.rstrip("/").lower()
+        scheme, _, rest = origin.partition("://")
+        if scheme not in {"http", "https"} or not rest or any(c in rest for c in "/?#@ "):
+            raise ImproperlyConfigured(
+                f"WEBAUTHN_ORIGINS: {value!r} is not an origin like https://wiki.example.com"
+            )
+        origins.append(origin)
+    return origins
+
+
+# Origins a passkey response may come from. Each site (relying party = its hostname) accepts
+# the listed origins whose host is its hostname or below it, else only https://<hostname>.
+# Development: WEBAUTHN_ORIGINS=http://localhost:8000 (port included) with a site "localhost".
+WEBAUTHN_ORIGINS = _webauthn_origins(env_list("WEBAUTHN_ORIGINS"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
