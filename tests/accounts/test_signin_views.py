@@ -301,6 +301,34 @@ def test_a_reset_link_opens_the_password_change(member):
     assert member.check_password("Reset-pass-1")
 
 
+def test_a_reset_link_still_asks_for_the_totp_code(member):
+    """The link proves only the mailbox: an account with TOTP gives its code after the reset."""
+    secret = give_totp(member)
+    mailed = continuation.issue(member, continuation.Kind.RESET_PASSWORD)
+    client = Client()
+    landing = client.get(f"/login-reset/{mailed}")
+    assert landing.status_code == 302
+    page = client.get(landing["Location"])
+    assert step_of(page) == "changePassword"
+    changed = client.post(
+        "/login",
+        {
+            "step": "changePassword",
+            "token": hidden(page, "token"),
+            "new_password": "Reset-pass-1",
+            "new_password_again": "Reset-pass-1",
+        },
+    )
+    assert step_of(changed) == "tfa"
+    assert "jwt" not in changed.cookies
+    done = client.post(
+        "/login", {"step": "tfa", "token": hidden(changed, "token"), "code": code(secret)}
+    )
+    assert session_user_id(done) == str(member.pk)
+    member.refresh_from_db()
+    assert member.check_password("Reset-pass-1")
+
+
 # --- Where the browser goes next ------------------------------------------------------------
 @pytest.mark.parametrize(
     "target",
