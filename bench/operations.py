@@ -239,6 +239,26 @@ OPERATIONS: list[Operation] = [
         many=False,
     ),
     Operation(
+        key="authSiteStrategies",
+        label="authSiteStrategies { id isVisible activeStrategy { id displayName } } (guest)",
+        document=(
+            "query ($siteId: UUID!) { authSiteStrategies(siteId: $siteId)"
+            " { id isVisible activeStrategy { id displayName } } }"
+        ),
+        variables=lambda facts: [{"siteId": facts.site_id}],
+        # What every sign-in page asks first, as a guest: the enabled strategies, visible
+        # (the seeded site's configuration places none), by name then id.
+        floor_sql=(
+            "SELECT s.id, true AS \"isVisible\", json_build_object('id', s.id,"
+            " 'displayName', s.display_name) AS \"activeStrategy\""
+            " FROM accounts_authstrategy AS s WHERE s.is_enabled"
+            " AND EXISTS (SELECT 1 FROM wiki_site WHERE id = %(siteId)s)"
+            " ORDER BY s.display_name, s.id"
+        ),
+        root="authSiteStrategies",
+        caller="guest",
+    ),
+    Operation(
         key="createPage",
         label="createPage (sequential)",
         document=(

@@ -563,4 +563,6 @@ CALLERS: dict[str, Callable[[Seeder], str]] = {
     "admin_key": lambda seeder: seeder.api_key_token,
     # A session token lives 30 minutes: issued when the operation runs.
     "member": lambda seeder: tokens.issue_session_token(seeder.member),
+    # No credential: what a sign-in page asks before anyone is signed in.
+    "guest": lambda seeder: "",
 }
