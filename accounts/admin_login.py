@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest, HttpResponseRedirect
 
+from .second_factor import second_factor_satisfied
 from .signin_views import admin_login_page, admin_logout_page
 
 
@@ -36,6 +37,13 @@ def password_change(request: HttpRequest, extra_context=None) -> HttpResponseRed
 
 
 def use_wiki_sign_in(site: admin.AdminSite) -> None:
+    may_use_admin = site.has_permission
+
+    def has_permission(request: HttpRequest) -> bool:
+        # Staff, and a second factor used when the account has one (accounts.second_factor).
+        return may_use_admin(request) and second_factor_satisfied(request)
+
+    site.has_permission = has_permission
     site.login = admin_login_page
     site.logout = admin_logout_page
     site.password_change = password_change

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from wiki.errors import DomainError, ErrorKey
 
-from . import continuation, strategies
+from . import continuation, strategies, tokens
 from .models import LOCAL_STRATEGY_ID, TotpDevice, User
 from .sessions import set_session_cookie, start_session
 
@@ -73,7 +73,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     if user.restrict_login or _needs_sign_in_steps(user):
         return _redirect("/login")
     response = _redirect("/")
-    set_session_cookie(response, start_session(user), request)
+    set_session_cookie(response, start_session(user, methods=(tokens.MAILED_LINK,)), request)
     return response
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wiki.errors import DomainError, ErrorKey
 
+from . import tokens
 from .models import User, UserKey
 
 LIFETIME = timedelta(hours=24)
@@ -35,17 +36,21 @@ def issue(
     *,
     strategy_id: uuid.UUID | str | None = None,
     from_reset_link: bool = False,
+    methods: tuple[str, ...] = (),
 ) -> str:
     """A new token of ``kind`` for ``user``; the strategy is recorded when given.
 
     ``from_reset_link`` marks a ``changePwd`` token that a mailed reset link produced: the
-    sign-in it ends in still asks for the second factor (``accounts.signin``).
+    sign-in it ends in still asks for the second factor (``accounts.signin``). ``methods``:
+    how the person signed in before a forced password change, for the session it ends in.
     """
     token = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
     now = timezone.now()
     meta: dict = {"strategyId": str(strategy_id)} if strategy_id else {}
     if from_reset_link:
         meta["fromResetLink"] = True
+    if methods:
+        meta["amr"] = list(methods)
     UserKey.objects.create(
         user=user,
         kind=kind,
@@ -103,6 +108,16 @@ def discard(key: UserKey) -> None:
 
 def is_from_reset_link(key: UserKey) -> bool:
     return bool((key.meta or {}).get("fromResetLink"))
+
+
+def sign_in_methods(key: UserKey) -> tuple[str, ...]:
+    """The sign-in methods a ``changePwd`` token carries; a reset link's: the mailed link."""
+    if is_from_reset_link(key):
+        return (tokens.MAILED_LINK, tokens.PASSWORD)
+    methods = (key.meta or {}).get("amr")
+    if isinstance(methods, list) and all(isinstance(method, str) for method in methods):
+        return tuple(methods)
+    return (tokens.PASSWORD,)
 
 
 def strategy_of(key: UserKey) -> str | None:

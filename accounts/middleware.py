@@ -52,24 +52,33 @@ def cookie_user(request: HttpRequest):
     """The active, non-system user of the ``jwt`` cookie's valid token, else AnonymousUser."""
     if not hasattr(request, "_cached_user"):
         request._user_from_cookie = True
-        request._cached_user = _user_of(request.COOKIES.get(tokens.COOKIE_NAME)) or AnonymousUser()
+        user, methods = _session_of(request.COOKIES.get(tokens.COOKIE_NAME))
+        request._cached_user = user or AnonymousUser()
+        request._sign_in_methods = methods
     return request._cached_user
 
 
-def _user_of(token: str | None) -> User | None:
+def sign_in_methods(request: HttpRequest) -> tuple[str, ...]:
+    """How the cookie's session was signed in to (``tokens.sign_in_methods``); () if anonymous."""
+    cookie_user(request)
+    return request._sign_in_methods if request._cached_user.is_authenticated else ()
+
+
+def _session_of(token: str | None) -> tuple[User | None, tuple[str, ...]]:
     if not token:
-        return None
+        return None, ()
     try:
         claims = tokens.read_token(token)
     except tokens.TokenError:
-        return None
+        return None, ()
     if "api" in claims:
-        return None  # an API key is nobody: it signs no one in to the site
+        return None, ()  # an API key is nobody: it signs no one in to the site
     try:
         user_id = uuid.UUID(str(claims.get("id")))
     except ValueError:
-        return None
-    return User.objects.filter(pk=user_id, is_active=True, is_system=False).first()
+        return None, ()
+    user = User.objects.filter(pk=user_id, is_active=True, is_system=False).first()
+    return user, tokens.sign_in_methods(claims)
 
 
 def _renew_expired_cookie(request: HttpRequest) -> None:
@@ -84,9 +93,10 @@ def _renew_expired_cookie(request: HttpRequest) -> None:
     except tokens.TokenError:
         return  # not ours, or damaged: the request is anonymous
     try:
-        user = sessions.renewable_user(token)
+        user, methods = sessions.renewable_session(token)
     except DomainError:
         return  # beyond the renewal window, or the user cannot sign in: anonymous
-    request._renewed_session_token = sessions.start_session(user)
+    request._renewed_session_token = sessions.start_session(user, methods=methods)
     request._user_from_cookie = True
     request._cached_user = user
+    request._sign_in_methods = methods

@@ -59,6 +59,7 @@ from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 from wiki.text import is_storable
 
+from . import tokens
 from .models import Passkey, PasskeyChallenge, User
 from .permissions import Caller
 from .sessions import start_session
@@ -402,5 +403,10 @@ def authenticate(*, auth_response: dict | Any, client_address: str) -> SignInRes
     if not user.is_verified:
         raise DomainError(ErrorKey.USER_NOT_VERIFIED)
     return SignInResult(
-        user=user, next_action=NextAction.REDIRECT, jwt=start_session(user), redirect="/"
+        user=user,
+        next_action=NextAction.REDIRECT,
+        # A passkey with user verification is two factors in one (possession and PIN or
+        # biometrics): enough for the admin's second-factor rule.
+        jwt=start_session(user, methods=(tokens.PASSKEY,)),
+        redirect="/",
     )

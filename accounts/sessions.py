@@ -23,18 +23,29 @@ from .models import User
 COOKIE_MAX_AGE = timedelta(days=365)
 
 
-def start_session(user: User) -> str:
-    """A fresh session token for ``user``; every issuance updates ``lastLoginAt``."""
-    token = tokens.issue_session_token(user)
+def start_session(user: User, *, methods: tuple[str, ...]) -> str:
+    """A fresh session token for ``user``; every issuance updates ``lastLoginAt``.
+
+    ``methods``: how the person proved who they are (``tokens.PASSWORD`` ...), kept in the
+    token so that the admin can tell a password-only session from one with a second factor.
+    """
+    token = tokens.issue_session_token(user, methods=methods)
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(last_login=now)
     user.last_login = now
     return token
 
 
-def renewable_user(token: str | None) -> User:
-    """The user a (possibly expired) session token may be renewed for, checked in the order of
-    ``refreshToken`` (API.md §4.5.5); raises ``DomainError`` with the first failing check."""
+def renew_session(token: str | None) -> str:
+    """A new token for the session of ``token``, signed in the same ways (``amr``)."""
+    user, methods = renewable_session(token)
+    return start_session(user, methods=methods)
+
+
+def renewable_session(token: str | None) -> tuple[User, tuple[str, ...]]:
+    """The user a (possibly expired) session token may be renewed for, and the sign-in
+    methods it records; checked in the order of ``refreshToken`` (API.md §4.5.5), raising
+    ``DomainError`` with the first failing check."""
     if not token or not token.strip():
         raise DomainError(ErrorKey.MISSING_TOKEN)
     try:
@@ -53,7 +64,7 @@ def renewable_user(token: str | None) -> User:
         raise DomainError(ErrorKey.INVALID_USER)
     if not user.is_active:
         raise DomainError(ErrorKey.INACTIVE_USER)
-    return user
+    return user, tokens.sign_in_methods(claims)
 
 
 def refresh_session(token: str | None, *, client_address: str) -> str:
@@ -62,7 +73,7 @@ def refresh_session(token: str | None, *, client_address: str) -> str:
     Counted against §1.5's 30 calls a minute per client address before anything is checked.
     """
     rate_limits.hit("refreshToken", client_address=client_address)
-    return start_session(renewable_user(token))
+    return renew_session(token)
 
 
 def _user_or_none(value) -> User | None:

@@ -27,7 +27,7 @@ from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 from wiki.sites import existing_site
 
-from . import continuation, strategies, totp
+from . import continuation, strategies, tokens, totp
 from .models import LOCAL_STRATEGY_ID, AuthStrategy, User, UserKey
 from .permissions import Caller
 from .sessions import start_session
@@ -65,11 +65,14 @@ def finish_sign_in(
     site: Site | None,
     second_factor: bool = True,
     password_change: bool = True,
+    methods: tuple[str, ...] = (tokens.PASSWORD,),
 ) -> SignInResult:
     """The post-login steps of §4.5.3 for accepted credentials.
 
     ``second_factor=False`` skips step 1 (after ``loginTFA``), ``password_change=False`` step 2
-    (after a password change). One transaction: a TOTP secret and a continuation token are
+    (after a password change). ``methods`` is how the person proved who they are so far; the
+    session token records it, and a ``changePwd`` token carries it to the token it leads to.
+    One transaction: a TOTP secret and a continuation token are
     stored together or not at all.
     """
     with transaction.atomic():
@@ -82,7 +85,10 @@ def finish_sign_in(
                 return pending
         if password_change and user.must_change_password:
             token = continuation.issue(
-                user, continuation.Kind.CHANGE_PASSWORD, strategy_id=strategy.pk
+                user,
+                continuation.Kind.CHANGE_PASSWORD,
+                strategy_id=strategy.pk,
+                methods=methods,
             )
             return SignInResult(
                 user=user,
@@ -91,7 +97,10 @@ def finish_sign_in(
                 redirect=redirect,
             )
         return SignInResult(
-            user=user, next_action=NextAction.REDIRECT, jwt=start_session(user), redirect=redirect
+            user=user,
+            next_action=NextAction.REDIRECT,
+            jwt=start_session(user, methods=methods),
+            redirect=redirect,
         )
 
 
@@ -177,7 +186,13 @@ def login_tfa(
                 # This setup's token goes, and with it any other setup left pending: their
                 # secrets were replaced, and TOTP is now active.
                 UserKey.objects.filter(user=user, kind=continuation.Kind.TFA_SETUP).delete()
-            result = finish_sign_in(user, strategy=strategy, site=None, second_factor=False)
+            result = finish_sign_in(
+                user,
+                strategy=strategy,
+                site=None,
+                second_factor=False,
+                methods=(tokens.PASSWORD, tokens.ONE_TIME_CODE),
+            )
     # Raised after the commit, so that the refused attempt's throttle stays recorded.
     if not verified:
         raise DomainError(ErrorKey.TFA_INCORRECT_TOKEN)
@@ -226,6 +241,7 @@ def change_password_with_token(
             site=None,
             second_factor=continuation.is_from_reset_link(key),
             password_change=False,
+            methods=continuation.sign_in_methods(key),
         )
 
 

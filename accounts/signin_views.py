@@ -35,6 +35,7 @@ from wiki.sites import site_for_request
 
 from . import passkeys, sessions, signin
 from .models import LOCAL_STRATEGY_ID, User
+from .second_factor import second_factor_satisfied
 from .signin_forms import CodeForm, NewPasswordForm, PasswordStepForm, message_for, retry_message
 
 ADMIN_HOME = "/admin/"
@@ -178,8 +179,13 @@ class LoginFlow:
             return self.render(STEP_CHANGE_PASSWORD, form=NewPasswordForm(), token=token)
         user = signed_in_user(self.request)
         if self.admin and user is not None:
-            if user.is_staff:
+            if user.is_staff and second_factor_satisfied(self.request):
                 return HttpResponseRedirect(self.next)
+            if user.is_staff:
+                # The admin sends such a session here: ask for the second factor (a passkey,
+                # or the password again, which then asks for the TOTP code).
+                form = PasswordStepForm(initial={"username": user.email})
+                return self.render(STEP_PASSWORD, form=form, second_factor_needed=True, status=403)
             # Signed in, but the admin is not theirs: say so here (the admin sends such a
             # person to this page; redirecting again would loop).
             return self.render(

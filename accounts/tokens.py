@@ -324,13 +324,35 @@ def session_renewal() -> timedelta:
         return parse_duration(DEFAULTS["auth"]["tokenRenewal"])
 
 
-def issue_session_token(user, *, lifetime: timedelta | None = None) -> str:
+# How a session was signed in to (RFC 8176 ``amr`` values), carried in the token's ``amr``
+# claim (an addition to §1.3) so that the admin can ask for a second factor (admin_login).
+PASSWORD = "pwd"  # noqa: S105 - a method name
+ONE_TIME_CODE = "otp"
+PASSKEY = "hwk"
+MAILED_LINK = "mail"
+SECOND_FACTORS = frozenset({ONE_TIME_CODE, PASSKEY})
+
+
+def issue_session_token(
+    user, *, lifetime: timedelta | None = None, methods: tuple[str, ...] = ()
+) -> str:
     """A user session token (§1.3). Groups are informational; access is read per request."""
     now = timezone.now()
     lifetime = lifetime or session_lifetime()
     group_ids = [str(pk) for pk in user.groups.values_list("pk", flat=True)]
-    payload = _claims(now, now + lifetime, id=str(user.pk), email=user.email, groups=group_ids)
+    extra = {"amr": list(methods)} if methods else {}
+    payload = _claims(
+        now, now + lifetime, id=str(user.pk), email=user.email, groups=group_ids, **extra
+    )
     return jwt_settings.JWT_ENCODE_HANDLER(payload)
+
+
+def sign_in_methods(claims: dict[str, Any]) -> tuple[str, ...]:
+    """The ``amr`` of verified session claims (empty for older tokens or malformed values)."""
+    methods = claims.get("amr")
+    if not isinstance(methods, list):
+        return ()
+    return tuple(method for method in methods if isinstance(method, str))
 
 
 def issue_api_key_token(

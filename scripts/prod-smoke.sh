@@ -228,9 +228,13 @@ status=$(fetch "$base/admin/login/" "$work/signin" "${proxied[@]}" \
   --data-urlencode "csrfmiddlewaretoken=$csrf_token" --data-urlencode "username=$admin_email" \
   --data-urlencode "password=$admin_password" --data-urlencode "next=/admin/")
 expect_status "$status" 302 "signing in to the admin" "$work/signin"
-session=$(tr -d '\r' <"$work/signin.headers" | sed -nE 's/^[Ss]et-[Cc]ookie: sessionid=([^;]*).*/\1/p')
+# The wiki's sign-in sets the jwt cookie (a session token), Secure behind the HTTPS proxy.
+cookie_line=$(tr -d '\r' <"$work/signin.headers" | grep -iE '^set-cookie: jwt=' || true)
+session=$(printf '%s' "$cookie_line" | sed -nE 's/^[Ss]et-[Cc]ookie: jwt=([^;]*).*/\1/p')
 [ -n "$session" ] || fail "signing in set no session cookie"
-status=$(fetch "$base/admin/" "$work/admin.html" "${proxied[@]}" -H "Cookie: sessionid=$session")
+printf '%s' "$cookie_line" | grep -qi '; *secure' || fail "the session cookie is not Secure"
+printf '%s' "$cookie_line" | grep -qi '; *httponly' || fail "the session cookie is not HttpOnly"
+status=$(fetch "$base/admin/" "$work/admin.html" "${proxied[@]}" -H "Cookie: jwt=$session")
 expect_status "$status" 200 "GET /admin/ signed in" "$work/admin.html"
 say "the administrator signs in to /admin/"
 
@@ -260,6 +264,17 @@ assert answer["data"]["createPage"]["operation"]["succeeded"], answer'
 graphql '{"query": "{ pages { id path title } }"}' '
 assert [(p["path"], p["title"]) for p in answer["data"]["pages"]] == [("home", "Home")], answer'
 say "GraphQL with the API key: sites, createPage, pages"
+
+# The administrator signs in through the API too: a session token that the API accepts.
+graphql '{"query": "mutation ($site: UUID!, $email: String!, $password: String!) { login(username: $email, password: $password, strategyId: \"5a528c4c-0a82-4ad2-96a5-2b23811e6588\", siteId: $site) { operation { succeeded message } nextAction jwt } }", "variables": {"site": "'"$site"'", "email": "'"$admin_email"'", "password": "'"$admin_password"'"}}' '
+result = answer["data"]["login"]
+assert result["operation"]["succeeded"] and result["nextAction"] == "redirect", answer
+print(result["jwt"])' >"$work/jwt"
+status=$(fetch "$base/_graphql" "$work/me.json" "${proxied[@]}" -H "Content-Type: application/json" \
+  -H "Authorization: Bearer $(cat "$work/jwt")" --data '{"query": "{ apiKeys { name } }"}')
+expect_status "$status" 200 "POST /_graphql with the session token" "$work/me.json"
+grep -q '"apiKeys":\[' "$work/me.json" || fail "the session token did not act as the administrator"
+say "GraphQL login: the session token acts as the administrator"
 
 kill -0 "$gunicorn_pid" 2>/dev/null || fail "gunicorn exited during the checks"
 if grep -qE "Traceback|\[ERROR\]| ERROR " "$work/gunicorn.log"; then fail "the server logged errors"; fi

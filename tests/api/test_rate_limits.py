@@ -13,6 +13,7 @@ from tests.factories import UserFactory
 from tests.redis_support import RunScopedRedisCache, redis_url
 from wiki import rate_limits
 from wiki.config import update_setting
+from wiki.models import Site
 
 REGISTER = """
 mutation Register($email: String!) {
@@ -261,9 +262,31 @@ mutation Refresh($token: String!) {
 
 @pytest.mark.django_db
 def test_the_thirty_first_refresh_in_a_minute_is_refused(anonymous, frozen_clock):
-    token = start_session(UserFactory())
+    token = start_session(UserFactory(), methods=("pwd",))
     for _ in range(30):
         response = anonymous(REFRESH, {"token": token})
         assert response.data["refreshToken"]["operation"]["succeeded"] is True
 
     assert_rate_limited(anonymous(REFRESH, {"token": token}), "refreshToken", 65)
+
+
+@pytest.mark.django_db
+def test_six_login_aliases_in_one_request(anonymous, frozen_clock):
+    """The issue's case: the 6th login in a minute is refused, also as aliases of one request."""
+    UserFactory(email="pat@example.com")
+    site_id = Site.objects.get(hostname="*").pk
+    aliases = " ".join(
+        f'l{n}: login(username: "pat@example.com", password: "wrong-{n}", '
+        f'strategyId: "{LOCAL_STRATEGY_ID}", siteId: "{site_id}") {{ operation {{ slug }} jwt }}'
+        for n in range(6)
+    )
+
+    response = anonymous(f"mutation {{ {aliases} }}")
+
+    assert [response.data[f"l{n}"] for n in range(5)] == [
+        {"operation": {"slug": "ERR_LOGIN_FAILED"}, "jwt": None}
+    ] * 5
+    assert response.data["l5"] is None
+    (error,) = response.errors
+    assert error["path"] == ["l5"]
+    assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 65}

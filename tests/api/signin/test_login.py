@@ -94,7 +94,7 @@ def test_a_forced_password_change_answers_a_change_pwd_token(anonymous):
     }
     assert result["operation"]["succeeded"] is True
     assert len(result["continuationToken"]) == 21
-    assert keys_of(user) == [("changePwd", {"strategyId": str(LOCAL_STRATEGY_ID)})]
+    assert keys_of(user) == [("changePwd", {"strategyId": str(LOCAL_STRATEGY_ID), "amr": ["pwd"]})]
     user.refresh_from_db()
     assert user.last_login is None  # no session token issued yet
 

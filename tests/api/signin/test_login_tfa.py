@@ -95,7 +95,10 @@ def test_a_forced_password_change_still_follows_the_code(anonymous, tfa_user):
 
     assert result["nextAction"] == "changePassword"
     assert result["jwt"] is None
-    assert keys_of(tfa_user) == [("changePwd", {"strategyId": str(LOCAL_STRATEGY_ID)})]
+    # The code was given: the session the password change ends in records it (amr).
+    assert keys_of(tfa_user) == [
+        ("changePwd", {"strategyId": str(LOCAL_STRATEGY_ID), "amr": ["pwd", "otp"]})
+    ]
 
 
 def test_setup_activates_tfa_with_the_first_code(anonymous, admin_client):
