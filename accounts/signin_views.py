@@ -224,15 +224,10 @@ class LoginFlow:
         form = CodeForm(self.request.POST)
         if not form.is_valid():
             return self.render(STEP_TFA, form=form, token=token, status=400)
-        return self.attempt(
-            lambda: signin.login_tfa(
-                continuation_token=token,
-                security_code=form.cleaned_data["code"],
-                strategy_id=LOCAL_STRATEGY_ID,
-                site_id=site_id(self.request),
-                setup=False,
-                client_address=client_address(self.request),
-            ),
+        return self.send_code(
+            token,
+            form,
+            setup=False,
             again=lambda problem, status: self.render(
                 STEP_TFA, form=CodeForm(), token=token, problem=problem, status=status
             ),
@@ -249,20 +244,30 @@ class LoginFlow:
         form = CodeForm(self.request.POST)
         if not form.is_valid():
             return self.render_setup(token, qr_svg, form=form, status=400)
+        return self.send_code(
+            token,
+            form,
+            setup=True,
+            again=lambda problem, status: self.render_setup(
+                token, qr_svg, problem=problem, status=status
+            ),
+            # A tfaSetup token stays until the enrolment succeeds (§4.5.2).
+            keeps_token=frozenset({ErrorKey.TFA_INVALID_REQUEST, ErrorKey.TFA_INCORRECT_TOKEN}),
+        )
+
+    def send_code(self, token: str, form: CodeForm, *, setup: bool, again, keeps_token):
+        """``loginTFA`` with the posted code: the TOTP step, or the end of an enrolment."""
         return self.attempt(
             lambda: signin.login_tfa(
                 continuation_token=token,
                 security_code=form.cleaned_data["code"],
                 strategy_id=LOCAL_STRATEGY_ID,
                 site_id=site_id(self.request),
-                setup=True,
+                setup=setup,
                 client_address=client_address(self.request),
             ),
-            again=lambda problem, status: self.render_setup(
-                token, qr_svg, problem=problem, status=status
-            ),
-            # A tfaSetup token stays until the enrolment succeeds (§4.5.2).
-            keeps_token=frozenset({ErrorKey.TFA_INVALID_REQUEST, ErrorKey.TFA_INCORRECT_TOKEN}),
+            again=again,
+            keeps_token=keeps_token,
         )
 
     def post_change_password(self) -> HttpResponse:

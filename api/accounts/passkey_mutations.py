@@ -3,9 +3,8 @@
 import graphene
 
 from accounts import passkeys
-from wiki import clients
 
-from ..core.context import get_caller
+from ..core.context import client_address, get_caller
 from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from ..core.scalars import JSON, UUID
 from .auth_types import (
@@ -14,10 +13,6 @@ from .auth_types import (
     AuthenticationSetupPasskeyResponse,
     auth_response_fields,
 )
-
-
-def _client_address(info: graphene.ResolveInfo) -> str:
-    return clients.client_address(info.context)
 
 
 class SetupPasskey(WikiMutation):
@@ -92,7 +87,7 @@ class AuthenticatePasskeyGenerate(WikiMutation):
     @classmethod
     def perform(cls, root, info, email, site_id) -> Outcome:
         options = passkeys.authentication_options(
-            email=email, site_id=site_id, client_address=_client_address(info)
+            email=email, site_id=site_id, client_address=client_address(info)
         )
         return Outcome(payload={"auth_options": options})
 
@@ -114,7 +109,7 @@ class AuthenticatePasskeyVerify(WikiMutation):
     @classmethod
     def perform(cls, root, info, auth_response) -> Outcome:
         result = passkeys.authenticate(
-            auth_response=auth_response, client_address=_client_address(info)
+            auth_response=auth_response, client_address=client_address(info)
         )
         return Outcome(payload=auth_response_fields(result))
 

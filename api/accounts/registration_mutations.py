@@ -3,9 +3,9 @@
 import graphene
 
 from accounts import registration
-from wiki.clients import client_address
 from wiki.sites import site_for_request
 
+from ..core.context import client_address
 from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from .auth_types import AuthenticationAuthResponse, auth_response_fields
 
@@ -31,7 +31,7 @@ class Register(WikiMutation):
             password=arguments["password"],
             name=arguments["name"],
             site=site_for_request(request),
-            client_address=client_address(request),
+            client_address=client_address(info),
         )
         return Outcome(payload=auth_response_fields(result))
 
@@ -53,7 +53,7 @@ class ForgotPassword(WikiMutation):
         registration.forgot_password(
             email=arguments["email"],
             site=site_for_request(request),
-            client_address=client_address(request),
+            client_address=client_address(info),
         )
         return Outcome()
 

@@ -6,9 +6,8 @@ The rate limits of §1.5 are counted inside the services (per client address and
 import graphene
 
 from accounts import signin, totp
-from wiki import clients
 
-from ..core.context import get_caller
+from ..core.context import client_address, get_caller
 from ..core.operation import DefaultResponse, Outcome, WikiMutation
 from ..core.scalars import UUID
 from .auth_types import (
@@ -16,11 +15,6 @@ from .auth_types import (
     AuthenticationSetupTFAResponse,
     auth_response_fields,
 )
-
-
-def client_address(info: graphene.ResolveInfo) -> str:
-    """The address the rate limits count the request against (trusted proxies honoured)."""
-    return clients.client_address(info.context)
 
 
 class Login(WikiMutation):

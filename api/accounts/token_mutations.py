@@ -3,8 +3,8 @@
 import graphene
 
 from accounts import sessions
-from wiki.clients import client_address
 
+from ..core.context import client_address
 from ..core.operation import Outcome, WikiMutation
 from .auth_types import AuthenticationTokenResponse
 
@@ -24,7 +24,7 @@ class RefreshToken(WikiMutation):
 
     @classmethod
     def perform(cls, root, info, token) -> Outcome:
-        jwt = sessions.refresh_session(token, client_address=client_address(info.context))
+        jwt = sessions.refresh_session(token, client_address=client_address(info))
         return Outcome(payload={"jwt": jwt})
 
 

@@ -5,11 +5,17 @@ from graphql import get_named_type
 from graphql.execution.collect_fields import collect_sub_fields
 
 from accounts.permissions import Caller
+from wiki import clients
 
 
 def get_caller(info: graphene.ResolveInfo) -> Caller:
     """The caller resolved by the view before execution (API.md §1.2)."""
     return info.context.caller
+
+
+def client_address(info: graphene.ResolveInfo) -> str:
+    """The address the rate limits count the request against (trusted proxies honoured)."""
+    return clients.client_address(info.context)
 
 
 def selected_fields(info: graphene.ResolveInfo) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from django.test import Client
@@ -47,3 +48,11 @@ def signed_in_client(user, **kwargs) -> Client:
 
 def sign_in(client: Client, email: str, password: str = PASSWORD, *, url: str = "/login", **data):
     return client.post(url, {"step": "password", "username": email, "password": password, **data})
+
+
+# Django's test client calls itself "testserver": the site of that hostname is the relying party.
+ORIGIN = "http://testserver"
+
+
+def post_json(client: Client, url: str, body: dict):
+    return client.post(url, json.dumps(body), content_type="application/json")

@@ -6,11 +6,9 @@ Session tokens record how they were signed in to (``amr``); renewals keep it.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -23,23 +21,9 @@ from tests.factories import UserFactory
 from tests.token_support import claims_for, sign
 from wiki.models import Site
 
-from .signin_page_support import PASSWORD, hidden, sign_in, signed_in_client
+from .signin_page_support import ORIGIN, PASSWORD, hidden, post_json, sign_in, signed_in_client
 
 pytestmark = pytest.mark.django_db
-ORIGIN = "http://testserver"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def site(db, settings):
-    settings.WEBAUTHN_ORIGINS = [ORIGIN]
-    return Site.objects.create(hostname="testserver", config={"title": "Test Wiki"})
 
 
 @pytest.fixture
@@ -47,10 +31,6 @@ def administrator(db):
     admin = UserFactory(email="root@example.com", name="Root")
     make_administrator(admin)
     return admin
-
-
-def post_json(client: Client, url: str, body: dict):
-    return client.post(url, json.dumps(body), content_type="application/json")
 
 
 def methods_of(token: str) -> list[str] | None:

@@ -6,11 +6,9 @@ exactly what static/accounts/webauthn.js posts (WebAuthn JSON), and the server v
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from accounts import tokens
@@ -18,36 +16,23 @@ from accounts.models import Passkey, TotpDevice
 from tests.accounts.webauthn_authenticator import SoftwareAuthenticator
 from tests.api.signin.support import code, give_totp, stored_secret
 from tests.factories import UserFactory
-from wiki.models import Site
 
-from .signin_page_support import PASSWORD, error_keys, hidden, session_user_id, signed_in_client
+from .signin_page_support import (
+    ORIGIN,
+    PASSWORD,
+    error_keys,
+    hidden,
+    post_json,
+    session_user_id,
+    signed_in_client,
+)
 
 pytestmark = pytest.mark.django_db
-
-# Django's test client calls itself "testserver": the site of that hostname is the relying party.
-ORIGIN = "http://testserver"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def site(db, settings):
-    settings.WEBAUTHN_ORIGINS = [ORIGIN]
-    return Site.objects.create(hostname="testserver", config={"title": "Test Wiki"})
 
 
 @pytest.fixture
 def member(db):
     return UserFactory(email="pat@example.com", name="Pat Member")
-
-
-def post_json(client: Client, url: str, body: dict):
-    return client.post(url, json.dumps(body), content_type="application/json")
 
 
 def register(client: Client, authenticator: SoftwareAuthenticator, name: str = "Laptop") -> str:

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -32,13 +31,6 @@ from .signin_page_support import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()  # the rate-limit counters of earlier tests (same client address)
-    yield
-    cache.clear()
 
 
 @pytest.fixture

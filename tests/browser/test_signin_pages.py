@@ -7,7 +7,6 @@ would show them.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,13 +22,6 @@ pytestmark = [
 ]
 
 PASSWORD = "Browser-pass-1"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _wait(browser, condition, timeout: int = 15):
