@@ -56,20 +56,33 @@ def seal(plaintext: str | bytes, purpose: str) -> str:
     return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def unseal_bytes(value: str, purpose: str) -> bytes:
-    """The bytes sealed in ``value``; raises ``SecretUnreadable`` when no key opens it."""
+def _parts(value: str) -> tuple[bytes, bytes]:
+    """The nonce and ciphertext of a sealed ``value``; ``SecretUnreadable`` when it is none."""
     if not is_sealed(value):
         raise SecretUnreadable("the value is not sealed")
     try:
         raw = base64.urlsafe_b64decode(value[len(PREFIX) :].encode())
     except ValueError as error:
         raise SecretUnreadable("the sealed value is damaged") from error
-    nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+    return raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+
+
+def _open(key: bytes, parts: tuple[bytes, bytes], purpose: str) -> bytes | None:
+    """The plaintext when ``key`` opens ``parts``, else None."""
+    nonce, sealed = parts
+    try:
+        return AESGCM(key).decrypt(nonce, sealed, purpose.encode())
+    except (InvalidTag, ValueError):
+        return None
+
+
+def unseal_bytes(value: str, purpose: str) -> bytes:
+    """The bytes sealed in ``value``; raises ``SecretUnreadable`` when no key opens it."""
+    parts = _parts(value)
     for key in _keys(purpose):
-        try:
-            return AESGCM(key).decrypt(nonce, sealed, purpose.encode())
-        except (InvalidTag, ValueError):
-            continue
+        plaintext = _open(key, parts, purpose)
+        if plaintext is not None:
+            return plaintext
     raise SecretUnreadable(
         f"no key opens this {purpose} secret: was SECRET_KEY changed without listing the old "
         "one in SECRET_KEY_FALLBACKS?"
@@ -82,16 +95,11 @@ def unseal(value: str, purpose: str) -> str:
 
 def opens_with_current_key(value: str, purpose: str) -> bool:
     """Whether ``value`` is sealed under the current ``SECRET_KEY`` (rotation's test)."""
-    if not is_sealed(value):
-        return False
-    raw = base64.urlsafe_b64decode(value[len(PREFIX) :].encode())
     try:
-        AESGCM(_derive(settings.SECRET_KEY, purpose)).decrypt(
-            raw[:NONCE_BYTES], raw[NONCE_BYTES:], purpose.encode()
-        )
-    except (InvalidTag, ValueError):
+        parts = _parts(value)
+    except SecretUnreadable:
         return False
-    return True
+    return _open(_derive(settings.SECRET_KEY, purpose), parts, purpose) is not None
 
 
 def reseal(value: str, purpose: str) -> str:
