@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from wiki.config import get_setting, merged_setting, stored_setting
 from wiki.prepared import PreparedRow
+from wiki.text import uuid_or_none
 
 from . import access_cache, tokens
 from .apikeys import recognise_api_key
@@ -82,7 +83,7 @@ def resolve_caller(request: HttpRequest) -> Caller:
     if "api" in claims:
         api_key = recognise_api_key(token, claims)
         return _api_key_caller(api_key, api_key.access_version)
-    user_id = _uuid_or_none(claims.get("id"))
+    user_id = uuid_or_none(claims.get("id"))
     user = _ACTIVE_USER.get(user_id) if user_id is not None else None
     if user is None or user.is_system:
         return _ignoring_token("its user is unknown or deactivated")
@@ -129,13 +130,4 @@ def _guest_row() -> User:
 
 
 def _guest_id_in(auth: dict) -> uuid.UUID | None:
-    return _uuid_or_none(auth.get("guestUserId"))
-
-
-def _uuid_or_none(value) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+    return uuid_or_none(auth.get("guestUserId"))

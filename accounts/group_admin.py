@@ -8,8 +8,6 @@ holding it.
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from wiki.errors import DomainError, ErrorKey
+from wiki.text import uuid_or_none
 
 from . import groups, scopes
 from .authentication import user_caller
@@ -161,7 +160,7 @@ class GroupAdmin(admin.ModelAdmin):
                 groups.assign_user_to_group(caller, group.pk, member.pk)
                 done = f"{member} added to {group}."
             elif action == "remove":
-                member = User.objects.filter(pk=_uuid_or_none(request.POST.get("user"))).first()
+                member = User.objects.filter(pk=uuid_or_none(request.POST.get("user"))).first()
                 if member is None:
                     raise DomainError(ErrorKey.INVALID_USER, "no such user")
                 groups.unassign_user_from_group(caller, group.pk, member.pk)
@@ -202,10 +201,3 @@ def _user_by_email(raw: str) -> User:
     if member is None:
         raise DomainError(ErrorKey.INVALID_USER, f"no user has the email {raw.strip()!r}")
     return member
-
-
-def _uuid_or_none(raw) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return None

@@ -13,8 +13,6 @@ does on its non-GraphQL routes (§1.3).
 
 from __future__ import annotations
 
-import uuid
-
 from asgiref.sync import sync_to_async
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
@@ -23,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
 from wiki.errors import DomainError
+from wiki.text import uuid_or_none
 
 from . import sessions, tokens
 from .models import User
@@ -73,9 +72,8 @@ def _session_of(token: str | None) -> tuple[User | None, tuple[str, ...]]:
         return None, ()
     if "api" in claims:
         return None, ()  # an API key is nobody: it signs no one in to the site
-    try:
-        user_id = uuid.UUID(str(claims.get("id")))
-    except ValueError:
+    user_id = uuid_or_none(claims.get("id"))
+    if user_id is None:
         return None, ()
     user = User.objects.filter(pk=user_id, is_active=True, is_system=False).first()
     return user, tokens.sign_in_methods(claims)

@@ -6,7 +6,6 @@ the ``jwt`` cookie, and the user is read again on every request.
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from wiki import rate_limits
 from wiki.errors import DomainError, ErrorKey
+from wiki.text import uuid_or_none
 
 from . import tokens
 from .models import User
@@ -59,7 +59,8 @@ def renewable_session(token: str | None) -> tuple[User, tuple[str, ...]]:
         raise DomainError(ErrorKey.INVALID_TOKEN, "the token has no expiry")
     if expires < (timezone.now() - tokens.session_renewal()).timestamp():
         raise DomainError(ErrorKey.EXPIRED_TOKEN)
-    user = _user_or_none(claims.get("id"))
+    user_id = uuid_or_none(claims.get("id"))
+    user = User.objects.filter(pk=user_id).first() if user_id else None
     if user is None or user.is_system:
         raise DomainError(ErrorKey.INVALID_USER)
     if not user.is_active:
@@ -74,14 +75,6 @@ def refresh_session(token: str | None, *, client_address: str) -> str:
     """
     rate_limits.hit("refreshToken", client_address=client_address)
     return renew_session(token)
-
-
-def _user_or_none(value) -> User | None:
-    try:
-        user_id = uuid.UUID(str(value))
-    except ValueError:
-        return None
-    return User.objects.filter(pk=user_id).first()
 
 
 # --- The jwt cookie (API.md §1.2): the browser's credential ----------------------------------

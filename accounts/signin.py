@@ -26,6 +26,7 @@ from wiki import rate_limits
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 from wiki.sites import existing_site
+from wiki.text import uuid_or_none
 
 from . import continuation, strategies, tokens, totp
 from .models import LOCAL_STRATEGY_ID, AuthStrategy, User, UserKey
@@ -202,10 +203,8 @@ def login_tfa(
 def _token_strategy(key, strategy_id, *, default: uuid.UUID | None) -> AuthStrategy:
     """The strategy the token records (else ``default``), which ``strategy_id`` must name."""
     recorded = continuation.strategy_of(key) or (str(default) if default else None)
-    try:
-        given = str(uuid.UUID(str(strategy_id)))
-    except ValueError:
-        given = None
+    given_id = uuid_or_none(strategy_id)
+    given = str(given_id) if given_id else None
     if recorded is None or given != recorded:
         raise DomainError(ErrorKey.INVALID_STRATEGY, f"the token is for strategy {recorded}")
     return strategies.enabled_strategy(given)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import uuid
 
 from wiki.errors import DomainError, ErrorKey
+from wiki.text import uuid_or_none
 
 from .models import LOCAL_STRATEGY_ID, AuthStrategy
 
 
 def enabled_strategy(strategy_id: uuid.UUID | str | None) -> AuthStrategy:
     """The enabled strategy named ``strategy_id``, else ``ERR_INVALID_STRATEGY``."""
-    try:
-        pk = uuid.UUID(str(strategy_id))
-    except ValueError:
-        raise DomainError(ErrorKey.INVALID_STRATEGY, str(strategy_id)) from None
-    strategy = AuthStrategy.objects.filter(pk=pk, is_enabled=True).first()
+    pk = uuid_or_none(strategy_id)
+    strategy = AuthStrategy.objects.filter(pk=pk, is_enabled=True).first() if pk else None
     if strategy is None:
         raise DomainError(ErrorKey.INVALID_STRATEGY, str(strategy_id))
     return strategy

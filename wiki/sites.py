@@ -7,17 +7,15 @@ from django.http.request import split_domain_port
 
 from .errors import DomainError, ErrorKey
 from .models import WILDCARD_HOSTNAME, Site
+from .text import uuid_or_none
 
 
 def existing_site(site_id: uuid.UUID | str | None) -> Site:
     """The site named by a ``siteId`` argument, else ``ERR_INVALID_SITE``."""
-    try:
-        pk = uuid.UUID(str(site_id))
-    except ValueError:
-        raise DomainError(ErrorKey.INVALID_SITE, str(site_id)) from None
-    site = Site.objects.filter(pk=pk).first()
+    pk = uuid_or_none(site_id)
+    site = Site.objects.filter(pk=pk).first() if pk else None
     if site is None:
-        raise DomainError(ErrorKey.INVALID_SITE, str(pk))
+        raise DomainError(ErrorKey.INVALID_SITE, str(site_id))
     return site
 
 

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
+
+
+def uuid_or_none(value: Any) -> uuid.UUID | None:
+    """``value`` read as a UUID (a UUID, or its text in any accepted form), else None."""
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def is_storable(text: str) -> bool:
