@@ -33,7 +33,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -57,6 +56,7 @@ from webauthn.helpers.structs import (
 from wiki import rate_limits
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
+from wiki.sites import existing_site
 from wiki.text import is_storable
 
 from . import tokens
@@ -78,16 +78,6 @@ _KNOWN_TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
 
 
 # --- relying party ----------------------------------------------------------------------------
-def _site(site_id: Any) -> Site:
-    try:
-        site = Site.objects.filter(pk=site_id).first()
-    except (ValidationError, ValueError, TypeError):
-        site = None
-    if site is None:
-        raise DomainError(ErrorKey.INVALID_SITE)
-    return site
-
-
 def relying_party_id(site: Site) -> str:
     """The site's hostname; the wildcard site cannot hold passkeys."""
     if site.is_wildcard or not site.hostname:
@@ -189,7 +179,7 @@ def clean_passkey_name(raw: Any) -> str:
 def setup_passkey(caller: Caller, *, site_id: Any) -> dict:
     """``setupPasskey``: creation options; their challenge becomes the pending registration."""
     user = _signed_in_user(caller)
-    site = _site(site_id)
+    site = existing_site(site_id)
     rp_id = relying_party_id(site)
     options = generate_registration_options(
         rp_id=rp_id,
@@ -306,7 +296,7 @@ def authentication_options(*, email: str, site_id: Any, client_address: str) -> 
     rate_limits.hit(
         "authenticatePasskeyGenerate", client_address=client_address, account=address or None
     )
-    site = _site(site_id)
+    site = existing_site(site_id)
     rp_id = relying_party_id(site)
     # One query either way: the account's passkeys for this relying party, or none.
     passkeys = list(

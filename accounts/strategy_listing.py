@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
+from wiki.sites import existing_site
 
 from .models import AuthStrategy
 
@@ -123,9 +123,7 @@ def _order(entry: dict) -> int:
 
 def site_strategies(site_id: uuid.UUID | str, *, visible_only: bool = False) -> list[SiteStrategy]:
     """The enabled strategies as the site orders them; ``ERR_INVALID_SITE`` if it is unknown."""
-    site = Site.objects.filter(pk=site_id).first()
-    if site is None:
-        raise DomainError(ErrorKey.INVALID_SITE, str(site_id))
+    site = existing_site(site_id)
     placements = _placements(site)
     listed = []
     for strategy in active_strategies(enabled_only=True):
