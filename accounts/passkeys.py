@@ -23,7 +23,6 @@ the UUID as text, or the base64url encoding of the UUID text (the contract's two
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import logging
@@ -42,7 +41,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import bytes_to_base64url, generate_challenge
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, generate_challenge
 from webauthn.helpers.options_to_json_dict import options_to_json_dict
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
@@ -108,10 +107,6 @@ def _signed_in_user(caller: Caller) -> User:
     return user
 
 
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _as_object(value: Any) -> dict:
     """A WebAuthn JSON payload as a dict (a JSON text is read); anything else as ``{}``."""
     if isinstance(value, str):
@@ -132,7 +127,7 @@ def _transports(values: Any) -> list[str]:
 
 def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
     return PublicKeyCredentialDescriptor(
-        id=_b64decode(passkey.credential_id),
+        id=base64url_to_bytes(passkey.credential_id),
         transports=[AuthenticatorTransport(value) for value in _transports(passkey.transports)]
         or None,
     )
@@ -229,7 +224,7 @@ def _register(user: User, pending: PasskeyChallenge, response: dict, name: str) 
     try:
         verified = verify_registration_response(
             credential=response,
-            expected_challenge=_b64decode(pending.challenge),
+            expected_challenge=base64url_to_bytes(pending.challenge),
             expected_rp_id=pending.rp_id,
             expected_origin=expected_origins(pending.rp_id),
             require_user_verification=True,
@@ -328,7 +323,7 @@ def user_id_from_handle(handle: str) -> uuid.UUID | None:
     except ValueError:
         pass
     try:
-        raw = _b64decode(handle)
+        raw = base64url_to_bytes(handle)
     except (binascii.Error, ValueError):
         return None
     if len(raw) == 16:
@@ -372,7 +367,7 @@ def authenticate(*, auth_response: dict | Any, client_address: str) -> SignInRes
         try:
             verified = verify_authentication_response(
                 credential=response,
-                expected_challenge=_b64decode(pending.challenge),
+                expected_challenge=base64url_to_bytes(pending.challenge),
                 expected_rp_id=pending.rp_id,
                 expected_origin=expected_origins(pending.rp_id),
                 credential_public_key=bytes(passkey.public_key),
