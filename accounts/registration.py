@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import secrets
 
-import re2
 from django.db import transaction
 
 from wiki.config import is_mail_configured
@@ -20,6 +19,7 @@ from wiki.rate_limits import hit
 from . import continuation
 from .mail import render_reset_mail, render_verify_mail
 from .models import AuthStrategy, Group, User
+from .rule_regex import compile_rule_regex, pattern_problem
 from .services import insert_local_user
 from .signin import SignInResult, finish_sign_in
 from .strategies import local_strategy, validates_email
@@ -28,21 +28,6 @@ from .validation import check_password_length, clean_email, clean_name
 
 logger = logging.getLogger(__name__)
 
-# A pattern may use this much memory once compiled (RE2's default is 8 MiB).
-EMAIL_REGEX_MAX_MEMORY = 1 << 20
-
-
-def _email_regex_options() -> re2.Options:
-    options = re2.Options()
-    options.max_mem = EMAIL_REGEX_MAX_MEMORY
-    options.log_errors = False
-    options.never_capture = True
-    options.case_sensitive = False  # §4.5.1: the pattern is case-insensitive
-    return options
-
-
-_EMAIL_REGEX_OPTIONS = _email_regex_options()
-
 
 def email_regex_problem(pattern: str) -> str | None:
     """Why ``pattern`` cannot be the allowed-email pattern, or None when it can.
@@ -50,16 +35,7 @@ def email_regex_problem(pattern: str) -> str | None:
     RE2 matches in linear time, so no pattern an administrator stores can hang a worker;
     the price is RE2's syntax (no backreferences or lookaround).
     """
-    try:
-        re2.compile(pattern, _EMAIL_REGEX_OPTIONS)
-    except re2.error as error:
-        reason = error.args[0] if error.args else ""
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        return f"not a supported regular expression (RE2 syntax): {reason}"
-    except UnicodeEncodeError:
-        return "the pattern is not valid Unicode text"
-    return None
+    return pattern_problem(pattern, "not a supported regular expression", ignore_case=True)
 
 
 def email_allowed(strategy: AuthStrategy, email: str) -> bool:
@@ -70,12 +46,11 @@ def email_allowed(strategy: AuthStrategy, email: str) -> bool:
     pattern = strategy.allowed_email_regex or ""
     if not pattern:
         return True
-    try:
-        compiled = re2.compile(pattern, _EMAIL_REGEX_OPTIONS)
-    except (re2.error, UnicodeEncodeError):
+    compiled = compile_rule_regex(pattern, ignore_case=True)
+    if compiled is None:
         logger.warning("allowedEmailRegex of strategy %s does not compile", strategy.pk)
         return False
-    return compiled.search(email) is not None
+    return compiled.search(email)
 
 
 def auto_enroll_groups(strategy: AuthStrategy) -> list[Group]:

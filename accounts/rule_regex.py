@@ -1,5 +1,8 @@
 """REGEX page rules on RE2: linear-time matching, and which patterns a rule may hold.
 
+The local strategy's allowed-email pattern (``accounts.registration``) is compiled here too,
+with the same limits, ignoring case.
+
 Python's ``re`` backtracks: ``(a|aa)+$`` against a 33-character path takes seconds, and every
 ``pages`` list runs the caller's REGEX rules over every path (API.md §3.4). RE2 compiles a
 pattern into an automaton and answers in time linear in the path whatever the pattern, so no
@@ -24,17 +27,19 @@ import re2
 MAX_MEMORY = 1 << 20
 
 
-def _options() -> re2.Options:
+def _options(*, ignore_case: bool = False) -> re2.Options:
     options = re2.Options()
     options.max_mem = MAX_MEMORY
     # A refused pattern is an answer, not an incident: RE2 would log it to stderr.
     options.log_errors = False
     # Rules only ask "is there a match": without groups RE2 answers with its DFA alone.
     options.never_capture = True
+    options.case_sensitive = not ignore_case
     return options
 
 
 _OPTIONS = _options()
+_OPTIONS_IGNORING_CASE = _options(ignore_case=True)
 
 
 class RuleRegex:
@@ -66,27 +71,33 @@ class RuleRegex:
         return f"RuleRegex({self.pattern!r})"
 
 
-def _compile(pattern: str):
+def _compile(pattern: str, *, ignore_case: bool = False):
     """RE2's compiled pattern; raises ``re2.error`` (or UnicodeEncodeError) when refused."""
     # ``re2.compile`` keeps an LRU cache keyed by pattern and options, so the same rule held by
     # many cached policies is compiled once.
-    return re2.compile(pattern.encode("utf-8"), _OPTIONS)
+    options = _OPTIONS_IGNORING_CASE if ignore_case else _OPTIONS
+    return re2.compile(pattern.encode("utf-8"), options)
 
 
-def rule_regex_problem(pattern: str) -> str | None:
-    """Why ``pattern`` cannot be a REGEX rule (a message for the editor), or None when it can."""
-    if not isinstance(pattern, str):
-        return "the pattern must be text"
+def pattern_problem(pattern: str, refusal: str, *, ignore_case: bool = False) -> str | None:
+    """Why RE2 refuses ``pattern`` (``refusal``, then RE2's reason), or None when it compiles."""
     try:
-        _compile(pattern)
+        _compile(pattern, ignore_case=ignore_case)
     except UnicodeEncodeError:
         return "the pattern is not valid Unicode text"
     except re2.error as error:
         reason = error.args[0] if error.args else ""
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        return f"not a regular expression rules support (RE2 syntax): {reason}"
+        return f"{refusal} (RE2 syntax): {reason}"
     return None
+
+
+def rule_regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a REGEX rule (a message for the editor), or None when it can."""
+    if not isinstance(pattern, str):
+        return "the pattern must be text"
+    return pattern_problem(pattern, "not a regular expression rules support")
 
 
 def is_supported_rule_regex(pattern: str) -> bool:
@@ -94,11 +105,11 @@ def is_supported_rule_regex(pattern: str) -> bool:
     return rule_regex_problem(pattern) is None
 
 
-def compile_rule_regex(pattern: str) -> RuleRegex | None:
+def compile_rule_regex(pattern: str, *, ignore_case: bool = False) -> RuleRegex | None:
     """The linear-time matcher for ``pattern``; None when RE2 cannot express it."""
     if not isinstance(pattern, str):
         return None
     try:
-        return RuleRegex(pattern, _compile(pattern))
+        return RuleRegex(pattern, _compile(pattern, ignore_case=ignore_case))
     except (re2.error, UnicodeEncodeError):
         return None
