@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 
 from wiki.errors import DomainError, ErrorKey
 
-from . import continuation, strategies, tokens
-from .models import LOCAL_STRATEGY_ID, TotpDevice, User
+from . import continuation, strategies, tokens, totp
+from .models import LOCAL_STRATEGY_ID, User
 from .sessions import set_session_cookie, start_session
 
 MESSAGES = {
@@ -54,7 +54,7 @@ def _needs_sign_in_steps(user: User) -> bool:
         user.must_change_password
         or user.tfa_required
         or (local is not None and strategies.enforces_tfa(local))
-        or TotpDevice.objects.filter(user=user, confirmed=True).exists()
+        or totp.is_active(user, LOCAL_STRATEGY_ID)
     )
 
 

@@ -68,8 +68,9 @@ def consume(token: str, kind: Kind, *, keep: bool = False) -> UserKey:
     Not found (or of another kind) → ``ERR_INVALID_VALIDATION_TOKEN``; found but past its
     validity → ``ERR_EXPIRED_VALIDATION_TOKEN``. The row is deleted either way, under a lock
     so that two requests presenting one token cannot both pass; with ``keep`` (``tfaSetup``
-    tokens) it stays until ``discard`` is called on success. The caller's transaction decides
-    whether the deletion stands: run it in its own when a later failure must not undo it.
+    tokens) it stays until the step succeeds (``accounts.signin.login_tfa`` deletes it then).
+    The caller's transaction decides whether the deletion stands: run it in its own when a
+    later failure must not undo it.
     """
     with transaction.atomic():
         key = (
@@ -101,11 +102,6 @@ def holder_email(token: str | None) -> str | None:
     )
 
 
-def discard(key: UserKey) -> None:
-    """Delete a key that ``consume(..., keep=True)`` left in place."""
-    UserKey.objects.filter(pk=key.pk).delete()
-
-
 def is_from_reset_link(key: UserKey) -> bool:
     return bool((key.meta or {}).get("fromResetLink"))
 
@@ -124,9 +120,3 @@ def strategy_of(key: UserKey) -> str | None:
     """The strategy id a token records, lowercase, or None."""
     value = (key.meta or {}).get("strategyId")
     return str(value).lower() if value else None
-
-
-def purge_expired() -> int:
-    """Delete keys past their validity (housekeeping); returns how many."""
-    deleted, _ = UserKey.objects.filter(valid_until__lte=timezone.now()).delete()
-    return deleted

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from wiki.clients import client_address
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 
@@ -27,7 +28,6 @@ from .signin_forms import CodeForm, OwnPasswordForm, PasskeyNameForm, retry_mess
 from .signin_views import (
     BAD_JSON,
     Problem,
-    client_address,
     json_body,
     json_problem,
     json_refusal,

@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from wiki import clients
+from wiki.clients import client_address
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 from wiki.sites import site_for_request
@@ -67,10 +67,6 @@ def site_id(request: HttpRequest) -> uuid.UUID:
     """The request's site; a nil id (no such site: ``ERR_INVALID_SITE``) when none serves it."""
     site = site_for_request(request)
     return site.pk if site is not None else uuid.UUID(int=0)
-
-
-def client_address(request: HttpRequest) -> str:
-    return clients.client_address(request)
 
 
 def safe_target(request: HttpRequest, url: str | None) -> str | None:
