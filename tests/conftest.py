@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts import apikeys, tokens
 from accounts.services import administrators_group, make_administrator
-from wiki.config import set_api_enabled
+from wiki.config import set_api_enabled, update_setting
 
 from .factories import GroupFactory, UserFactory
 from .redis_support import RunScopedRedisCache
@@ -154,3 +154,15 @@ def group_with(db):
         return GroupFactory(**fields)
 
     return make
+
+
+@pytest.fixture
+def mail_configured(db):
+    """Mail settings that count as configured (API.md §4.6); nothing listens at the host."""
+    return update_setting(
+        "mail",
+        host="smtp.example.com",
+        senderEmail="wiki@example.com",
+        senderName="Wiki Bot",
+        defaultBaseURL="https://docs.example.org/",
+    )

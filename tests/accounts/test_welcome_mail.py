@@ -36,17 +36,6 @@ UNKNOWN_SITE_ID = "7d7a3a57-1f0e-4b7e-8f44-0a3e5b2d9c11"
 PASSWORD = "Initial-Pass1"
 
 
-@pytest.fixture
-def mail_configured(db):
-    return update_setting(
-        "mail",
-        host="smtp.example.com",
-        senderEmail="wiki@example.com",
-        senderName="Wiki Bot",
-        defaultBaseURL="https://docs.example.org/",
-    )
-
-
 def create(client, email="jane@example.com", password=PASSWORD, headers=None, **variables):
     variables = {"email": email, "password": password, "send": True, **variables}
     response = client(CREATE_USER, variables, **(headers or {}))

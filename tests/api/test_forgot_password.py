@@ -28,17 +28,6 @@ LINK = re.compile(r"https://docs\.example\.org/login-reset/([A-Za-z0-9_-]{21})\n
 
 
 @pytest.fixture
-def mail_configured(db):
-    return update_setting(
-        "mail",
-        host="smtp.example.com",
-        senderEmail="wiki@example.com",
-        senderName="Wiki Bot",
-        defaultBaseURL="https://docs.example.org/",
-    )
-
-
-@pytest.fixture
 def jane(db):
     return UserFactory(email="jane@example.com", name="Jane Doe")
 

@@ -12,7 +12,6 @@ from accounts.sessions import start_session
 from tests.factories import UserFactory
 from tests.redis_support import RunScopedRedisCache, redis_url
 from wiki import rate_limits
-from wiki.config import update_setting
 from wiki.models import Site
 
 REGISTER = """
@@ -36,11 +35,6 @@ def open_registration(db):
     AuthStrategy.objects.filter(pk=LOCAL_STRATEGY_ID).update(
         registration=True, config={"emailValidation": False}
     )
-
-
-@pytest.fixture
-def mail_configured(db):
-    update_setting("mail", host="smtp.example.com", senderEmail="wiki@example.com")
 
 
 @pytest.fixture

@@ -43,17 +43,6 @@ def configure(**fields) -> AuthStrategy:
 
 
 @pytest.fixture
-def mail_configured(db):
-    return update_setting(
-        "mail",
-        host="smtp.example.com",
-        senderEmail="wiki@example.com",
-        senderName="Wiki Bot",
-        defaultBaseURL="https://docs.example.org/",
-    )
-
-
-@pytest.fixture
 def open_registration(db):
     return configure(registration=True, config={"emailValidation": False})
 
