@@ -19,10 +19,6 @@ UNEXPECTED_MESSAGE = "An unexpected error occurred. Reference: {ref}."
 RATE_LIMITED_CODE = "RATE_LIMITED"
 
 
-def rate_limited_extensions(error: RateLimited) -> dict:
-    return {"code": RATE_LIMITED_CODE, "retryAfter": error.retry_after}
-
-
 def log_unexpected(exc: BaseException) -> str:
     ref = uuid.uuid4().hex[:12]
     logger.error("unexpected error ref=%s", ref, exc_info=(type(exc), exc, exc.__traceback__))
@@ -51,9 +47,9 @@ def format_graphql_error(error: Exception) -> dict:
         formatted["extensions"] = {"code": original.key.value}
         return formatted
     if isinstance(original, RateLimited):
-        # Raised by a resolver that is not a WikiMutation: the same answer as from one (§1.5).
+        # Too many calls of a field (§1.5): the one refusal that is not an operation's.
         formatted["message"] = str(original)
-        formatted["extensions"] = rate_limited_extensions(original)
+        formatted["extensions"] = {"code": RATE_LIMITED_CODE, "retryAfter": original.retry_after}
         return formatted
     if isinstance(original, GraphQLError):
         # A scalar's parse error raised during execution (variables): safe to show.

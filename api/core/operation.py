@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import graphene
-from graphql import GraphQLError
 
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 from wiki.text import holds_unstorable_text
 
-from .errors import UNEXPECTED_MESSAGE, log_unexpected, rate_limited_extensions
+from .errors import UNEXPECTED_MESSAGE, log_unexpected
 
 logger = logging.getLogger("api")
 
@@ -51,11 +50,6 @@ class Outcome:
     failure: ErrorKey | None = None
 
 
-def rate_limited_error(error: RateLimited) -> GraphQLError:
-    """The GraphQL error of a refused call: the field's data is null (API.md §1.5)."""
-    return GraphQLError(str(error), extensions=rate_limited_extensions(error))
-
-
 class WikiMutation(graphene.Mutation):
     """Base of every mutation: ``perform`` calls one service; errors map here, once."""
 
@@ -80,9 +74,10 @@ class WikiMutation(graphene.Mutation):
         except DomainError as error:
             logger.info("%s refused: %s", cls.__name__, error)
             return output(operation=failed(error.key))
-        except RateLimited as error:
-            # The one business refusal reported in errors[] rather than operation (§1.5).
-            raise rate_limited_error(error) from error
+        except RateLimited:
+            # The one business refusal reported in errors[] rather than operation (§1.5):
+            # the field's data is null, and api.core.errors writes the error.
+            raise
         except Exception as error:
             ref = log_unexpected(error)
             return output(
