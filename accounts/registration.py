@@ -11,9 +11,10 @@ import secrets
 
 from django.db import transaction
 
+from wiki import outbox
 from wiki.config import is_mail_configured
 from wiki.errors import DomainError, ErrorKey
-from wiki.models import Site
+from wiki.models import OutboundMail, Site
 from wiki.rate_limits import hit
 
 from . import continuation
@@ -94,7 +95,7 @@ def register(
         if not validate:
             return finish_sign_in(user, strategy=strategy, site=site)
         token = continuation.issue(user, continuation.Kind.VERIFY)
-        _send(render_verify_mail, user, site, token, "verification")
+        _send(render_verify_mail, user, site, token, OutboundMail.Kind.VERIFY)
     return SignInResult(user=user)
 
 
@@ -121,7 +122,7 @@ def forgot_password(*, email: str, site: Site | None, client_address: str) -> No
         return
     with transaction.atomic():
         token = continuation.issue(user, continuation.Kind.RESET_PASSWORD)
-        _send(render_reset_mail, user, site, token, "password reset")
+        _send(render_reset_mail, user, site, token, OutboundMail.Kind.RESET)
 
 
 def _unused_token() -> str:
@@ -136,13 +137,8 @@ def _render(render, user: User, site: Site | None, token: str):
         raise DomainError(ErrorKey.MAIL_RENDER_FAILED) from error
 
 
-def _send(render, user: User, site: Site | None, token: str, what: str) -> None:
-    """Render in the request, then queue; either failing undoes the caller's transaction."""
-    from wiki.tasks import queue_mail
-
+def _send(render, user: User, site: Site | None, token: str, kind: str) -> None:
+    """Render in the request, then write to the outbox; a failure undoes the caller's
+    transaction (delivered in the request without a broker, the send can fail too)."""
     message = _render(render, user, site, token)
-    try:
-        queue_mail(message)
-    except Exception as error:
-        logger.exception("%s mail for user %s could not be queued or sent", what, user.pk)
-        raise DomainError(ErrorKey.MAIL_SEND_FAILED) from error
+    outbox.enqueue(message, kind=kind)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wiki import mail_settings, outbox
+
 from . import tokens, totp
 
 
@@ -29,6 +31,8 @@ def _reseal_signing_key() -> int:
 STORES: list[SealedStore] = [
     SealedStore("token signing key", _reseal_signing_key),
     SealedStore("TOTP secrets", totp.reseal_all),
+    SealedStore("SMTP password and DKIM key", mail_settings.reseal_secrets),
+    SealedStore("outbox messages", outbox.reseal_bodies),
 ]
 
 

@@ -161,7 +161,8 @@ def create_user(
     welcome_site_id: uuid.UUID | str | None = None,
     request_site: Site | None = None,
 ) -> CreatedUser:
-    from wiki.tasks import queue_mail
+    from wiki import outbox
+    from wiki.models import OutboundMail
 
     from .mail import render_welcome_mail
 
@@ -206,10 +207,10 @@ def create_user(
         logger.exception("welcome mail for user %s failed to render", user.pk)
         return CreatedUser(user, ErrorKey.MAIL_RENDER_FAILED)
     try:
-        queue_mail(message)
-    except Exception:
-        logger.exception("welcome mail for user %s could not be queued or sent", user.pk)
-        return CreatedUser(user, ErrorKey.MAIL_SEND_FAILED)
+        outbox.enqueue(message, kind=OutboundMail.Kind.WELCOME, holds_password=True)
+    except DomainError as error:
+        logger.warning("welcome mail for user %s was not sent: %s", user.pk, error.detail)
+        return CreatedUser(user, error.key)
     return CreatedUser(user)
 
 

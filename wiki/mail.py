@@ -1,15 +1,16 @@
 """Rendering and sending the wiki's mail (API.md §4.6) through Django's mail backend.
 
 Messages are rendered in the request (so a broken template is reported to the caller as
-ERR_MAIL_RENDER_FAILED) and handed to a Celery task (``wiki.tasks.queue_mail``) that delivers
-them with the SMTP settings stored in the ``mail`` setting.
+ERR_MAIL_RENDER_FAILED), written to the outbox (``wiki.outbox``) and sent by ``send_message``
+with the SMTP settings stored in the ``mail`` setting.
 """
 
 from __future__ import annotations
 
+import smtplib
 import ssl
 from dataclasses import dataclass
-from email.utils import formataddr
+from email.utils import formataddr, make_msgid
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,9 @@ from django.core.mail.backends.smtp import EmailBackend
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 
-from .config import get_setting
+from .config import get_setting, is_mail_configured
+from .mail_settings import stored_secret
+from .secrets import SecretUnreadable
 
 
 @dataclass(frozen=True)
@@ -85,33 +88,93 @@ class SmtpBackend(EmailBackend):
         return context
 
 
-def deliver(message: dict[str, str]) -> None:
-    """Send one rendered message with the configured SMTP server."""
+class MailNotSent(Exception):
+    """The SMTP server refused the message or could not be reached; the text is the reason.
+
+    ``permanent``: a refusal that another attempt would meet again (a 5xx answer other than
+    an authentication failure, which an administrator may fix in the settings).
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = [
+            f"{code} {text.decode(errors='replace')}" for code, text in error.recipients.values()
+        ]
+        return f"recipient refused: {'; '.join(answers)}"
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error
+        text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        return f"{error.smtp_code} {text}"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _is_permanent(error: BaseException) -> bool:
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def send_message(message: OutgoingMail, *, message_id: str | None = None) -> None:
+    """Send one rendered message now with the configured SMTP server.
+
+    Raises ``MailNotSent`` with the reason when the server refuses it or cannot be reached.
+    """
     mail = get_setting("mail")
+    if not is_mail_configured(mail):
+        raise MailNotSent("mail is not configured")
     username = str(mail.get("user") or "")
+    authenticate = len(username) >= 2
+    try:
+        password = stored_secret(mail, "pass") if authenticate else ""
+    except SecretUnreadable as error:
+        raise MailNotSent(f"the stored SMTP password cannot be opened: {error}") from error
     # Django's SMTP backend stands for "the wiki's SMTP server": ours honours more settings.
     backend = settings.EMAIL_BACKEND
     connection = get_connection(
         "wiki.mail.SmtpBackend" if backend == DJANGO_SMTP_BACKEND else backend,
         host=mail.get("host"),
         port=int(mail.get("port") or 25),
-        username=username if len(username) >= 2 else "",
-        password=str(mail.get("pass") or "") if len(username) >= 2 else "",
+        username=username if authenticate else "",
+        password=password,
         use_ssl=bool(mail.get("secure")),
         timeout=settings.EMAIL_TIMEOUT,
         local_hostname=str(mail.get("name") or ""),
         verify_ssl=mail.get("verifySSL") is not False,
+        fail_silently=False,
     )
-    sender = mail.get("senderEmail") or settings.DEFAULT_FROM_EMAIL
     email = EmailMultiAlternatives(
-        subject=message["subject"],
-        body=message["text"],
-        from_email=formataddr((str(mail.get("senderName") or ""), sender)),
-        to=[message["to"]],
+        subject=message.subject,
+        body=message.text,
+        from_email=sender_address(mail),
+        to=[message.to],
         connection=connection,
+        headers={"Message-ID": message_id} if message_id else None,
     )
-    email.attach_alternative(message["html"], "text/html")
-    email.send()
+    email.attach_alternative(message.html, "text/html")
+    try:
+        email.send()
+    except (smtplib.SMTPException, OSError) as error:
+        raise MailNotSent(_reason(error), permanent=_is_permanent(error)) from error
+
+
+def sender_address(mail: dict[str, Any]) -> str:
+    """``"<senderName>" <senderEmail>`` of the ``mail`` setting (§4.6)."""
+    sender = mail.get("senderEmail") or settings.DEFAULT_FROM_EMAIL
+    return formataddr((str(mail.get("senderName") or ""), sender))
+
+
+def new_message_id(mail: dict[str, Any] | None = None) -> str:
+    """A Message-ID in the sender's domain, kept for every attempt at one message."""
+    mail = mail if mail is not None else get_setting("mail")
+    domain = str(mail.get("senderEmail") or "").rpartition("@")[2] or "localhost"
+    return make_msgid(domain=domain)
 
 
 def site_url(site) -> str:

@@ -18,9 +18,12 @@ from django.core.validators import EmailValidator
 
 from .config import DEFAULTS, get_setting, update_setting
 from .errors import DomainError, ErrorKey
+from .secrets import is_sealed, opens_with_current_key, reseal, seal, unseal
 
-# What mailConfig shows instead of a stored password; sent back unchanged, it keeps that password.
+# What mailConfig shows instead of a stored secret; sent back unchanged, it keeps that secret.
 MASK = "********"
+# The settings that are secrets: stored sealed (wiki.secrets), never shown back.
+SECRET_PURPOSES: dict[str, str] = {"pass": "mail.pass", "dkimPrivateKey": "mail.dkimPrivateKey"}
 
 # Service argument -> key of the ``mail`` setting (and of the MailConfig type).
 SETTING_KEYS: dict[str, str] = {
@@ -47,8 +50,35 @@ def mail_config() -> dict[str, Any]:
     """The MailConfig of §4.6: every mail setting, the password only as ``********``."""
     stored = get_setting("mail")
     config = {key: stored.get(key, default) for key, default in DEFAULTS["mail"].items()}
-    config["pass"] = MASK if stored.get("pass") else ""
+    for key in SECRET_PURPOSES:
+        config[key] = MASK if stored.get(key) else ""
     return config
+
+
+def stored_secret(mail: dict[str, Any], key: str) -> str:
+    """The secret ``key`` of the ``mail`` setting in clear ("" when none is stored).
+
+    Raises ``wiki.secrets.SecretUnreadable`` when no configured ``SECRET_KEY`` opens it.
+    """
+    value = str(mail.get(key) or "")
+    return unseal(value, SECRET_PURPOSES[key]) if is_sealed(value) else value
+
+
+def _sealed(key: str, value: str) -> str:
+    return seal(value, SECRET_PURPOSES[key]) if value else ""
+
+
+def reseal_secrets() -> int:
+    """Seal the SMTP password and DKIM key again under the current key (rotatesecrets)."""
+    stored = get_setting("mail")
+    changes = {
+        key: reseal(stored[key], purpose)
+        for key, purpose in SECRET_PURPOSES.items()
+        if is_sealed(stored.get(key)) and not opens_with_current_key(stored[key], purpose)
+    }
+    if changes:
+        update_setting("mail", **changes)
+    return len(changes)
 
 
 def _port(value: Any) -> int:
@@ -106,7 +136,7 @@ def update_mail_config(
     dkim_key_selector: str,
     dkim_private_key: str,
 ) -> None:
-    """Replace the mail settings (§4.6 updateMailConfig); ``password`` ``********`` keeps it."""
+    """Replace the mail settings (§4.6 updateMailConfig); a secret sent as ``********`` is kept."""
     values = {
         "senderName": str(sender_name),
         "senderEmail": _sender_email(str(sender_email)),
@@ -118,11 +148,11 @@ def update_mail_config(
         "verifySSL": bool(verify_ssl),
         "user": str(user),
         "useDKIM": bool(use_dkim),
-        "dkimDomainName": str(dkim_domain_name),
-        "dkimKeySelector": str(dkim_key_selector),
-        "dkimPrivateKey": str(dkim_private_key),
+        "dkimDomainName": str(dkim_domain_name).strip(),
+        "dkimKeySelector": str(dkim_key_selector).strip(),
     }
-    if password != MASK:
-        # Left out otherwise: the merge keeps the stored password, under the setting's lock.
-        values["pass"] = str(password)
+    for key, value in (("pass", str(password)), ("dkimPrivateKey", str(dkim_private_key))):
+        if value != MASK:
+            # Left out otherwise: the merge keeps the stored secret, under the setting's lock.
+            values[key] = _sealed(key, value)
     update_setting("mail", **values)

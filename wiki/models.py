@@ -119,3 +119,49 @@ class LegacyIdCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}={self.last_value}"
+
+
+class OutboundMail(models.Model):
+    """One message in the outbox (API.md §4.6 "Delivery"): written in the transaction of the
+    change that causes it, then delivered by a Celery worker (``wiki.outbox``).
+
+    The body is sealed (``wiki.secrets``): a welcome mail holds an initial password, a reset or
+    verification mail a live link. A body that holds a password is erased once the message is
+    delivered or has failed for good; the others once delivered.
+    """
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", "Welcome"
+        RESET = "reset", "Password reset"
+        VERIFY = "verify", "Email verification"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    recipient = models.CharField(max_length=255)
+    subject = models.TextField()
+    # Sealed JSON {"text": ..., "html": ...}; "" once erased.
+    body = models.TextField(blank=True)
+    holds_password = models.BooleanField(default=False)
+    # The Message-ID header, the same on every attempt: a receiver can tell a repeat.
+    message_id = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the next attempt is due; a pending message long past it was lost by the broker.
+    next_attempt_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "outbox message"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"

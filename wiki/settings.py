@@ -175,7 +175,40 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With late acknowledgement a worker should hold one message at a time.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message taken by a worker that dies is handed out again after this many seconds
+    # (the periodic re-queue below usually comes first).
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+# A request that queues a task while Redis is down waits about a second, not minutes: the
+# message stays in the outbox and the periodic re-queue sends it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-mail": {
+        "task": "wiki.tasks.requeue_stale_mail",
+        "schedule": float(os.environ.get("MAIL_REQUEUE_INTERVAL", "60")),
+    },
+}
+
+# --- Mail delivery (wiki.outbox) -------------------------------------------------------------
+# Attempts per message; the first retry after MAIL_RETRY_DELAY seconds, doubling up to
+# MAIL_RETRY_MAX_DELAY, with jitter. A pending message overdue by MAIL_REQUEUE_AFTER seconds
+# is queued again (its task was lost).
+MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+MAIL_RETRY_DELAY = float(os.environ.get("MAIL_RETRY_DELAY", "30"))
+MAIL_RETRY_MAX_DELAY = float(os.environ.get("MAIL_RETRY_MAX_DELAY", "1800"))
+MAIL_REQUEUE_AFTER = float(os.environ.get("MAIL_REQUEUE_AFTER", "300"))
 
 # --- Mail -------------------------------------------------------------------------------------
 # The wiki's own SMTP settings (admin, updateMailConfig) are passed to this backend per message.

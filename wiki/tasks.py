@@ -1,24 +1,32 @@
-"""Celery tasks of the wiki app."""
+"""Celery tasks of the wiki app: delivering the outbox (``wiki.outbox``).
 
-import smtplib
-from dataclasses import asdict
+A task message carries only an outbox id, never a message or a secret. ``acks_late`` with
+``reject_on_worker_lost``: a worker killed mid-send leaves the message in the broker, which
+hands it out again; the row lock and the pending status make a second run harmless.
+"""
+
+import logging
 
 from celery import shared_task
 
-from .mail import OutgoingMail, deliver
+from . import outbox
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError),
-    retry_backoff=True,
-    max_retries=3,
-    acks_late=True,
-)
-def deliver_mail(message: dict) -> None:
-    """Deliver a message rendered by ``wiki.mail.render_mail``; retried on network errors."""
-    deliver(message)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver_mail(self, mail_id: str) -> None:
+    """One attempt at the outbox message ``mail_id``; a retry is scheduled when it fails."""
+    if not isinstance(mail_id, str):
+        # A message queued by an older version (it carried the whole mail): drop it.
+        logger.warning("dropped a mail task that does not carry an outbox id")
+        return
+    outcome = outbox.deliver(mail_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
 
 
-def queue_mail(message: OutgoingMail) -> None:
-    """Hand the message to a worker (or send it now when no broker is configured)."""
-    deliver_mail.delay(asdict(message))
+@shared_task(ignore_result=True)
+def requeue_stale_mail() -> int:
+    """Run by Celery beat: queue again what the broker lost."""
+    return outbox.requeue_stale()
