@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils.functional import cached_property
 
 from .config import get_setting, is_mail_configured
@@ -33,14 +35,34 @@ class OutgoingMail:
 
 
 def render_mail(template: str, context: dict[str, Any], *, to: str) -> OutgoingMail:
-    """Render ``templates/mail/<template>.{subject.txt,txt,html}``; raises if any fails."""
-    subject = render_to_string(f"mail/{template}.subject.txt", context).strip()
+    """Render ``templates/mail/<template>.{subject.txt,txt,html}``; raises if any fails.
+
+    The HTML body is autoescaped like any Django template. The subject and the text body are
+    not HTML, so they are rendered without escaping whatever the template says (a site named
+    "Tom & Jerry" stays so). The subject becomes one line without control characters: a site
+    title or a name holding a line break cannot add a header to the message.
+    """
     return OutgoingMail(
         to=to,
-        subject=" ".join(subject.split()),
-        text=render_to_string(f"mail/{template}.txt", context),
+        subject=_one_line(_render_text(f"mail/{template}.subject.txt", context)),
+        text=_render_text(f"mail/{template}.txt", context),
         html=render_to_string(f"mail/{template}.html", context),
     )
+
+
+def _render_text(name: str, context: dict[str, Any]) -> str:
+    # The backend's wrapper renders with the engine's autoescape; its Django template takes
+    # a Context that turns it off.
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+def _one_line(text: str) -> str:
+    """``text`` as a header value: control characters (CR, LF, NUL ...) and Unicode line and
+    paragraph separators become spaces, and runs of white space one space."""
+    visible = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
+    )
+    return " ".join(visible.split())
 
 
 DJANGO_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -178,7 +200,9 @@ def new_message_id(mail: dict[str, Any] | None = None) -> str:
 
 
 def site_url(site) -> str:
-    """``https://<hostname>``, or the configured base URL for the ``*`` site."""
+    """Where a mail about ``site`` links to, without a trailing ``/``: ``https://<hostname>``
+    for a named site, the configured ``defaultBaseURL`` for the ``*`` site (or none), whose
+    own address is not known (API.md §4.6)."""
     if site is None or site.is_wildcard:
         return str(get_setting("mail").get("defaultBaseURL") or "").rstrip("/")
     return f"https://{site.hostname}"
