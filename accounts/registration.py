@@ -14,6 +14,7 @@ from django.db import transaction
 from wiki import outbox
 from wiki.config import is_mail_configured
 from wiki.errors import DomainError, ErrorKey
+from wiki.mail import OutgoingMail
 from wiki.models import OutboundMail, Site
 from wiki.rate_limits import hit
 
@@ -82,8 +83,10 @@ def register(
     if validate and not is_mail_configured():
         raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
 
-    # One transaction: a mail that cannot be rendered or queued leaves no account behind
-    # (§2.6), so the address can register again once the mail settings are fixed.
+    # One transaction for the account, its token and the outbox row: a mail that cannot be
+    # rendered or (without a broker) sent leaves none of them behind (§2.6), so the address
+    # can register again once the mail settings are fixed; with a broker the message is
+    # queued only once the account it verifies is committed.
     with transaction.atomic():
         user = insert_local_user(
             email=email,
@@ -120,6 +123,7 @@ def forgot_password(*, email: str, site: Site | None, client_address: str) -> No
         stand_in = User(email=address or "nobody@example.com", name="")
         _render(render_reset_mail, stand_in, site, _unused_token())
         return
+    # The token and the outbox row together: no live token without its mail, nor the reverse.
     with transaction.atomic():
         token = continuation.issue(user, continuation.Kind.RESET_PASSWORD)
         _send(render_reset_mail, user, site, token, OutboundMail.Kind.RESET)
@@ -129,7 +133,9 @@ def _unused_token() -> str:
     return secrets.token_urlsafe(16)[: continuation.TOKEN_LENGTH]
 
 
-def _render(render, user: User, site: Site | None, token: str):
+def _render(render, user: User, site: Site | None, token: str) -> OutgoingMail:
+    """The message ``render`` makes; ``ERR_MAIL_RENDER_FAILED`` when a template is missing or
+    broken (the cause goes to the log)."""
     try:
         return render(user, site, token)
     except Exception as error:
@@ -138,7 +144,11 @@ def _render(render, user: User, site: Site | None, token: str):
 
 
 def _send(render, user: User, site: Site | None, token: str, kind: str) -> None:
-    """Render in the request, then write to the outbox; a failure undoes the caller's
-    transaction (delivered in the request without a broker, the send can fail too)."""
+    """Render in the request, then write to the outbox inside the caller's transaction.
+
+    Either failure raises, which undoes that transaction: a render failure
+    (``ERR_MAIL_RENDER_FAILED``), or without a broker a message the SMTP server did not take
+    (``ERR_MAIL_SEND_FAILED``; its outbox row, marked failed, goes with the rest).
+    """
     message = _render(render, user, site, token)
     outbox.enqueue(message, kind=kind)

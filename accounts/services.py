@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from wiki import outbox
 from wiki.config import get_setting, is_mail_configured
 from wiki.errors import DomainError, ErrorKey
 from wiki.locking import key_share
-from wiki.models import Site
+from wiki.models import OutboundMail, Site
 
 from . import scopes
+from .mail import render_welcome_mail
 from .models import LOCAL_STRATEGY_ID, USERS_GROUP_ID, AuthStrategy, Group, User
 from .permissions import Caller
 from .validation import check_password_length, clean_email, clean_name
@@ -161,11 +163,6 @@ def create_user(
     welcome_site_id: uuid.UUID | str | None = None,
     request_site: Site | None = None,
 ) -> CreatedUser:
-    from wiki import outbox
-    from wiki.models import OutboundMail
-
-    from .mail import render_welcome_mail
-
     if caller is not None:
         caller.require_any(*scopes.CREATE_USERS_ANY)
     if not _is_local_provider(provider_key) or not local_strategy_enabled():
@@ -191,27 +188,38 @@ def create_user(
         if not is_mail_configured():
             raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
 
-    user = insert_local_user(
-        email=email,
-        name=name,
-        password=secret,
-        groups=groups,
-        must_change_password=bool(must_change_password),
-    )
+    # The account and its welcome message are written in one transaction: with a broker the
+    # message is queued once both are committed, so neither exists without the other (a
+    # crash in between loses no mail and mails no account that is not there). A message that
+    # cannot be rendered, or without a broker not sent, still leaves the account (§4.3.2):
+    # that failure is caught inside the transaction, which commits the account together with
+    # the outbox row marked failed, and the answer names the mail's key.
+    with transaction.atomic():
+        user = insert_local_user(
+            email=email,
+            name=name,
+            password=secret,
+            groups=groups,
+            must_change_password=bool(must_change_password),
+        )
+        mail_error = _queue_welcome_mail(user, site, secret) if send_welcome_email else None
+    return CreatedUser(user, mail_error)
 
-    if not send_welcome_email:
-        return CreatedUser(user)
+
+def _queue_welcome_mail(user: User, site: Site, password: str) -> ErrorKey | None:
+    """Write the welcome mail to the outbox; the key of its failure, or None."""
     try:
-        message = render_welcome_mail(user, site, secret)
+        message = render_welcome_mail(user, site, password)
     except Exception:
         logger.exception("welcome mail for user %s failed to render", user.pk)
-        return CreatedUser(user, ErrorKey.MAIL_RENDER_FAILED)
+        return ErrorKey.MAIL_RENDER_FAILED
     try:
+        # The body holds the password: sealed while it waits, erased once sent or failed.
         outbox.enqueue(message, kind=OutboundMail.Kind.WELCOME, holds_password=True)
     except DomainError as error:
         logger.warning("welcome mail for user %s was not sent: %s", user.pk, error.detail)
-        return CreatedUser(user, error.key)
-    return CreatedUser(user)
+        return error.key
+    return None
 
 
 def insert_local_user(
