@@ -1,17 +1,15 @@
 """The welcome mail of ``createUser`` (API.md §4.3.2, §4.6): content, refusals, delivery.
 
-Delivery is checked three ways: in process (tasks run eagerly, locmem backend), through a real
-Celery worker consuming from Redis, and over SMTP to a real aiosmtpd server on loopback.
+Delivery is checked here in process (tasks run eagerly, locmem backend) and through a real
+Celery worker consuming from Redis; over SMTP to a real aiosmtpd server on loopback, with the
+other account mails, in test_mail_messages.py and test_mail_failures.py.
 """
 
-import socket
 import threading
 import time
-from email import message_from_bytes, policy
 from email.utils import parseaddr
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery import signals
 from django.conf import settings as django_settings
 from django.core import mail
@@ -258,75 +256,3 @@ def test_worker_delivers_the_welcome_mail(redis_worker, admin_key_client, mail_c
     assert message.subject == "Welcome to the wiki Default Site"
     assert message.to == ["jane@example.com"]
     assert PASSWORD in message.body
-
-
-# --- Real SMTP --------------------------------------------------------------------------------
-class Recorder:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, recorder
-    finally:
-        controller.stop()
-
-
-@pytest.mark.django_db
-def test_smtp_delivery(admin_key_client, smtp_server, settings):
-    controller, recorder = smtp_server
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    update_setting(
-        "mail",
-        host="127.0.0.1",
-        port=controller.port,
-        secure=False,
-        senderEmail="wiki@example.com",
-        senderName="Wiki Bot",
-        defaultBaseURL="https://docs.example.org",
-    )
-
-    payload = create(admin_key_client)
-
-    assert payload["operation"]["succeeded"] is True
-    (envelope,) = recorder.envelopes
-    assert envelope.mail_from == "wiki@example.com"
-    assert envelope.rcpt_tos == ["jane@example.com"]
-    message = message_from_bytes(envelope.original_content, policy=policy.default)
-    assert parseaddr(message["From"]) == ("Wiki Bot", "wiki@example.com")
-    assert message["To"] == "jane@example.com"
-    assert message["Subject"] == "Welcome to the wiki Default Site"
-    assert message.get_content_type() == "multipart/alternative"
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    html = message.get_body(preferencelist=("html",)).get_content()
-    assert PASSWORD in text
-    assert "https://docs.example.org/login" in text
-    assert PASSWORD in html
-    assert 'href="https://docs.example.org/login"' in html
-
-
-@pytest.mark.django_db
-def test_unreachable_smtp_server_keeps_the_user(admin_key_client, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    update_setting(
-        "mail", host="127.0.0.1", port=free_port(), secure=False, senderEmail="wiki@example.com"
-    )
-
-    payload = create(admin_key_client)
-
-    assert_created_but_not_mailed(payload, "ERR_MAIL_SEND_FAILED")

@@ -12,7 +12,7 @@ from accounts.models import User, UserKey
 from accounts.services import guest_user
 from tests.factories import UserFactory
 from wiki.config import update_setting
-from wiki.models import Site
+from wiki.models import OutboundMail, Site
 
 FORGOT = """
 mutation Forgot($email: String!) {
@@ -32,8 +32,8 @@ def jane(db):
     return UserFactory(email="jane@example.com", name="Jane Doe")
 
 
-def forgot(client, email="jane@example.com") -> dict:
-    response = client(FORGOT, {"email": email})
+def forgot(client, email="jane@example.com", **headers) -> dict:
+    response = client(FORGOT, {"email": email}, **headers)
     assert response.status == 200, response.body
     assert response.errors == []
     return response.data["forgotPassword"]["operation"]
@@ -148,15 +148,29 @@ def test_a_mail_that_cannot_be_sent_leaves_no_token(anonymous, mail_configured, 
     update_setting("mail", host="127.0.0.1", port=1, secure=False)
 
     assert forgot(anonymous) == failed("ERR_MAIL_SEND_FAILED")
+    # The token and the outbox row were one transaction: neither stays.
     assert UserKey.objects.count() == 0
+    assert OutboundMail.objects.count() == 0
 
 
 @pytest.mark.django_db
 def test_the_base_url_without_a_trailing_slash(anonymous, mail_configured, jane):
     update_setting("mail", defaultBaseURL="https://wiki.example.net/sub")
 
-    forgot(anonymous)
+    forgot(anonymous)  # served by the * site, whose links start with the base URL
 
     assert re.search(
         r"https://wiki\.example\.net/sub/login-reset/[A-Za-z0-9_-]{21}\n", mail.outbox[0].body
     )
+
+
+@pytest.mark.django_db
+def test_a_named_site_links_to_its_own_hostname(anonymous, mail_configured, jane):
+    Site.objects.create(hostname="wiki.example.com", config={"title": "Company Wiki"})
+
+    forgot(anonymous, HTTP_HOST="wiki.example.com")
+
+    (message,) = mail.outbox
+    assert re.search(r"https://wiki\.example\.com/login-reset/[A-Za-z0-9_-]{21}\n", message.body)
+    assert "docs.example.org" not in message.body
+    assert "Company Wiki" in message.body

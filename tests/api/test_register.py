@@ -13,7 +13,7 @@ from tests.factories import GroupFactory, UserFactory
 from tests.token_support import verified_claims
 from wiki.config import update_setting
 from wiki.errors import DomainError, ErrorKey
-from wiki.models import Site
+from wiki.models import OutboundMail, Site
 
 REGISTER = """
 mutation Register($email: String!, $password: String!, $name: String!) {
@@ -201,6 +201,18 @@ def test_registers_unverified_and_mails_a_link(anonymous, validating_registratio
 
 
 @pytest.mark.django_db
+def test_a_named_site_links_to_its_own_hostname(anonymous, validating_registration):
+    Site.objects.create(hostname="wiki.example.com", config={"title": "Company Wiki"})
+
+    registered(anonymous, HTTP_HOST="wiki.example.com")
+
+    (message,) = mail.outbox
+    assert re.search(r"https://wiki\.example\.com/verify/[A-Za-z0-9_-]{21}\n", message.body)
+    assert "docs.example.org" not in message.body
+    assert "Company Wiki" in message.body
+
+
+@pytest.mark.django_db
 def test_an_unverified_account_cannot_log_in_yet(anonymous, validating_registration):
     registered(anonymous)
 
@@ -233,6 +245,8 @@ def test_a_mail_that_cannot_be_sent_leaves_no_account(anonymous, settings, mail_
     update_setting("mail", host="127.0.0.1", port=1, secure=False)
 
     refuse(anonymous, "ERR_MAIL_SEND_FAILED")
+    # The account, its token and the outbox row were one transaction: none stays.
+    assert OutboundMail.objects.count() == 0
 
     # Once mail works, the same address can register.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
