@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.db import IntegrityError, transaction
 
@@ -194,15 +195,20 @@ def create_user(
     # cannot be rendered, or without a broker not sent, still leaves the account (§4.3.2):
     # that failure is caught inside the transaction, which commits the account together with
     # the outbox row marked failed, and the answer names the mail's key.
-    with transaction.atomic():
-        user = insert_local_user(
-            email=email,
-            name=name,
-            password=secret,
-            groups=groups,
-            must_change_password=bool(must_change_password),
-        )
-        mail_error = _queue_welcome_mail(user, site, secret) if send_welcome_email else None
+    try:
+        with transaction.atomic():
+            user = insert_local_user(
+                email=email,
+                name=name,
+                password=secret,
+                groups=groups,
+                must_change_password=bool(must_change_password),
+            )
+            mail_error = _queue_welcome_mail(user, site, secret) if send_welcome_email else None
+    except IntegrityError as error:
+        # Foreign keys are checked at commit, which is now this block's end: a group deleted
+        # by a concurrent request since the checks fails here rather than in the insert.
+        _raise_lost_race(error, email, groups)
     return CreatedUser(user, mail_error)
 
 
@@ -250,15 +256,20 @@ def insert_local_user(
             user.set_password(password)
             user.save()
             user.groups.add(USERS_GROUP_ID, *[g for g in groups if g.pk != USERS_GROUP_ID])
-    except IntegrityError as exc:
-        # A concurrent request took the email, or deleted a group. Anything else is not a
-        # foreseen condition and must not be reported as one.
-        if User.objects.filter(email__iexact=email).exists():
-            raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from exc
-        if Group.objects.filter(pk__in=[g.pk for g in groups]).count() != len(groups):
-            raise DomainError(ErrorKey.INVALID_GROUP) from exc
-        raise
+    except IntegrityError as error:
+        _raise_lost_race(error, email, groups)
     return user
+
+
+def _raise_lost_race(error: IntegrityError, email: str, groups: list[Group]) -> NoReturn:
+    """Report an insert that failed because a concurrent request took the email or deleted a
+    group since the checks, with the key it would have met had it come first. Anything else
+    is not a foreseen condition and must not be reported as one: ``error`` is raised again."""
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL) from error
+    if Group.objects.filter(pk__in=[g.pk for g in groups]).count() != len(groups):
+        raise DomainError(ErrorKey.INVALID_GROUP) from error
+    raise error
 
 
 def _is_local_provider(provider_key: str | None) -> bool:
