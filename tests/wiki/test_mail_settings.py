@@ -1,10 +1,12 @@
 """Mail settings (API.md §4.6): the service and delivery honouring the settings.
 
-The service checks no permission: its callers do (the admin page, tested with its permission
-matrix in tests/wiki/test_admin_mail_settings.py).
+The service checks no permission: its callers do (the admin page and GraphQL, tested with
+their permission matrices in tests/wiki/test_admin_mail_settings.py and
+tests/api/test_mail_config.py). Secrets are stored sealed; tests read them opened.
 
-Delivery is checked against a real aiosmtpd server on loopback (plain SMTP and implicit TLS
-with a self-signed certificate), as tests/accounts/test_welcome_mail.py does.
+Delivery is checked against a real aiosmtpd server on loopback (plain SMTP, STARTTLS and
+implicit TLS with a self-signed certificate); DKIM signatures with dkim.verify over the bytes
+the server received, the public key served by a stand-in for DNS.
 """
 
 import json
