@@ -14,6 +14,8 @@ from .accounts.strategy_queries import StrategyQueries
 from .accounts.token_mutations import TokenMutations
 from .accounts.user_mutations import UserAdminMutations
 from .core.inputs import refuse_unstorable_arguments
+from .mail.mutations import MailMutations
+from .mail.queries import MailQueries
 from .pages.mutations import PageMutations
 from .pages.queries import PageQueries
 from .pages.search import SearchQueries
@@ -37,6 +39,7 @@ class Query(
     ApiKeyQueries,
     StrategyQueries,
     SiteQueries,
+    MailQueries,
     graphene.ObjectType,
 ):
     pass
@@ -54,6 +57,7 @@ class Mutation(
     RegistrationMutations,
     SignInMutations,
     PasskeyMutations,
+    MailMutations,
     graphene.ObjectType,
 ):
     pass

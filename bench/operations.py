@@ -259,6 +259,28 @@ OPERATIONS: list[Operation] = [
         caller="guest",
     ),
     Operation(
+        key="mailConfig",
+        label="mailConfig (all fields)",
+        document=(
+            "{ mailConfig { senderName senderEmail defaultBaseURL host port name secure"
+            " verifySSL user pass useDKIM dkimDomainName dkimKeySelector dkimPrivateKey } }"
+        ),
+        # The seeded settings hold every key; secrets come back masked.
+        floor_sql=(
+            "SELECT value->>'senderName' AS \"senderName\", value->>'senderEmail' AS"
+            " \"senderEmail\", value->>'defaultBaseURL' AS \"defaultBaseURL\", value->>'host'"
+            " AS host, (value->>'port')::int AS port, value->>'name' AS name,"
+            " (value->>'secure')::boolean AS secure, (value->>'verifySSL')::boolean AS"
+            " \"verifySSL\", value->>'user' AS \"user\", CASE WHEN value->>'pass' <> '' THEN"
+            " '********' ELSE '' END AS pass, (value->>'useDKIM')::boolean AS \"useDKIM\","
+            " value->>'dkimDomainName' AS \"dkimDomainName\", value->>'dkimKeySelector' AS"
+            " \"dkimKeySelector\", CASE WHEN value->>'dkimPrivateKey' <> '' THEN '********'"
+            " ELSE '' END AS \"dkimPrivateKey\" FROM wiki_setting WHERE key = 'mail'"
+        ),
+        root="mailConfig",
+        many=False,
+    ),
+    Operation(
         key="createPage",
         label="createPage (sequential)",
         document=(

@@ -45,6 +45,7 @@ from pages.models import (
 from pages.tree import ancestor_paths, folder_item, page_meta
 from wiki import legacy_ids
 from wiki.config import get_setting, set_api_enabled
+from wiki.mail_settings import update_mail_config
 from wiki.models import Site
 
 from .operations import USER_COUNT, WikiFacts
@@ -89,6 +90,23 @@ LAST_NAMES = (
 USER_QUERY = "novak"  # one last name: 40 users match by name and by email
 
 Progress = Callable[[str, int, int], None]
+
+BENCH_MAIL = {
+    "sender_name": "Bench Wiki",
+    "sender_email": "wiki@bench.example.com",
+    "default_base_url": "https://bench.example.com",
+    "host": "smtp.bench.example.com",
+    "port": 587,
+    "name": "",
+    "secure": False,
+    "verify_ssl": True,
+    "user": "mailer",
+    "password": "bench-smtp-password",
+    "use_dkim": False,
+    "dkim_domain_name": "",
+    "dkim_key_selector": "",
+    "dkim_private_key": "",
+}
 
 
 def progress_printer(stream=sys.stderr) -> Progress:
@@ -282,6 +300,8 @@ class Seeder:
         self.users_up_to(users)
         self._tags()
         set_api_enabled(True)
+        # Configured mail, a sealed password and DKIM key included (what mailConfig reads).
+        update_mail_config(**BENCH_MAIL)
         issued = apikeys.create_api_key(
             None, name="bench", expiration="30d", group_ids=[administrators_group().pk]
         )

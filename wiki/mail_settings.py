@@ -10,15 +10,19 @@ no accounts (the admin page is ``accounts.admin_mail_settings``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
 from .config import DEFAULTS, get_setting, update_setting
 from .errors import DomainError, ErrorKey
-from .secrets import is_sealed, opens_with_current_key, reseal, seal, unseal
+from .secrets import SecretUnreadable, is_sealed, opens_with_current_key, reseal, seal, unseal
 
 # What mailConfig shows instead of a stored secret; sent back unchanged, it keeps that secret.
 MASK = "********"
@@ -44,6 +48,13 @@ SETTING_KEYS: dict[str, str] = {
 }
 
 _email_validator = EmailValidator()
+# The base URL a fresh installation starts with: links built from it lead nowhere.
+PLACEHOLDER_BASE_URL: str = DEFAULTS["mail"]["defaultBaseURL"]
+# A DNS name of letters, digits, "-" and "_" labels: DKIM's d= and s= tags. Anything else
+# (";", "=", spaces) would change the meaning of the DKIM-Signature header it is written into.
+_DNS_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*")
+# RSA keys shorter than this are refused by verifiers (RFC 8301).
+DKIM_MIN_KEY_BITS = 1024
 
 
 def mail_config() -> dict[str, Any]:
@@ -62,6 +73,35 @@ def stored_secret(mail: dict[str, Any], key: str) -> str:
     """
     value = str(mail.get(key) or "")
     return unseal(value, SECRET_PURPOSES[key]) if is_sealed(value) else value
+
+
+def uses_placeholder_base_url(config: dict[str, Any] | None = None) -> bool:
+    """Whether ``defaultBaseURL`` is still the installation's placeholder (the admin warns)."""
+    config = config if config is not None else get_setting("mail")
+    return str(config.get("defaultBaseURL") or "").rstrip("/") == PLACEHOLDER_BASE_URL
+
+
+def dkim_signing_key(pem: str) -> bytes:
+    """The DKIM private key ``pem`` as dkimpy reads it (unencrypted PKCS#1 PEM).
+
+    Accepts an unencrypted RSA private key in PEM (PKCS#1 or PKCS#8) of at least 1024 bits;
+    raises ``ValueError`` saying why otherwise.
+    """
+    try:
+        key = serialization.load_pem_private_key(pem.strip().encode(), password=None)
+    except TypeError as error:  # the key is encrypted: nobody is there to type its passphrase
+        raise ValueError("the DKIM private key is encrypted") from error
+    except (ValueError, UnsupportedAlgorithm) as error:
+        raise ValueError("the DKIM private key is not a PEM private key") from error
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the DKIM private key is not an RSA key (rsa-sha256)")
+    if key.key_size < DKIM_MIN_KEY_BITS:
+        raise ValueError(f"the DKIM private key has fewer than {DKIM_MIN_KEY_BITS} bits")
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
 
 
 def _sealed(key: str, value: str) -> str:
@@ -119,6 +159,35 @@ def _base_url(value: str) -> str:
     return url
 
 
+def _dns_name(value: str, what: str) -> str:
+    name = value.strip()
+    if len(name) > 253 or not _DNS_NAME.fullmatch(name):
+        raise DomainError(ErrorKey.INVALID_INPUT, f"{what} must be a DNS name")
+    return name
+
+
+def _check_dkim(domain: str, selector: str, private_key: str) -> None:
+    """With DKIM on, what signing needs must be there and usable (a contract addition).
+
+    ``private_key`` is the one sent, or ``********`` for the stored one.
+    """
+    _dns_name(domain, "dkimDomainName")
+    _dns_name(selector, "dkimKeySelector")
+    if private_key == MASK:
+        try:
+            private_key = stored_secret(get_setting("mail"), "dkimPrivateKey")
+        except SecretUnreadable as error:
+            raise DomainError(
+                ErrorKey.INVALID_INPUT, "the stored DKIM private key cannot be opened"
+            ) from error
+    if not private_key:
+        raise DomainError(ErrorKey.INVALID_INPUT, "DKIM needs a private key")
+    try:
+        dkim_signing_key(private_key)
+    except ValueError as error:
+        raise DomainError(ErrorKey.INVALID_INPUT, str(error)) from error
+
+
 def update_mail_config(
     *,
     sender_name: str,
@@ -136,7 +205,12 @@ def update_mail_config(
     dkim_key_selector: str,
     dkim_private_key: str,
 ) -> None:
-    """Replace the mail settings (§4.6 updateMailConfig); a secret sent as ``********`` is kept."""
+    """Replace the mail settings (§4.6 updateMailConfig); a secret sent as ``********`` is kept.
+
+    Raises ``DomainError(INVALID_INPUT)``: port outside 1-65535 (contract); sender email not an
+    address, base URL not an http(s) URL, and with ``use_dkim`` a domain or selector that is not
+    a DNS name or a private key that does not load (additions).
+    """
     values = {
         "senderName": str(sender_name),
         "senderEmail": _sender_email(str(sender_email)),
@@ -151,6 +225,8 @@ def update_mail_config(
         "dkimDomainName": str(dkim_domain_name).strip(),
         "dkimKeySelector": str(dkim_key_selector).strip(),
     }
+    if values["useDKIM"]:
+        _check_dkim(values["dkimDomainName"], values["dkimKeySelector"], str(dkim_private_key))
     for key, value in (("pass", str(password)), ("dkimPrivateKey", str(dkim_private_key))):
         if value != MASK:
             # Left out otherwise: the merge keeps the stored secret, under the setting's lock.

@@ -3,8 +3,8 @@
 Its fields are the arguments of ``wiki.mail_settings.update_mail_config``, which alone validates
 the values. The page itself, which checks who may use it, is ``accounts.admin_mail_settings``.
 
-Secrets never reach the page in clear: the password and the DKIM private key are shown as
-``********``; submitted back unchanged, they keep the stored values.
+Secrets never reach the page in clear (the service itself shows them only as ``********``):
+their fields start empty; left empty, they keep the stored values.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class MailSettingsForm(forms.Form):
     use_dkim = forms.BooleanField(
         label="Use DKIM",
         required=False,
-        help_text="Stored for the API; this server does not sign mail with DKIM yet.",
+        help_text="Sign every mail; needs the domain, the selector and an RSA private key.",
     )
     dkim_domain_name = forms.CharField(label="DKIM domain name", required=False)
     dkim_key_selector = forms.CharField(label="DKIM key selector", required=False)
@@ -74,7 +74,7 @@ class MailSettingsForm(forms.Form):
         required=False,
         strip=False,
         widget=SecretTextarea(attrs={"rows": 4, "cols": 70, "autocomplete": "off"}),
-        help_text=KEEP_HELP,
+        help_text=f"An unencrypted RSA key in PEM. {KEEP_HELP}",
     )
     remove_dkim_private_key = forms.BooleanField(
         label="Remove the stored DKIM private key", required=False
@@ -84,10 +84,9 @@ class MailSettingsForm(forms.Form):
         initial = {argument: config[key] for argument, key in SETTING_KEYS.items()}
         initial.update(password="", dkim_private_key="")
         super().__init__(*args, initial=initial, **kwargs)
-        self.stored_dkim_key = config["dkimPrivateKey"]
         for field, stored in (
             ("password", config["pass"]),
-            ("dkim_private_key", self.stored_dkim_key),
+            ("dkim_private_key", config["dkimPrivateKey"]),
         ):
             if stored:
                 self.fields[field].widget.attrs["placeholder"] = MASK
@@ -100,19 +99,27 @@ class MailSettingsForm(forms.Form):
         return cleaned
 
     def service_arguments(self) -> dict[str, Any]:
-        """The arguments of ``update_mail_config`` (the password as the service expects it)."""
+        """The arguments of ``update_mail_config`` (the secrets as the service expects them)."""
         data = self.cleaned_data
         arguments = {argument: data[argument] for argument in SETTING_KEYS}
-        if data["remove_password"]:
-            arguments["password"] = ""
-        elif not data["password"]:
-            arguments["password"] = MASK  # the service's "keep the stored password"
-        # mailConfig returns the DKIM key in clear (§4.6): keeping it is done here.
-        if data["remove_dkim_private_key"]:
-            arguments["dkim_private_key"] = ""
-        elif data["dkim_private_key"] in ("", MASK):
-            arguments["dkim_private_key"] = self.stored_dkim_key
+        for field in ("password", "dkim_private_key"):
+            if data[f"remove_{field}"]:
+                arguments[field] = ""
+            elif not data[field]:
+                arguments[field] = MASK  # the service's "keep the stored one"
         return arguments
+
+
+class MailTestForm(forms.Form):
+    """The "Send test mail" form; ``wiki.mail_test.send_test_mail`` alone checks the address."""
+
+    recipient_email = forms.CharField(
+        label="Recipient",
+        required=False,
+        max_length=255,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="The test mail is sent now with the saved settings.",
+    )
 
 
 FIELDSETS = (

@@ -1,16 +1,32 @@
-"""The admin's "Mail settings" page (API.md §4.6): shows, saves and guards the SMTP settings."""
+"""The admin's "Mail settings" page (API.md §4.6): shows, saves and guards the SMTP settings,
+and sends the test mail through a real SMTP server on loopback."""
+
+import json
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 
-from tests.wiki.test_mail_settings import ARGUMENTS, STORED, stored_rows, update
-from wiki.config import get_setting
+from wiki.config import update_setting
 from wiki.mail_settings import MASK
 from wiki.models import Setting
 
+from . import mail_settings_support
 from .admin_support import assert_sent_to_login, logged_in
+from .mail_settings_support import (
+    ARGUMENTS,
+    DKIM_KEY_PEM,
+    STORED,
+    free_port,
+    opened_setting,
+    stored_rows,
+    update,
+)
 
 PAGE = "/admin/mail-settings/"
+TEST_MAIL = "/admin/mail-settings/test/"
+# The fixtures, used here.
+smtp_server = mail_settings_support.smtp_server
+smtp_configured = mail_settings_support.smtp_configured
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +57,8 @@ def test_page_shows_the_settings_but_never_the_secrets(admin_http):
     }
     assert 'value="smtp.example.com"' in html
     assert "s3cret-pass" not in html
-    assert "MIIB" not in html
+    assert "PRIVATE KEY" not in html
+    assert DKIM_KEY_PEM.splitlines()[1] not in html
     assert html.count(f'placeholder="{MASK}"') == 2
     assert 'id="mail-configured-value">configured<' in html
     assert "no-store" in response["Cache-Control"]
@@ -60,7 +77,7 @@ def test_post_saves_through_the_service(admin_http, admin):
     response = admin_http.post(PAGE, form_data(default_base_url="https://docs.example.org/"))
 
     assert (response.status_code, response["Location"]) == (302, PAGE)
-    assert get_setting("mail") == STORED
+    assert opened_setting() == STORED
     followed = admin_http.get(PAGE)
     assert page_messages(followed) == ["Mail settings saved."]
     entry = LogEntry.objects.get(object_id=str(Setting.objects.get(key="mail").pk))
@@ -73,23 +90,27 @@ def test_empty_secret_fields_keep_the_stored_values(admin_http):
 
     admin_http.post(PAGE, form_data(password="", dkim_private_key="", host="smtp2.example.com"))
 
-    assert get_setting("mail") == {**STORED, "host": "smtp2.example.com"}
+    assert opened_setting() == {**STORED, "host": "smtp2.example.com"}
 
 
 def test_typed_mask_keeps_and_remove_boxes_clear_the_secrets(admin_http):
     update()
 
     admin_http.post(PAGE, form_data(password=MASK, dkim_private_key=MASK))
-    kept = get_setting("mail")
+    kept = opened_setting()
     admin_http.post(
         PAGE,
         form_data(
-            password="", dkim_private_key="", remove_password="on", remove_dkim_private_key="on"
+            password="",
+            dkim_private_key="",
+            remove_password="on",
+            remove_dkim_private_key="on",
+            use_dkim=False,
         ),
     )
 
-    assert (kept["pass"], kept["dkimPrivateKey"]) == ("s3cret-pass", ARGUMENTS["dkim_private_key"])
-    assert (get_setting("mail")["pass"], get_setting("mail")["dkimPrivateKey"]) == ("", "")
+    assert (kept["pass"], kept["dkimPrivateKey"]) == ("s3cret-pass", DKIM_KEY_PEM)
+    assert (opened_setting()["pass"], opened_setting()["dkimPrivateKey"]) == ("", "")
 
 
 def test_new_password_and_remove_together_are_refused(admin_http):
@@ -110,6 +131,14 @@ def test_new_password_and_remove_together_are_refused(admin_http):
         ({"port": 0}, "port must be 1-65535"),
         ({"sender_email": "not-an-address"}, "senderEmail is not an address"),
         ({"default_base_url": "ftp://example.org"}, "defaultBaseURL must be an http(s) URL"),
+        (
+            {"dkim_private_key": "not a key"},
+            "the DKIM private key is not a PEM private key",
+        ),
+        (
+            {"remove_dkim_private_key": "on", "dkim_private_key": ""},
+            "DKIM needs a private key",
+        ),
     ],
 )
 def test_invalid_input_shows_the_error_key_and_changes_nothing(admin_http, changes, detail):
@@ -145,8 +174,9 @@ def test_staff_without_manage_system_is_refused(staff_http, permissions):
 
     page = http.get(PAGE)
     posted = http.post(PAGE, form_data(host="evil.example.com"))
+    tested = http.post(TEST_MAIL, {"recipient_email": "jane@example.com"})
 
-    for response in (page, posted):
+    for response in (page, posted, tested):
         assert response.status_code == 403
         assert response.context["form"] is None
         assert page_messages(response)[0].startswith("ERR_FORBIDDEN")
@@ -164,7 +194,7 @@ def test_staff_with_manage_system_may_read_and_save(staff_http):
     assert page.status_code == 200
     assert page.context["form"]["host"].value() == "old.example.com"
     assert (posted.status_code, posted["Location"]) == (302, PAGE)
-    assert get_setting("mail") == STORED
+    assert opened_setting() == STORED
 
 
 def test_page_refuses_anonymous_and_plain_users(client, user):
@@ -184,3 +214,129 @@ def test_admin_index_links_to_the_page(admin_http):
     response = admin_http.get("/admin/")
 
     assert f'href="{PAGE}" id="mail-settings-link"' in response.content.decode()
+
+
+# --- The installation placeholder of defaultBaseURL -------------------------------------------
+def test_placeholder_base_url_is_warned_about(admin_http):
+    html = admin_http.get(PAGE).content.decode()
+
+    assert 'id="mail-placeholder-base-url"' in html
+    assert "installation placeholder <code>https://wiki.example.com</code>" in html
+    assert "<code>*</code> site would point there" in html
+
+
+@pytest.mark.parametrize("url", ["https://docs.example.org", "https://wiki.example.com/wiki"])
+def test_no_warning_once_the_base_url_is_set(admin_http, url):
+    update(default_base_url=url)
+
+    html = admin_http.get(PAGE).content.decode()
+
+    assert 'id="mail-placeholder-base-url"' not in html
+
+
+# --- Send test mail -------------------------------------------------------------------------------
+def test_page_has_the_test_mail_form(admin_http):
+    html = admin_http.get(PAGE).content.decode()
+
+    assert f'action="{TEST_MAIL}" id="mail-test-form"' in html
+    assert 'name="recipient_email"' in html
+    assert 'id="mail-test-submit" value="Send test mail"' in html
+
+
+def test_test_mail_is_sent_and_reported(admin_http, smtp_configured):
+    recorder, _port = smtp_configured
+
+    response = admin_http.post(TEST_MAIL, {"recipient_email": " jane@example.com "})
+
+    assert (response.status_code, response["Location"]) == (302, PAGE)
+    assert page_messages(admin_http.get(PAGE)) == ["Test mail sent to jane@example.com."]
+    [received] = recorder.received
+    assert received.rcpt_tos == ["jane@example.com"]
+    assert received.message["Subject"] == "A test email from your wiki"
+    text, html = received.bodies()
+    assert "This is a test email sent from your wiki." in text
+    assert "This is a test email sent from your wiki." in html
+
+
+def test_refused_test_mail_shows_the_smtp_answer_escaped(admin_http, smtp_configured):
+    recorder, _port = smtp_configured
+    recorder.refuse_with = "550 5.7.1 <jane@example.com> refused by <policy> & co"
+
+    response = admin_http.post(TEST_MAIL, {"recipient_email": "jane@example.com"})
+
+    assert response.status_code == 400
+    assert page_messages(response) == [
+        "ERR_MAIL_SEND_FAILED: 550 5.7.1 <jane@example.com> refused by <policy> & co"
+    ]
+    html = response.content.decode()
+    assert "550 5.7.1 &lt;jane@example.com&gt; refused by &lt;policy&gt; &amp; co" in html
+    assert "<policy>" not in html
+    assert response.context["test_form"]["recipient_email"].value() == "jane@example.com"
+    assert recorder.received == []
+
+
+def test_unreachable_server_is_reported(admin_http, smtp_configured):
+    update_setting("mail", port=free_port())
+
+    response = admin_http.post(TEST_MAIL, {"recipient_email": "jane@example.com"})
+
+    assert response.status_code == 400
+    [message] = page_messages(response)
+    assert message.startswith("ERR_MAIL_SEND_FAILED: ConnectionRefusedError")
+
+
+@pytest.mark.parametrize(
+    ("recipient", "message"),
+    [
+        ("", "ERR_MAIL_INVALID_RECIPIENT: recipient empty or too short"),
+        ("a@b.c", "ERR_MAIL_INVALID_RECIPIENT: recipient empty or too short"),
+        ("not an address", "ERR_MAIL_INVALID_RECIPIENT: recipient is not an address"),
+    ],
+)
+def test_invalid_recipient_is_reported(admin_http, smtp_configured, recipient, message):
+    recorder, _port = smtp_configured
+
+    response = admin_http.post(TEST_MAIL, {"recipient_email": recipient})
+
+    assert (response.status_code, page_messages(response)) == (400, [message])
+    assert recorder.received == []
+
+
+def test_test_mail_without_settings_is_not_configured(admin_http):
+    response = admin_http.post(TEST_MAIL, {"recipient_email": "jane@example.com"})
+
+    assert (response.status_code, page_messages(response)) == (400, ["ERR_MAIL_NOT_CONFIGURED"])
+
+
+def test_test_mail_page_never_shows_the_secrets(admin_http, smtp_configured):
+    recorder, port = smtp_configured
+    update(host="127.0.0.1", port=port, user="")
+    recorder.refuse_with = "554 no"
+
+    html = admin_http.post(TEST_MAIL, {"recipient_email": "jane@example.com"}).content.decode()
+
+    assert "s3cret-pass" not in html
+    assert DKIM_KEY_PEM.splitlines()[1] not in html
+    assert "PRIVATE KEY" not in json.dumps(Setting.objects.get(key="mail").value)
+
+
+def test_test_mail_needs_post_and_csrf(admin, admin_http, smtp_configured):
+    recorder, _port = smtp_configured
+
+    got = admin_http.get(TEST_MAIL)
+    forged = logged_in(admin, enforce_csrf_checks=True).post(
+        TEST_MAIL, {"recipient_email": "jane@example.com"}
+    )
+
+    assert (got.status_code, forged.status_code) == (405, 403)
+    assert recorder.received == []
+
+
+def test_test_mail_refuses_anonymous_and_plain_users(client, user, smtp_configured):
+    recorder, _port = smtp_configured
+
+    for browser in (client, logged_in(user)):
+        response = browser.post(TEST_MAIL, {"recipient_email": "jane@example.com"})
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    assert recorder.received == []

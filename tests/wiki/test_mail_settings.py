@@ -1,76 +1,47 @@
 """Mail settings (API.md §4.6): the service and delivery honouring the settings.
 
-The service checks no permission: its callers do (the admin page, tested with its permission
-matrix in tests/wiki/test_admin_mail_settings.py).
+The service checks no permission: its callers do (the admin page and GraphQL, tested with
+their permission matrices in tests/wiki/test_admin_mail_settings.py and
+tests/api/test_mail_config.py). Secrets are stored sealed; tests read them opened.
 
-Delivery is checked against a real aiosmtpd server on loopback (plain SMTP and implicit TLS
-with a self-signed certificate), as tests/accounts/test_welcome_mail.py does.
+Delivery is checked against a real aiosmtpd server on loopback (plain SMTP, STARTTLS and
+implicit TLS with a self-signed certificate); DKIM signatures with dkim.verify over the bytes
+the server received, the public key served by a stand-in for DNS.
 """
 
-import datetime
-import ipaddress
-import socket
-import ssl
+import json
 
+import dkim
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.core.mail.utils import DNS_NAME
 
 from wiki.config import DEFAULTS, get_setting, is_mail_configured
 from wiki.errors import DomainError
-from wiki.mail import deliver
-from wiki.mail_settings import MASK, SETTING_KEYS, mail_config, update_mail_config
+from wiki.mail import MailNotSent, OutgoingMail, send_message
+from wiki.mail_settings import (
+    MASK,
+    SETTING_KEYS,
+    mail_config,
+    uses_placeholder_base_url,
+)
 from wiki.models import Setting
 
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-ARGUMENTS = {
-    "sender_name": "Wiki Bot",
-    "sender_email": "wiki@example.com",
-    "default_base_url": "https://docs.example.org",
-    "host": "smtp.example.com",
-    "port": 587,
-    "name": "wiki.example.com",
-    "secure": False,
-    "verify_ssl": False,
-    "user": "mailer",
-    "password": "s3cret-pass",
-    "use_dkim": True,
-    "dkim_domain_name": "example.com",
-    "dkim_key_selector": "wiki",
-    "dkim_private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
-}
-STORED = {
-    "senderName": "Wiki Bot",
-    "senderEmail": "wiki@example.com",
-    "defaultBaseURL": "https://docs.example.org",
-    "host": "smtp.example.com",
-    "port": 587,
-    "name": "wiki.example.com",
-    "secure": False,
-    "verifySSL": False,
-    "user": "mailer",
-    "pass": "s3cret-pass",
-    "useDKIM": True,
-    "dkimDomainName": "example.com",
-    "dkimKeySelector": "wiki",
-    "dkimPrivateKey": ARGUMENTS["dkim_private_key"],
-}
-MESSAGE = {"to": "jane@example.com", "subject": "Hello", "text": "Hi Jane", "html": "<p>Hi</p>"}
+from . import mail_settings_support
+from .mail_settings_support import (
+    DKIM_KEY_PEM,
+    STORED,
+    dkim_dns,
+    opened_setting,
+    self_signed_context,
+    stored_rows,
+    update,
+)
+
+smtp_server = mail_settings_support.smtp_server  # the fixture, used here
+
+MESSAGE = OutgoingMail(to="jane@example.com", subject="Hello", text="Hi Jane", html="<p>Hi</p>")
 
 pytestmark = pytest.mark.django_db
-
-
-def update(**changes):
-    update_mail_config(**{**ARGUMENTS, **changes})
-
-
-def stored_rows() -> list:
-    return list(Setting.objects.order_by("key").values_list("key", "value"))
 
 
 def refused(call, key: str) -> None:
@@ -85,7 +56,7 @@ def test_every_mail_setting_has_an_argument():
 
 
 def test_defaults():
-    assert mail_config() == {**DEFAULTS["mail"], "pass": ""}
+    assert mail_config() == {**DEFAULTS["mail"], "pass": "", "dkimPrivateKey": ""}
     assert mail_config()["defaultBaseURL"] == "https://wiki.example.com"
     assert (mail_config()["port"], mail_config()["secure"]) == (465, True)
 
@@ -93,9 +64,18 @@ def test_defaults():
 def test_update_replaces_the_settings_and_hides_the_password():
     update()
 
-    assert get_setting("mail") == STORED
-    assert mail_config() == {**STORED, "pass": MASK}
+    assert opened_setting() == STORED
+    assert mail_config() == {**STORED, "pass": MASK, "dkimPrivateKey": MASK}
     assert is_mail_configured() is True
+
+
+def test_secrets_are_stored_sealed():
+    update()
+
+    stored = json.dumps(Setting.objects.get(key="mail").value)
+    assert "s3cret-pass" not in stored
+    assert "PRIVATE KEY" not in stored
+    assert DKIM_KEY_PEM.splitlines()[1] not in stored
 
 
 @pytest.mark.parametrize("port", [0, -1, 65536, 100000, True, "25", None])
@@ -120,7 +100,7 @@ def test_masked_password_keeps_the_stored_one():
 
     update(password=MASK, host="smtp2.example.com")
 
-    assert (get_setting("mail")["pass"], get_setting("mail")["host"]) == (
+    assert (opened_setting()["pass"], opened_setting()["host"]) == (
         "first-pass",
         "smtp2.example.com",
     )
@@ -134,7 +114,7 @@ def test_password_is_replaced_or_removed(given, stored, shown):
 
     update(password=given)
 
-    assert get_setting("mail")["pass"] == stored
+    assert opened_setting()["pass"] == stored
     assert mail_config()["pass"] == shown
 
 
@@ -192,105 +172,105 @@ def test_empty_sender_email_is_allowed_and_leaves_mail_unconfigured():
     assert is_mail_configured() is False
 
 
-# --- Delivery over real SMTP ------------------------------------------------------------------
-class Recorder:
-    def __init__(self) -> None:
-        self.received = []  # (EHLO/HELO name, authenticated login, envelope)
-        self.encrypted = []  # whether each message arrived over TLS
+# --- DKIM settings (a contract addition: checked when useDKIM is on) ---------------------------
+def encrypted_key() -> str:
+    from cryptography.hazmat.primitives import serialization
 
-    async def handle_DATA(self, server, session, envelope):
-        login = session.auth_data.login if session.authenticated else None
-        self.received.append((session.host_name, login, envelope))
-        self.encrypted.append(session.ssl is not None)
-        return "250 Message accepted for delivery"
-
-
-def accept_mailer(server, session, envelope, mechanism, auth_data):
-    accepted = (auth_data.login, auth_data.password) == (b"mailer", b"s3cret-pass")
-    return AuthResult(success=accepted, auth_data=auth_data)
+    key = serialization.load_pem_private_key(DKIM_KEY_PEM.encode(), password=None)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"passphrase"),
+    ).decode()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def ec_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
 
-
-def self_signed_context(tmp_path) -> ssl.SSLContext:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
+    return (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        .decode()
     )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    return context
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """Start an aiosmtpd server on loopback: ``start(tls_context=None) -> (port, recorder)``."""
-    settings.EMAIL_BACKEND = SMTP_BACKEND
-    controllers = []
+@pytest.mark.parametrize(
+    ("changes", "detail"),
+    [
+        ({"dkim_private_key": ""}, "DKIM needs a private key"),
+        ({"dkim_private_key": "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----"},
+         "not a PEM private key"),
+        ({"dkim_private_key": "just text"}, "not a PEM private key"),
+        ({"dkim_private_key": encrypted_key()}, "encrypted"),
+        ({"dkim_private_key": ec_key()}, "not an RSA key"),
+        ({"dkim_domain_name": ""}, "dkimDomainName must be a DNS name"),
+        ({"dkim_domain_name": "example.com; x=y"}, "dkimDomainName must be a DNS name"),
+        ({"dkim_key_selector": " "}, "dkimKeySelector must be a DNS name"),
+        ({"dkim_key_selector": "wiki=1"}, "dkimKeySelector must be a DNS name"),
+    ],
+)  # fmt: skip
+def test_dkim_on_needs_a_domain_a_selector_and_a_usable_key(changes, detail):
+    before = stored_rows()
 
-    def start(tls_context: ssl.SSLContext | None = None, starttls: ssl.SSLContext | None = None):
-        recorder = Recorder()
-        controller = Controller(
-            recorder,
-            hostname="127.0.0.1",
-            port=free_port(),
-            ssl_context=tls_context,
-            tls_context=starttls,
-            authenticator=accept_mailer,
-            auth_require_tls=False,
-        )
-        controller.start()
-        controllers.append(controller)
-        return controller.port, recorder
+    with pytest.raises(DomainError) as caught:
+        update(**changes)
 
-    yield start
-    for controller in controllers:
-        controller.stop()
+    assert caught.value.key.value == "ERR_INVALID_INPUT"
+    assert detail in caught.value.detail
+    assert stored_rows() == before
 
 
+def test_dkim_off_stores_whatever_was_given():
+    update(use_dkim=False, dkim_private_key="just text", dkim_domain_name="")
+
+    assert (opened_setting()["dkimPrivateKey"], opened_setting()["useDKIM"]) == ("just text", False)
+
+
+def test_masked_dkim_key_is_checked_as_the_stored_one():
+    update(use_dkim=False, dkim_private_key="just text")
+
+    refused(lambda: update(dkim_private_key=MASK), "ERR_INVALID_INPUT")
+    update(use_dkim=False, dkim_private_key=DKIM_KEY_PEM)
+    update(dkim_private_key=MASK, host="smtp2.example.com")
+
+    assert opened_setting()["dkimPrivateKey"] == DKIM_KEY_PEM
+    assert (opened_setting()["useDKIM"], mail_config()["dkimPrivateKey"]) == (True, MASK)
+
+
+def test_placeholder_base_url_is_recognised():
+    assert uses_placeholder_base_url() is True
+
+    update()
+
+    assert uses_placeholder_base_url() is False
+
+
+# --- Delivery over real SMTP ------------------------------------------------------------------
 def test_client_name_is_announced_in_ehlo(smtp_server):
     port, recorder = smtp_server()
     update(host="127.0.0.1", port=port, name="mailer.wiki.example", user="", password="")
 
-    deliver(MESSAGE)
+    send_message(MESSAGE)
 
-    [(ehlo_name, login, envelope)] = recorder.received
-    assert ehlo_name == "mailer.wiki.example"
-    assert login is None
-    assert (envelope.mail_from, envelope.rcpt_tos) == ("wiki@example.com", ["jane@example.com"])
+    [received] = recorder.received
+    assert received.ehlo_name == "mailer.wiki.example"
+    assert received.login is None
+    assert (received.mail_from, received.rcpt_tos) == ("wiki@example.com", ["jane@example.com"])
 
 
 def test_without_a_client_name_the_machine_name_is_announced(smtp_server):
     port, recorder = smtp_server()
     update(host="127.0.0.1", port=port, name="", user="", password="")
 
-    deliver(MESSAGE)
+    send_message(MESSAGE)
 
-    [(ehlo_name, _login, _envelope)] = recorder.received
-    assert ehlo_name == DNS_NAME.get_fqdn()
+    [received] = recorder.received
+    assert received.ehlo_name == DNS_NAME.get_fqdn()
 
 
 @pytest.mark.parametrize(("user", "login"), [("mailer", b"mailer"), ("m", None)])
@@ -299,29 +279,29 @@ def test_authentication_only_with_a_two_character_user(smtp_server, user, login)
     update(host="127.0.0.1", port=port, user=user)
     update(host="127.0.0.1", port=port, user=user, password=MASK)  # the kept password is used
 
-    deliver(MESSAGE)
+    send_message(MESSAGE)
 
-    [(_name, logged_in_as, _envelope)] = recorder.received
-    assert logged_in_as == login
+    [received] = recorder.received
+    assert received.login == login
 
 
 def test_unverified_tls_accepts_a_self_signed_certificate(smtp_server, tmp_path):
     port, recorder = smtp_server(self_signed_context(tmp_path))
     update(host="127.0.0.1", port=port, secure=True, verify_ssl=False)
 
-    deliver(MESSAGE)
+    send_message(MESSAGE)
 
-    [(ehlo_name, _login, envelope)] = recorder.received
-    assert ehlo_name == "wiki.example.com"
-    assert envelope.rcpt_tos == ["jane@example.com"]
+    [received] = recorder.received
+    assert received.ehlo_name == "wiki.example.com"
+    assert received.rcpt_tos == ["jane@example.com"]
 
 
 def test_verified_tls_refuses_a_self_signed_certificate(smtp_server, tmp_path):
     port, recorder = smtp_server(self_signed_context(tmp_path))
     update(host="127.0.0.1", port=port, secure=True, verify_ssl=True)
 
-    with pytest.raises(ssl.SSLCertVerificationError):
-        deliver(MESSAGE)
+    with pytest.raises(MailNotSent, match="CERTIFICATE_VERIFY_FAILED"):
+        send_message(MESSAGE)
 
     assert recorder.received == []
 
@@ -333,28 +313,88 @@ def test_plain_smtp_upgrades_with_starttls_when_offered(smtp_server, tmp_path):
         host="127.0.0.1", port=port, secure=False, verify_ssl=False, user="mailer", password=MASK
     )
 
-    deliver(MESSAGE)
+    send_message(MESSAGE)
 
-    [(_name, login, envelope)] = recorder.received
-    assert recorder.encrypted == [True]
-    assert login == b"mailer"
-    assert envelope.rcpt_tos == ["jane@example.com"]
+    [received] = recorder.received
+    assert received.encrypted is True
+    assert received.login == b"mailer"
+    assert received.rcpt_tos == ["jane@example.com"]
 
 
 def test_plain_smtp_without_starttls_stays_plain(smtp_server):
     port, recorder = smtp_server()
     update(host="127.0.0.1", port=port, secure=False, user="")
 
-    deliver(MESSAGE)
+    send_message(MESSAGE)
 
-    assert recorder.encrypted == [False]
+    assert [received.encrypted for received in recorder.received] == [False]
 
 
 def test_starttls_checks_the_certificate_when_verification_is_on(smtp_server, tmp_path):
     port, recorder = smtp_server(starttls=self_signed_context(tmp_path))
     update(host="127.0.0.1", port=port, secure=False, verify_ssl=True, user="")
 
-    with pytest.raises(ssl.SSLCertVerificationError):
-        deliver(MESSAGE)
+    with pytest.raises(MailNotSent, match="CERTIFICATE_VERIFY_FAILED"):
+        send_message(MESSAGE)
+
+    assert recorder.received == []
+
+
+# --- DKIM signing -------------------------------------------------------------------------------
+def test_dkim_signature_verifies_over_the_bytes_received(smtp_server):
+    port, recorder = smtp_server()
+    update(host="127.0.0.1", port=port, user="")
+    message = OutgoingMail(
+        to="jane@example.com",
+        subject="Grüße: a subject long enough to be folded over more than one line of the header",
+        text="Hi Jane,\n\nünïcödé text, and a line starting with a dot:\n.hidden\n",
+        html="<p>Hi <b>Jane</b></p>",
+    )
+
+    send_message(message, message_id="<fixed-id@example.com>")
+
+    [received] = recorder.received
+    assert received.data.startswith(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple;")
+    assert dkim.verify(received.data, dnsfunc=dkim_dns) is True
+    signature = received.message["DKIM-Signature"]
+    assert "d=example.com;" in signature
+    assert "s=wiki;" in signature
+    signed = {name.strip() for name in signature.split("h=")[1].split(";")[0].split(":")}
+    assert signed == {"from", "to", "subject", "date", "message-id", "mime-version",
+                      "content-type"}  # fmt: skip
+    assert received.bodies()[0] == message.text
+    # A byte changed on the way would break it: the signature covers the body exactly.
+    tampered = received.data.replace(b"Hi Jane,", b"Hi Jone,")
+    assert dkim.verify(tampered, dnsfunc=dkim_dns) is False
+
+
+def test_without_dkim_mail_is_not_signed(smtp_server):
+    port, recorder = smtp_server()
+    update(host="127.0.0.1", port=port, user="", use_dkim=False)
+
+    send_message(MESSAGE)
+
+    [received] = recorder.received
+    assert "DKIM-Signature" not in received.message
+    assert dkim.verify(received.data, dnsfunc=dkim_dns) is False
+
+
+@pytest.mark.parametrize(
+    ("stored_key", "reason"),
+    [
+        ("sealed:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "cannot be opened"),
+        ("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----", "cannot be loaded"),
+    ],
+)
+def test_a_dkim_key_that_cannot_be_used_is_not_sent_unsigned(smtp_server, stored_key, reason):
+    port, recorder = smtp_server()
+    update(host="127.0.0.1", port=port, user="")
+    # As a key sealed under a lost SECRET_KEY, or stored before keys were checked, would be.
+    Setting.objects.filter(key="mail").update(
+        value={**Setting.objects.get(key="mail").value, "dkimPrivateKey": stored_key}
+    )
+
+    with pytest.raises(MailNotSent, match=f"DKIM private key {reason}"):
+        send_message(MESSAGE)
 
     assert recorder.received == []
