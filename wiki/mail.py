@@ -279,6 +279,10 @@ def send_message(message: OutgoingMail, *, message_id: str | None = None) -> Non
         raise MailNotSent(f"the message could not be DKIM-signed: {error}") from error
     except (smtplib.SMTPException, OSError) as error:
         raise MailNotSent(_reason(error), permanent=_is_permanent(error)) from error
+    except ValueError as error:
+        # BadHeaderError or an address Django cannot write: settings stored before they were
+        # checked. Every attempt would meet it again.
+        raise MailNotSent(f"the message has a bad header: {error}", permanent=True) from error
 
 
 def sender_address(mail: dict[str, Any]) -> str:

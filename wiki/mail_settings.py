@@ -127,6 +127,17 @@ def _port(value: Any) -> int:
     return value
 
 
+def _one_line(field: str, value: str) -> str:
+    """``value`` if it holds no line break or other control character (contract addition).
+
+    The sender name goes into the From header and the host into the SMTP dialogue: a line
+    break there would be refused at every send, long after the settings were saved.
+    """
+    if any(ch.isspace() and ch != " " or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise DomainError(ErrorKey.INVALID_INPUT, f"{field} must be one line of text")
+    return value
+
+
 def _sender_email(value: str) -> str:
     """Empty (mail not configured, §4.6) or one valid address (contract addition)."""
     email = value.strip()
@@ -212,10 +223,10 @@ def update_mail_config(
     a DNS name or a private key that does not load (additions).
     """
     values = {
-        "senderName": str(sender_name),
+        "senderName": _one_line("senderName", str(sender_name)),
         "senderEmail": _sender_email(str(sender_email)),
         "defaultBaseURL": _base_url(str(default_base_url)),
-        "host": str(host).strip(),
+        "host": _one_line("host", str(host).strip()),
         "port": _port(port),
         "name": str(name).strip(),
         "secure": bool(secure),

@@ -162,6 +162,38 @@ def test_sender_email_must_be_an_address(email):
     assert stored_rows() == before
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sender_name", "Wiki\r\nBcc: someone@example.org"),
+        ("sender_name", "Wiki\tBot"),
+        ("sender_name", "Wiki\u2028Bot"),
+        ("host", "smtp.example.com\r\nRSET"),
+    ],
+)
+def test_sender_name_and_host_must_be_one_line(field, value):
+    before = stored_rows()
+
+    refused(lambda: update(**{field: value}), "ERR_INVALID_INPUT")
+
+    assert stored_rows() == before
+
+
+def test_a_stored_sender_name_that_breaks_the_header_fails_the_send_for_good(smtp_server):
+    port, recorder = smtp_server()
+    update(host="127.0.0.1", port=port, user="")
+    # As settings stored before the one-line check would be.
+    Setting.objects.filter(key="mail").update(
+        value={**Setting.objects.get(key="mail").value, "senderName": "Wiki\nBcc: x@example.org"}
+    )
+
+    with pytest.raises(MailNotSent, match="bad header") as caught:
+        send_message(MESSAGE)
+
+    assert caught.value.permanent is True
+    assert recorder.received == []
+
+
 def test_empty_sender_email_is_allowed_and_leaves_mail_unconfigured():
     update(sender_email="", host=" smtp.example.com ")
 
