@@ -8,7 +8,7 @@ they refuse to start instead.
 import os
 from pathlib import Path
 
-from celery import Celery, signals
+from celery import Celery, beat, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiki.settings")
 
@@ -30,15 +30,20 @@ def _require_broker(program: str) -> None:
 
 
 @signals.celeryd_init.connect
-def _worker_needs_a_broker(options=None, **_kwargs) -> None:
+def _worker_needs_a_broker(**_kwargs) -> None:
     """Sent by the ``celery worker`` program only (not by the tests' in-thread workers)."""
     _require_broker("worker")
-    schedule = (options or {}).get("schedule_filename") if (options or {}).get("beat") else None
-    if schedule:
-        # The default lives in the data folder, which a fresh checkout does not have yet.
-        Path(schedule).parent.mkdir(parents=True, exist_ok=True)
 
 
 @signals.beat_init.connect
 def _beat_needs_a_broker(**_kwargs) -> None:
     _require_broker("beat")
+
+
+class Scheduler(beat.PersistentScheduler):
+    """Celery's scheduler (CELERY_BEAT_SCHEDULER), creating the folder of its schedule file
+    first: by default the data folder, which a fresh checkout does not have."""
+
+    def setup_schedule(self) -> None:
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILE") or str(
     DATA_DIR / "celerybeat-schedule"
 )
+CELERY_BEAT_SCHEDULER = "wiki.celery:Scheduler"
 
 # --- Mail delivery (wiki.outbox) -------------------------------------------------------------
 # Attempts per message; the first retry after MAIL_RETRY_DELAY seconds, doubling up to
