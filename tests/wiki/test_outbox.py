@@ -145,6 +145,25 @@ def test_last_attempt_fails_with_the_reason_and_erases_a_password(smtp, queued, 
     assert smtp.data_commands == 3
 
 
+def test_an_unexpected_error_counts_as_an_attempt(smtp, queued, settings, caplog):
+    """Not rolled back with the transaction: the message would otherwise be re-queued forever
+    without its attempts ever adding up to MAIL_MAX_ATTEMPTS."""
+    settings.EMAIL_BACKEND = "wiki.no_such_module.EmailBackend"  # a broken configuration
+    settings.MAIL_MAX_ATTEMPTS = 2
+    row = pending_row(queued)
+
+    first = outbox.deliver(row.pk)
+    due_now(row)
+    last = outbox.deliver(row.pk)
+
+    row.refresh_from_db()
+    reason = "ModuleNotFoundError: No module named 'wiki.no_such_module'"
+    assert first.retry_in is not None
+    assert last == outbox.Outcome(reason=reason)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 2, reason)
+    assert "unexpected error while sending" in caplog.text
+
+
 def test_a_failed_message_without_a_password_keeps_its_body_for_a_resend(smtp, queued):
     smtp.refuse_with = "554 5.7.1 rejected"
     row = outbox.enqueue(MESSAGE, kind=OutboundMail.Kind.RESET)
