@@ -50,9 +50,11 @@ test: setup browser-deps
 test-fast: setup
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
-## worker: a Celery worker (needs REDIS_URL)
+## worker: a Celery worker delivering mail, with beat (the outbox's re-queue); needs REDIS_URL
+##         (environment or .env; it refuses to start without). Beat's schedule file:
+##         data/celerybeat-schedule, or CELERY_BEAT_SCHEDULE_FILE.
 worker: setup
-	$(BIN)/celery -A wiki worker --loglevel=INFO
+	$(BIN)/celery -A wiki worker -B --loglevel=INFO
 
 ## lint: ruff check and format check
 lint: setup

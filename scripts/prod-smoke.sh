@@ -150,9 +150,11 @@ say ".venv/bin/gunicorn -c gunicorn.conf.py (GUNICORN_BIND=$GUNICORN_BIND)"
 .venv/bin/gunicorn -c gunicorn.conf.py >"$work/gunicorn.log" 2>&1 &
 gunicorn_pid=$!
 if [ -n "$REDIS_URL" ]; then
-  readme_has ".venv/bin/celery -A wiki worker --loglevel=INFO"
-  say ".venv/bin/celery -A wiki worker --loglevel=INFO"
-  .venv/bin/celery -A wiki worker --loglevel=INFO -n "$run_id@%h" >"$work/celery.log" 2>&1 &
+  readme_has ".venv/bin/celery -A wiki worker -B --loglevel=INFO"
+  say ".venv/bin/celery -A wiki worker -B --loglevel=INFO (CELERY_BEAT_SCHEDULE_FILE in $work)"
+  # Beat's schedule file in this run's folder, not in the checkout's data folder.
+  CELERY_BEAT_SCHEDULE_FILE="$work/celerybeat-schedule" \
+    .venv/bin/celery -A wiki worker -B --loglevel=INFO -n "$run_id@%h" >"$work/celery.log" 2>&1 &
   worker_pid=$!
 fi
 
@@ -167,11 +169,13 @@ if [ -n "$worker_pid" ]; then
   ready=""
   for _ in $(seq 600); do # 60 s
     kill -0 "$worker_pid" 2>/dev/null || fail "the Celery worker exited"
-    if grep -q " ready\.$" "$work/celery.log"; then ready=1 && break; fi
+    if grep -q " ready\.$" "$work/celery.log" && grep -q "beat: Starting" "$work/celery.log"; then
+      ready=1 && break
+    fi
     sleep 0.1
   done
-  [ -n "$ready" ] || fail "the Celery worker was not ready within 60 s"
-  say "Celery worker ready"
+  [ -n "$ready" ] || fail "the Celery worker and its beat were not ready within 60 s"
+  say "Celery worker and beat ready"
 fi
 
 # --- 6. Over HTTP ----------------------------------------------------------------------------

@@ -15,9 +15,11 @@ import pytest
 import redis
 from celery import signals
 from django.core import mail
+from django.db import connection
 
-from tests.celery_support import private_worker
+from tests.celery_support import private_broker, private_worker, worker_process
 from tests.redis_support import RunScopedRedisCache, redacted, redis_url
+from wiki import outbox
 from wiki.celery import app as celery_app
 from wiki.config import update_setting
 
@@ -152,6 +154,35 @@ def test_worker_test_leaves_other_keys_alone_and_removes_its_own(foreign_keys, a
     # The app is back to in-process tasks for the rest of the suite.
     assert celery_app.conf.task_always_eager is True
     assert celery_app.amqp.router.route({}, "wiki.tasks.deliver_mail")["queue"].name == "celery"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_program_writes_only_under_its_prefix(foreign_keys, tmp_path):
+    """The ``celery worker -B`` process of the fault tests (tests/wiki/test_outbox_worker.py):
+    its queue, bindings, unacknowledged messages and beat's tasks all carry the prefix."""
+    if connection.vendor == "sqlite":
+        pytest.skip("the worker process needs the PostgreSQL test database")
+    client, keys = foreign_keys
+    before = set(client.scan_iter())
+    with private_broker(redis_url()) as broker:
+        with worker_process(broker, tmp_path, MAIL_REQUEUE_INTERVAL="0.2") as worker:
+            worker.start()
+            assert outbox.publish(uuid.uuid4()) is True  # no such message: nothing to send
+            deadline = time.monotonic() + 15
+            while worker.log().count("succeeded") < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)  # the delivery task and at least two of beat's re-queues
+            assert worker.log().count("succeeded") >= 3, worker.log()
+            # Other programs may write to the database meanwhile; not under a test's names.
+            written = {
+                key.decode()
+                for key in set(client.scan_iter()) - before
+                if not key.startswith(b"wiki-test-cache-")
+            }
+
+    assert written
+    assert {key for key in written if not key.startswith(broker.prefix)} == set()
+    assert broker.keys() == []
+    assert survivors(client, keys) == keys
 
 
 def test_cache_clear_deletes_only_the_runs_keys(foreign_keys):

@@ -1,12 +1,14 @@
-"""Admin of sites (``admin_sites``), the settings store and the legacy id counters."""
+"""Admin of sites (``admin_sites``), the outbox (``admin_outbox``), the settings store and the
+legacy id counters."""
 
 import json
 
 from django.contrib import admin
 from django.utils.html import format_html
 
+from .admin_outbox import OutboundMailAdmin
 from .admin_sites import SiteAdmin
-from .models import LegacyIdCounter, Setting, Site
+from .models import LegacyIdCounter, OutboundMail, Setting, Site
 
 MASK = "********"
 # Setting values that are secrets: shown masked, never in clear (the JWT signing key's
@@ -44,6 +46,7 @@ def masked(value):
 
 
 admin.site.register(Site, SiteAdmin)
+admin.site.register(OutboundMail, OutboundMailAdmin)
 
 
 class InternalAdmin(ReadOnlyAdmin):

@@ -27,7 +27,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from .errors import DomainError, ErrorKey
@@ -137,6 +137,15 @@ def deliver(mail_id, *, last_attempt: bool = False) -> Outcome:
             send_message(message_of(row), message_id=row.message_id)
         except MailNotSent as error:
             outcome = _failed(row, str(error), give_up=last_attempt or error.permanent)
+        except DatabaseError:
+            raise
+        except Exception as error:
+            # A surprise from a library (a DKIM signer, a backend): counted as an attempt like
+            # any failure, so that the message ends failed instead of being retried forever
+            # by the re-queue with its attempts rolled back each time.
+            logger.exception("outbox message %s: unexpected error while sending", row.pk)
+            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            outcome = _failed(row, reason, give_up=last_attempt)
         else:
             row.status = Status.SENT
             row.sent_at = timezone.now()
@@ -182,30 +191,44 @@ def message_of(row: OutboundMail) -> OutgoingMail:
 
 
 def requeue_stale() -> int:
-    """Queue again the pending messages whose attempt is overdue by ``MAIL_REQUEUE_AFTER``.
+    """Queue again the pending messages whose attempt is overdue by ``MAIL_REQUEUE_AFTER``;
+    how many.
 
-    Their task was lost (Redis flushed or down at commit, a retry never published). Each one
-    is due again from now, so that it is not queued again at every run while it waits.
+    Their task was lost (Redis flushed or down at commit, a retry never published, a worker
+    killed while the broker's copy waits out its visibility timeout). Each one is made due
+    from now, so that it is not queued again at every run while its task waits in the queue.
+    A message being delivered right now is locked and skipped, not waited for. Two queries
+    whatever the number of messages; at most ``REQUEUE_BATCH`` per run.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.MAIL_REQUEUE_AFTER)
-    stale = list(
-        OutboundMail.objects.filter(status=Status.PENDING, next_attempt_at__lt=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:REQUEUE_BATCH]
-    )
-    if not stale:
-        return 0
-    OutboundMail.objects.filter(pk__in=stale, status=Status.PENDING).update(
-        next_attempt_at=timezone.now()
-    )
-    return sum(publish(mail_id) for mail_id in stale)
+    with transaction.atomic():
+        stale = list(
+            OutboundMail.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.PENDING, next_attempt_at__lt=cutoff)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:REQUEUE_BATCH]
+        )
+        if stale:
+            OutboundMail.objects.filter(pk__in=stale).update(next_attempt_at=timezone.now())
+            # After commit: a worker taking a task before it would find the row locked.
+            transaction.on_commit(partial(_publish_all, stale))
+    return len(stale)
 
 
-def resend(row: OutboundMail) -> None:
-    """Make a failed or sent message pending again, with fresh attempts, and queue it.
+def _publish_all(mail_ids: list) -> None:
+    for mail_id in mail_ids:
+        if not publish(mail_id):
+            # The broker is unreachable: the rest would each wait out the publish retries.
+            # They are due again after MAIL_REQUEUE_AFTER, like this one.
+            break
 
-    Raises ``MailNotSent`` when its body is gone (a delivered message, or a welcome mail whose
-    password was erased): set a new password or start a new reset instead.
+
+def resend(row: OutboundMail) -> bool:
+    """Make a failed or sent message pending again, with fresh attempts, and queue it (in
+    process: attempt it now); False when it is pending already.
+
+    Raises ``MailNotSent`` when its body is gone (every delivered message, and a welcome mail
+    that failed, whose password was erased): set a new password or start a new reset instead.
     """
     if not row.body:
         raise MailNotSent("the message body was erased", permanent=True)
@@ -213,12 +236,14 @@ def resend(row: OutboundMail) -> None:
         updated = (
             OutboundMail.objects.filter(pk=row.pk)
             .exclude(status=Status.PENDING)
+            .exclude(body="")
             .update(status=Status.PENDING, attempts=0, next_attempt_at=timezone.now())
         )
         if updated and not runs_in_process():
             transaction.on_commit(partial(publish, row.pk))
     if updated and runs_in_process():
         deliver(row.pk, last_attempt=True)
+    return bool(updated)
 
 
 def reseal_bodies() -> int:

@@ -200,6 +200,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("MAIL_REQUEUE_INTERVAL", "60")),
     },
 }
+# Beat's record of when each entry last ran: under the data folder (ignored by git), not in the
+# working directory; CELERY_BEAT_SCHEDULE_FILE when that folder is not writable.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILE") or str(
+    DATA_DIR / "celerybeat-schedule"
+)
+CELERY_BEAT_SCHEDULER = "wiki.celery:Scheduler"
 
 # --- Mail delivery (wiki.outbox) -------------------------------------------------------------
 # Attempts per message; the first retry after MAIL_RETRY_DELAY seconds, doubling up to
