@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,7 +26,7 @@ from wiki.celery import app as celery_app
 from wiki.errors import DomainError
 from wiki.mail import MailNotSent, OutgoingMail
 from wiki.models import OutboundMail
-from wiki.tasks import deliver_mail
+from wiki.tasks import deliver_mail, purge_old_mail
 
 from .smtp_support import SmtpServer, free_port
 
@@ -191,6 +192,21 @@ def test_delivered_message_is_sent_once_and_its_body_erased(smtp, queued):
 @pytest.mark.parametrize("mail_id", ["not-a-uuid", "7d7a3a57-1f0e-4b7e-8f44-0a3e5b2d9c11"])
 def test_unknown_ids_do_nothing(db, mail_id):
     assert outbox.deliver(mail_id) == outbox.NOTHING_TO_DO
+
+
+def test_the_task_keeps_retrying_past_celerys_default_limit(smtp, queued, settings):
+    # Celery gives up after 3 retries unless told otherwise; the outbox counts attempts.
+    settings.MAIL_MAX_ATTEMPTS = 8
+    smtp.refuse_with = "421 4.3.2 try again later"
+    row = pending_row(queued, attempts=5)
+
+    # Run as a worker's sixth try would be; a retry is scheduled, not MaxRetriesExceededError.
+    with pytest.raises(Retry):
+        deliver_mail.apply(args=[str(row.pk)], retries=5)
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("pending", 6)
+    assert smtp.data_commands == 1
 
 
 def test_an_old_task_carrying_the_whole_message_is_dropped(smtp, queued, caplog):
@@ -394,3 +410,18 @@ def test_concurrent_deliveries_and_requeue_send_once(settings):
     assert len(server.accepted) == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_purge_deletes_old_delivered_and_failed_messages_only(db, queued, settings):
+    settings.MAIL_OUTBOX_KEEP_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    rows = {status: pending_row(queued, status=status) for status in ("sent", "failed", "pending")}
+    OutboundMail.objects.filter(pk__in=[row.pk for row in rows.values()]).update(created_at=old)
+    recent = pending_row(queued, status="sent")
+
+    assert purge_old_mail.apply().get() == 2
+
+    assert set(OutboundMail.objects.values_list("pk", flat=True)) == {
+        rows["pending"].pk,
+        recent.pk,
+    }
