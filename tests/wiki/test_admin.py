@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from accounts import apikeys, tokens
 from accounts.models import (
@@ -18,7 +19,7 @@ from pages.models import Tag, TreeItem
 from pages.tree import add_page_item
 from tests.factories import GroupFactory, PageFactory, UserFactory, default_site
 from wiki.config import get_setting
-from wiki.models import LegacyIdCounter, Setting, Site
+from wiki.models import LegacyIdCounter, OutboundMail, Setting, Site
 
 from .admin_support import assert_sent_to_login, logged_in
 
@@ -37,10 +38,21 @@ def _page_with_item():
     return page
 
 
+def _outbox_message() -> OutboundMail:
+    return OutboundMail.objects.create(
+        kind=OutboundMail.Kind.RESET,
+        recipient="listed@example.com",
+        subject="Password Reset Request",
+        message_id="<listed@example.com>",
+        next_attempt_at=timezone.now(),
+    )
+
+
 OBJECTS = {
     "wiki.site": lambda: default_site(),
     "wiki.setting": lambda: Setting.objects.get(key="auth"),
     "wiki.legacyidcounter": lambda: LegacyIdCounter.objects.get(kind="user"),
+    "wiki.outboundmail": lambda: _outbox_message(),
     "accounts.user": lambda: UserFactory(name="Listed User"),
     "accounts.group": lambda: administrators_group(),
     "accounts.authstrategy": lambda: AuthStrategy.objects.get(pk=LOCAL_STRATEGY_ID),
@@ -86,7 +98,10 @@ def test_index_lists_every_model_but_internals_and_links_api_access(admin_http):
     for label in INTERNAL:
         assert _admin_url(label, "changelist").encode() not in response.content
         assert _admin_url(label, "changelist").encode() not in wiki_app.content
-    assert [m["object_name"] for m in wiki_app.context["app_list"][0]["models"]] == ["Site"]
+    assert [m["object_name"] for m in wiki_app.context["app_list"][0]["models"]] == [
+        "OutboundMail",
+        "Site",
+    ]
     assert b'href="/admin/api-access/"' in response.content
 
 
