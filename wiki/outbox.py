@@ -246,6 +246,18 @@ def resend(row: OutboundMail) -> bool:
     return bool(updated)
 
 
+def purge_old() -> int:
+    """Delete sent and failed messages older than ``MAIL_OUTBOX_KEEP_DAYS``; how many.
+
+    Pending ones stay, however old: they are still owed a delivery.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.MAIL_OUTBOX_KEEP_DAYS)
+    deleted, _ = (
+        OutboundMail.objects.filter(created_at__lt=cutoff).exclude(status=Status.PENDING).delete()
+    )
+    return deleted
+
+
 def reseal_bodies() -> int:
     """Seal the stored bodies again under the current key (rotatesecrets)."""
     count = 0

@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wiki.tasks.requeue_stale_mail",
         "schedule": float(os.environ.get("MAIL_REQUEUE_INTERVAL", "60")),
     },
+    "purge-old-mail": {"task": "wiki.tasks.purge_old_mail", "schedule": 24 * 3600.0},
+    "purge-expired-sign-in-state": {
+        "task": "accounts.tasks.purge_expired_sign_in_state",
+        "schedule": 3600.0,
+    },
 }
 # Beat's record of when each entry last ran: under the data folder (ignored by git), not in the
 # working directory; CELERY_BEAT_SCHEDULE_FILE when that folder is not writable.
@@ -215,6 +220,8 @@ MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
 MAIL_RETRY_DELAY = float(os.environ.get("MAIL_RETRY_DELAY", "30"))
 MAIL_RETRY_MAX_DELAY = float(os.environ.get("MAIL_RETRY_MAX_DELAY", "1800"))
 MAIL_REQUEUE_AFTER = float(os.environ.get("MAIL_REQUEUE_AFTER", "300"))
+# Delivered and failed messages are deleted after this many days (the outbox is a log too).
+MAIL_OUTBOX_KEEP_DAYS = int(os.environ.get("MAIL_OUTBOX_KEEP_DAYS", "90"))
 
 # --- Mail -------------------------------------------------------------------------------------
 # The wiki's own SMTP settings (admin, updateMailConfig) are passed to this backend per message.
