@@ -38,4 +38,6 @@ urlpatterns = [
     path("verify/<str:token>", companion_views.verify, name="verify"),
     path("login-reset/<str:token>", companion_views.login_reset, name="login-reset"),
     path("", views.home, name="home"),
+    # The wiki in a browser: page addresses take everything not matched above.
+    path("", include("pages.urls")),
 ]

@@ -1,0 +1,10 @@
+"""The wiki in a browser: its addresses (included last by wiki/urls.py).
+
+Order matters: the single-letter prefixes and ``_``-routes first, then ``/<locale>/<path>``
+and ``/<path>``, which take everything else. Page paths cannot start with those prefixes
+(API.md §4.1.1), so no page can hide them.
+"""
+
+from django.urls import path  # noqa: F401 - the views' routes are added below
+
+urlpatterns: list = []
