@@ -6,7 +6,6 @@ mailed a welcome message.
 """
 
 import re
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from django.db import connection
 
 from tests.celery_support import private_broker, private_worker, worker_process
 from tests.redis_support import RunScopedRedisCache, redacted, redis_url
+from tests.smtp_support import free_port
 from wiki import outbox
 from wiki.celery import app as celery_app
 from wiki.config import update_setting
@@ -28,12 +28,6 @@ CREATE_USER = """
 mutation { createUser(email: "jane@example.com", name: "Jane Doe", passwordRaw: "Initial-Pass1",
                       sendWelcomeEmail: true) { operation { succeeded message } } }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- Which database ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 
 from accounts.models import User, UserKey
 from tests.factories import UserFactory
+from tests.smtp_support import SmtpServer, free_port, point_mail_at
 from wiki import outbox
 from wiki.celery import app as celery_app
 from wiki.models import OutboundMail
@@ -27,13 +28,7 @@ from .mail_support import (
     FORGOT_PASSWORD,
     PASSWORD,
     REGISTER,
-    Recorder,
-    Refuser,
-    free_port,
     open_validating_registration,
-    point_mail_at,
-    received,
-    smtp_server,
 )
 
 KINDS = ["welcome", "reset", "verify"]
@@ -111,15 +106,14 @@ def test_render_failure(ask, smtp_backend, settings, tmp_path, kind, broken):
     shutil.copytree(django_settings.BASE_DIR / "templates" / "mail", tmp_path / "mail")
     (tmp_path / "mail" / broken.format(kind=kind)).write_text("{% if %}broken{% endif %}")
     settings.TEMPLATES = [{**django_settings.TEMPLATES[0], "DIRS": [tmp_path]}]
-    recorder = Recorder()
-    with smtp_server(recorder) as controller:
-        point_mail_at(controller.port)
+    with SmtpServer() as recorder:
+        point_mail_at(recorder.port)
 
         payload = ask(kind)
 
     assert_failed_leaving_only_the_user(payload, kind, "ERR_MAIL_RENDER_FAILED")
     assert OutboundMail.objects.count() == 0
-    assert recorder.envelopes == []
+    assert recorder.received == []
 
 
 @pytest.mark.django_db
@@ -152,14 +146,14 @@ def test_send_failure_smtp_down(ask, smtp_backend, kind):
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", KINDS)
 def test_send_failure_recipient_refused(ask, smtp_backend, kind):
-    refuser = Refuser()
-    with smtp_server(refuser) as controller:
-        point_mail_at(controller.port)
+    # A permanent 550 to every recipient, as for an unknown mailbox.
+    with SmtpServer(refuse_recipients_with="550 5.1.1 Mailbox unavailable") as refuser:
+        point_mail_at(refuser.port)
 
         payload = ask(kind)
 
     assert_failed_leaving_only_the_user(payload, kind, "ERR_MAIL_SEND_FAILED")
-    assert refuser.envelopes == []
+    assert refuser.received == []
     if kind == "welcome":
         assert_failed_welcome_row(reason=r"recipient refused: 550 5\.1\.1 Mailbox unavailable")
 
@@ -187,9 +181,8 @@ def with_broker(monkeypatch):
 def test_a_waiting_body_is_sealed_and_erased_once_sent(
     ask, smtp_backend, with_broker, django_capture_on_commit_callbacks, kind
 ):
-    recorder = Recorder()
-    with smtp_server(recorder) as controller:
-        point_mail_at(controller.port)
+    with SmtpServer() as recorder:
+        point_mail_at(recorder.port)
 
         with django_capture_on_commit_callbacks() as on_commit:
             assert ask(kind)["operation"]["succeeded"] is True
@@ -198,7 +191,7 @@ def test_a_waiting_body_is_sealed_and_erased_once_sent(
         # Queued once the change commits, carrying the row's id only.
         queued = [call for call in on_commit if getattr(call, "func", None) is outbox.publish]
         assert [call.args for call in queued] == [(row.pk,)]
-        assert recorder.envelopes == []
+        assert recorder.received == []
         # What the message must not show in clear: the password, or the link's token.
         text = outbox.message_of(row).text
         secret = PASSWORD if kind == "welcome" else re.search(r"/([A-Za-z0-9_-]{21})\n", text)[1]
@@ -210,6 +203,7 @@ def test_a_waiting_body_is_sealed_and_erased_once_sent(
 
         assert outbox.deliver(row.pk).sent is True
 
-    assert secret in received(recorder).text
+    (mail,) = recorder.received
+    assert secret in mail.text
     row.refresh_from_db()
     assert (row.status, row.attempts, row.body) == ("sent", 1, "")

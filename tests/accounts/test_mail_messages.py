@@ -20,27 +20,28 @@ from django.test import Client
 
 from accounts.models import User, UserKey
 from tests.factories import UserFactory
+from tests.smtp_support import (
+    BASE_URL,
+    SENDER_EMAIL,
+    SENDER_NAME,
+    SMTP_BACKEND,
+    Received,
+    SmtpServer,
+    point_mail_at,
+)
 from wiki.mail import render_mail
 from wiki.models import OutboundMail, Site, default_site_config
 
 from .mail_support import (
     BASE_HOST,
-    BASE_URL,
     CREATE_USER,
     EMAIL,
     FORGOT_PASSWORD,
     NAMED_HOST,
     PASSWORD,
     REGISTER,
-    SENDER_EMAIL,
-    SENDER_NAME,
-    Received,
-    Recorder,
     follow,
     open_validating_registration,
-    point_mail_at,
-    received,
-    smtp_server,
 )
 from .signin_page_support import hidden, session_user_id, step_of
 
@@ -49,14 +50,13 @@ TOKEN = r"[A-Za-z0-9_-]{21}"
 
 
 @pytest.fixture
-def smtp(db, settings) -> Recorder:
+def smtp(db, settings) -> SmtpServer:
     """A real SMTP server on loopback that the wiki's mail settings point at."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = SMTP_BACKEND
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, BASE_HOST]
-    recorder = Recorder()
-    with smtp_server(recorder) as controller:
-        point_mail_at(controller.port)
-        yield recorder
+    with SmtpServer() as server:
+        point_mail_at(server.port)
+        yield server
 
 
 @pytest.fixture(params=["named", "wildcard"])
@@ -79,7 +79,7 @@ def host_and_base(site: Site) -> tuple[str, str]:
 
 
 def assert_delivered(mail: Received, subject: str) -> None:
-    assert mail.envelope_to == [EMAIL]
+    assert mail.rcpt_tos == [EMAIL]
     assert mail.message["To"] == EMAIL
     assert mail.message["Subject"] == subject
     assert parseaddr(str(mail.message["From"])) == (SENDER_NAME, SENDER_EMAIL)
@@ -102,7 +102,7 @@ def test_welcome_mail_and_its_login_link(smtp, site, admin_key_client):
     )
 
     succeeded(response.data["createUser"])
-    mail = received(smtp)
+    (mail,) = smtp.received
     assert_delivered(mail, f"Welcome to the wiki {site.title}")
     for body in (mail.text, mail.html):
         assert site.title in body
@@ -136,7 +136,7 @@ def test_reset_mail_and_its_link_sets_a_new_password(smtp, site, anonymous):
 
     succeeded(anonymous(FORGOT_PASSWORD, {"email": EMAIL}, HTTP_HOST=host).data["forgotPassword"])
 
-    mail = received(smtp)
+    (mail,) = smtp.received
     assert_delivered(mail, "Password Reset Request")
     for body in (mail.text, mail.html):
         assert site.title in body
@@ -184,7 +184,7 @@ def test_verify_mail_and_its_link_verifies_the_account(smtp, site, anonymous):
     succeeded(response.data["register"])
     jane = User.objects.get(email=EMAIL)
     assert jane.is_verified is False
-    mail = received(smtp)
+    (mail,) = smtp.received
     assert_delivered(mail, "Verify your account")
     for body in (mail.text, mail.html):
         assert site.title in body
@@ -220,7 +220,7 @@ def test_names_and_titles_are_escaped_in_html_only(smtp, admin_key_client, anony
         response = anonymous(REGISTER, variables, HTTP_HOST=BASE_HOST)
     succeeded(next(iter(response.data.values())))
 
-    mail = received(smtp)
+    (mail,) = smtp.received
     assert "<script" not in mail.html.lower()
     assert "Jane &lt;script&gt;alert(1)&lt;/script&gt;" in mail.html
     assert "Tom &amp; Jerry &lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in mail.html
@@ -241,8 +241,8 @@ def test_a_title_with_a_line_break_adds_no_header(smtp, admin_key_client):
     )
 
     succeeded(response.data["createUser"])
-    mail = received(smtp)
-    assert mail.envelope_to == [EMAIL]
+    (mail,) = smtp.received
+    assert mail.rcpt_tos == [EMAIL]
     assert mail.message["Bcc"] is None
     assert mail.message["X-Injected"] is None
     assert mail.message["Subject"] == (

@@ -10,13 +10,13 @@ from email.utils import parseaddr
 import dkim
 import pytest
 
+from tests.smtp_support import free_port
 from tests.wiki import mail_settings_support
 from tests.wiki.mail_settings_support import (
     ARGUMENTS,
     DKIM_KEY_PEM,
     STORED,
     dkim_dns,
-    free_port,
     opened_setting,
     stored_rows,
     update,
@@ -242,7 +242,7 @@ def test_test_mail_arrives(admin_key_client, smtp_configured):
     assert parseaddr(message["From"]) == ("Wiki Bot", "wiki@example.com")
     assert message["To"] == "jane@example.com"
     assert message["Message-ID"].endswith("@example.com>")
-    text, html = received.bodies()
+    text, html = received.text, received.html
     assert "This is a test email sent from your wiki." in text
     assert "Default Site" in text
     assert "This is a test email sent from your wiki.</p>" in html

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 
+from tests.smtp_support import free_port
 from wiki.config import update_setting
 from wiki.mail_settings import MASK
 from wiki.models import Setting
@@ -16,7 +17,6 @@ from .mail_settings_support import (
     ARGUMENTS,
     DKIM_KEY_PEM,
     STORED,
-    free_port,
     opened_setting,
     stored_rows,
     update,
@@ -253,7 +253,7 @@ def test_test_mail_is_sent_and_reported(admin_http, smtp_configured):
     [received] = recorder.received
     assert received.rcpt_tos == ["jane@example.com"]
     assert received.message["Subject"] == "A test email from your wiki"
-    text, html = received.bodies()
+    text, html = received.text, received.html
     assert "This is a test email sent from your wiki." in text
     assert "This is a test email sent from your wiki." in html
 

@@ -7,13 +7,13 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils import timezone
 
+from tests.smtp_support import SMTP_BACKEND, SmtpServer, point_mail_at
 from wiki import outbox
 from wiki.celery import app as celery_app
 from wiki.models import OutboundMail
 from wiki.secrets import seal
 
 from .admin_support import assert_sent_to_login, logged_in
-from .smtp_support import SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -161,9 +161,9 @@ def resend(http, *rows: OutboundMail):
 
 @pytest.fixture
 def smtp(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    server = SmtpServer(port=free_port())
-    server.configure_wiki()
+    settings.EMAIL_BACKEND = SMTP_BACKEND
+    server = SmtpServer()
+    point_mail_at(server.port, name="wiki.example.com", verify_ssl=False)
     server.start()
     yield server
     server.stop()
@@ -185,7 +185,7 @@ def test_resend_in_process_sends_and_reports_each_message(admin_http, admin, row
             "Welcome to max@example.com: not resent, the message body was erased.",
         ]
     )
-    (accepted,) = smtp.accepted
+    (accepted,) = smtp.received
     assert accepted.rcpt_tos == ["joe@example.com"]
     rows["failed"].refresh_from_db()
     assert (rows["failed"].status, rows["failed"].attempts) == ("sent", 1)

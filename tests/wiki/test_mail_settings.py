@@ -15,6 +15,7 @@ import dkim
 import pytest
 from django.core.mail.utils import DNS_NAME
 
+from tests.smtp_support import self_signed_context
 from wiki.config import DEFAULTS, get_setting, is_mail_configured
 from wiki.errors import DomainError
 from wiki.mail import MailNotSent, OutgoingMail, send_message
@@ -32,7 +33,6 @@ from .mail_settings_support import (
     STORED,
     dkim_dns,
     opened_setting,
-    self_signed_context,
     stored_rows,
     update,
 )
@@ -394,7 +394,7 @@ def test_dkim_signature_verifies_over_the_bytes_received(smtp_server):
     signed = {name.strip() for name in signature.split("h=")[1].split(";")[0].split(":")}
     assert signed == {"from", "to", "subject", "date", "message-id", "mime-version",
                       "content-type"}  # fmt: skip
-    assert received.bodies()[0] == message.text
+    assert received.text == message.text
     # A byte changed on the way would break it: the signature covers the body exactly.
     tampered = received.data.replace(b"Hi Jane,", b"Hi Jone,")
     assert dkim.verify(tampered, dnsfunc=dkim_dns) is False

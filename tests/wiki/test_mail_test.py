@@ -6,12 +6,12 @@ SMTP server's answer) and what the templates make of the site title.
 
 import pytest
 
+from tests.smtp_support import free_port
 from wiki.config import update_setting
 from wiki.errors import DomainError
 from wiki.mail_test import render_test_mail, send_test_mail
 
 from . import mail_settings_support
-from .mail_settings_support import free_port
 
 smtp_server = mail_settings_support.smtp_server  # the fixtures, used here
 smtp_configured = mail_settings_support.smtp_configured
@@ -32,7 +32,7 @@ def test_sends_to_the_trimmed_address(smtp_configured):
 
     [received] = recorder.received
     assert received.rcpt_tos == ["jane@example.com"]
-    text, html = received.bodies()
+    text, html = received.text, received.html
     assert "sent by the wiki Docs" in text
     assert ">Docs</td>" in html
 

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.celery_support import Broker, publishing_to
+from tests.smtp_support import SMTP_BACKEND, SmtpServer, free_port, point_mail_at
 from wiki import outbox
 from wiki.celery import app as celery_app
 from wiki.errors import DomainError
@@ -28,9 +29,6 @@ from wiki.mail import MailNotSent, OutgoingMail
 from wiki.models import OutboundMail
 from wiki.tasks import deliver_mail, purge_old_mail
 
-from .smtp_support import SmtpServer, free_port
-
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 MESSAGE = OutgoingMail(
     to="jane@example.com",
     subject="Welcome",
@@ -42,8 +40,8 @@ MESSAGE = OutgoingMail(
 @pytest.fixture
 def smtp(db, settings):
     settings.EMAIL_BACKEND = SMTP_BACKEND
-    server = SmtpServer(port=free_port())
-    server.configure_wiki()
+    server = SmtpServer()
+    point_mail_at(server.port, name="wiki.example.com", verify_ssl=False)
     server.start()
     yield server
     server.stop()
@@ -93,7 +91,7 @@ def test_permanent_refusal_fails_at_once_with_the_reason(smtp, queued):
     assert (row.status, row.attempts) == ("failed", 1)
     assert row.last_error == "550 5.1.1 <jane@example.com>: no such user"
     assert row.body == ""  # it held a password
-    assert smtp.accepted == []
+    assert smtp.received == []
 
 
 def test_transient_failure_schedules_a_retry_in_the_backoff_window(smtp, queued, settings):
@@ -184,9 +182,9 @@ def test_delivered_message_is_sent_once_and_its_body_erased(smtp, queued):
 
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error, row.body) == ("sent", 1, "", "")
-    (accepted,) = smtp.accepted
+    (accepted,) = smtp.received
     assert accepted.message["Message-ID"] == row.message_id
-    assert accepted.text().strip() == MESSAGE.text
+    assert accepted.text.strip() == MESSAGE.text
 
 
 @pytest.mark.parametrize("mail_id", ["not-a-uuid", "7d7a3a57-1f0e-4b7e-8f44-0a3e5b2d9c11"])
@@ -295,7 +293,7 @@ def test_resend_in_process_attempts_the_failed_message_again(smtp):
 
     row.refresh_from_db()
     assert (row.status, row.attempts, row.body) == ("sent", 1, "")
-    assert len(smtp.accepted) == 1
+    assert len(smtp.received) == 1
 
 
 def test_resend_queued_makes_it_pending_with_fresh_attempts(
@@ -369,8 +367,8 @@ def test_concurrent_deliveries_and_requeue_send_once(settings):
         pytest.skip("row locks (SELECT ... FOR UPDATE SKIP LOCKED) need PostgreSQL")
     settings.EMAIL_BACKEND = SMTP_BACKEND
     settings.MAIL_REQUEUE_AFTER = 1
-    server = SmtpServer(port=free_port())
-    server.configure_wiki()
+    server = SmtpServer()
+    point_mail_at(server.port, name="wiki.example.com", verify_ssl=False)
     server.start()
     celery_app.conf.task_always_eager = False
     try:
@@ -407,7 +405,7 @@ def test_concurrent_deliveries_and_requeue_send_once(settings):
         taken()
 
     assert outcomes == [outbox.Outcome(sent=True)]
-    assert len(server.accepted) == 1
+    assert len(server.received) == 1
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 1)
 

@@ -3,7 +3,7 @@
 
 Each test starts the worker program (tests/celery_support.py) on the test Redis database, in a
 queue and key prefix of its own, against this test's database, and a real SMTP server on
-loopback (tests/wiki/smtp_support.py); it asserts on what that server accepted (exactly once)
+loopback (tests/smtp_support.py); it asserts on what that server accepted (exactly once)
 and on the outbox row. The rows must be committed for the worker to see them: transactional
 tests, on PostgreSQL. SQLite's in-memory test database lives inside this process and cannot be
 shared with another one, so there they skip.
@@ -22,11 +22,10 @@ from django.db import connection
 
 from tests.celery_support import Broker, private_broker, publishing_to, worker_process
 from tests.redis_support import redis_url
+from tests.smtp_support import SmtpServer, free_port, point_mail_at
 from wiki import outbox
 from wiki.mail import OutgoingMail
 from wiki.models import OutboundMail
-
-from .smtp_support import SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -59,8 +58,8 @@ def broker() -> Broker:
 
 @pytest.fixture
 def smtp(transactional_db):
-    server = SmtpServer(port=free_port())
-    server.configure_wiki()
+    server = SmtpServer()
+    point_mail_at(server.port, name="wiki.example.com", verify_ssl=False)
     yield server
     server.stop()
 
@@ -150,7 +149,7 @@ def _task_envelopes(text: str):
 
 
 def assert_delivered_once(smtp: SmtpServer, *, to: str = "jane@example.com"):
-    (accepted,) = smtp.accepted
+    (accepted,) = smtp.received
     assert accepted.rcpt_tos == [to]
     return accepted
 
@@ -193,9 +192,9 @@ def test_welcome_mail_is_delivered_by_the_worker_and_the_broker_holds_only_its_i
     accepted = assert_delivered_once(smtp)
     assert accepted.message["Subject"] == "Welcome to the wiki Default Site"
     assert accepted.message["Message-ID"] == row.message_id
-    assert PASSWORD in accepted.text()
-    assert "https://docs.example.org/login" in accepted.text()
-    assert 'href="https://docs.example.org/login"' in accepted.html()
+    assert PASSWORD in accepted.text
+    assert "https://docs.example.org/login" in accepted.text
+    assert 'href="https://docs.example.org/login"' in accepted.html
     assert_sent(the_row(), attempts=1)
 
 
@@ -219,7 +218,7 @@ def test_smtp_down_then_up_is_retried_with_backoff_and_delivered_once(
     assert retry_delay / 2 - 0.1 <= wait <= retry_delay + 0.1
     wait_until(lambda: the_row().status != "pending", "the retried delivery", worker)
     accepted = assert_delivered_once(smtp)
-    assert PASSWORD in accepted.text()
+    assert PASSWORD in accepted.text
     assert accepted.at >= failed.next_attempt_at.timestamp() - 0.5
     assert_sent(the_row(), attempts=2)
 
@@ -251,13 +250,13 @@ def test_worker_killed_during_a_send_delivers_once_after_a_restart(
     # Its transaction died with it: the row is as it was.
     assert (interrupted.status, interrupted.attempts) == ("pending", 0)
     assert interrupted.body.startswith("sealed:v1:")
-    assert smtp.accepted == []
+    assert smtp.received == []
 
     worker.start()
     wait_until(lambda: the_row().status != "pending", "the delivery after the restart", worker)
     assert smtp.data_commands == 2
     accepted = assert_delivered_once(smtp)
-    assert PASSWORD in accepted.text()
+    assert PASSWORD in accepted.text
     assert_sent(the_row(), attempts=1)
 
 
@@ -283,7 +282,7 @@ def test_redis_down_at_commit_answers_at_once_and_the_requeue_delivers_later(
     worker.start()
     wait_until(lambda: the_row().status != "pending", "the re-queued delivery", worker)
     accepted = assert_delivered_once(smtp)
-    assert PASSWORD in accepted.text()
+    assert PASSWORD in accepted.text
     assert_sent(the_row(), attempts=1)
     assert "wiki.tasks.requeue_stale_mail" in worker.log()
 
@@ -301,5 +300,5 @@ def test_two_tasks_for_one_message_send_it_once(broker, smtp, start_worker):
     wait_until(lambda: worker.log().count("succeeded") == 2, "both tasks to run", worker)
 
     accepted = assert_delivered_once(smtp, to="joe@example.com")
-    assert accepted.text().strip() == "Reset it"
+    assert accepted.text.strip() == "Reset it"
     assert_sent(the_row(), attempts=1)
