@@ -54,7 +54,3 @@ def follow(link: str, client: Client | None = None, **extra):
     client = client or Client()
     path = f"{parts.path}?{parts.query}" if parts.query else parts.path
     return client.get(path, HTTP_HOST=parts.netloc, secure=parts.scheme == "https", **extra)
-
-
-def post_as(link_host: str, client: Client, path: str, data: dict, *, secure: bool = True):
-    return client.post(path, data, HTTP_HOST=link_host, secure=secure)
