@@ -64,6 +64,18 @@ def _locked_page(page_id: uuid.UUID) -> Page:
     return page
 
 
+class StaleVersion(Exception):
+    """The page changed since the version an editor started from (``expected_version``).
+
+    Not a contract error: the API never sends a version, so it never meets this. The browser's
+    editor turns it into its conflict message. ``current`` is the page as it is now.
+    """
+
+    def __init__(self, current: Page) -> None:
+        self.current = current
+        super().__init__(f"page {current.pk} changed at {current.updated_at.isoformat()}")
+
+
 def _require_write(caller: Caller | None, page: Page) -> None:
     """``write:pages`` at the page; refused callers get ERR_PAGE_UPDATE_FORBIDDEN (§4.1.3)."""
     if caller is not None:
@@ -77,10 +89,25 @@ def _rerender(page: Page) -> None:
 
 
 @transaction.atomic
-def update_page(caller: Caller | None, page_id: uuid.UUID, patch: PagePatch) -> Page:
-    """``updatePage``: a true partial patch; absent fields keep their values."""
+def update_page(
+    caller: Caller | None,
+    page_id: uuid.UUID,
+    patch: PagePatch,
+    *,
+    expected_version: datetime | None = None,
+) -> Page:
+    """``updatePage``: a true partial patch; absent fields keep their values.
+
+    ``expected_version`` (the browser's editor; the API never gives it) is the ``updated_at``
+    of the state the change was made from. Every service that changes a page sets a new
+    ``updated_at`` (to the microsecond, on both databases), so a different value means someone
+    saved in between: ``StaleVersion``, nothing written. It is compared on the locked row, so
+    no save can slip in between the check and the write.
+    """
     page = _locked_page(page_id)
     _require_write(caller, page)
+    if expected_version is not None and page.updated_at != expected_version:
+        raise StaleVersion(page)
     ctx = PageContext.of(page)
     changes: dict[str, Any] = {}
     if patch.title is not None:

@@ -5,6 +5,10 @@ and ``/<path>``, which take everything else. Page paths cannot start with those 
 (API.md §4.1.1), so no page can hide them.
 """
 
-from django.urls import path  # noqa: F401 - the views' routes are added below
+from django.urls import path
 
-urlpatterns: list = []
+from . import edit_views
+
+urlpatterns: list = [
+    path("e/<path:target>", edit_views.edit_page, name="page-edit"),
+]
