@@ -5,6 +5,15 @@ and ``/<path>``, which take everything else. Page paths cannot start with those 
 (API.md §4.1.1), so no page can hide them.
 """
 
-from django.urls import path  # noqa: F401 - the views' routes are added below
+from django.urls import path
 
-urlpatterns: list = []
+from . import discovery_views, search_views
+
+urlpatterns: list = [
+    # --- Search, robots and sitemap. A page path holds no "." (API.md §4.1.1), so the two
+    # files cannot collide with a page; "_search" is a server route by its underscore.
+    path("_search", search_views.search_page, name="search"),
+    path("robots.txt", discovery_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", discovery_views.sitemap_xml, name="sitemap-xml"),
+    # --- end of search, robots and sitemap
+]
