@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup run test test-fast worker lint format schema schema-check check-deploy browser-deps bench-deps bench clean
 
-## setup: create .venv, install pinned packages and the explorer's assets (idempotent)
+## setup: create .venv, install pinned packages, the explorer's assets and axe-core (npm; idempotent)
 setup: $(STAMP) static/vendor/graphiql/graphiql.min.js
 
 $(STAMP): requirements.txt requirements-dev.txt

@@ -7,8 +7,14 @@ and ``/<path>``, which take everything else. Page paths cannot start with those 
 
 from django.urls import path
 
-from . import edit_views
+from . import discovery_views, edit_views, search_views
 
 urlpatterns: list = [
     path("e/<path:target>", edit_views.edit_page, name="page-edit"),
+    # --- Search, robots and sitemap. A page path holds no "." (API.md §4.1.1), so the two
+    # files cannot collide with a page; "_search" is a server route by its underscore.
+    path("_search", search_views.search_page, name="search"),
+    path("robots.txt", discovery_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", discovery_views.sitemap_xml, name="sitemap-xml"),
+    # --- end of search, robots and sitemap
 ]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Copy the explorer's browser assets out of node_modules into static/vendor/, so that the
-# GraphQL explorer works without internet access. Run by `make setup`.
+# Install the npm packages (package-lock.json) and copy the explorer's browser assets out of
+# node_modules into static/vendor/, so that the GraphQL explorer works without internet access.
+# Run by `make setup`. The accessibility tests read axe-core (a devDependency) straight from
+# node_modules/axe-core/axe.min.js; it is never copied into static/ nor served.
 #
 # Production serves static files through whitenoise's manifest storage, and `collectstatic`
 # fails when a CSS or JS file names a source map (`sourceMappingURL=...`) that is not there.
@@ -26,7 +28,11 @@ map_of() {
 }
 strip_maps() { sed -i -E "\%$map_pattern%d" "$1"; }
 
-if [ -f node_modules/graphiql/package.json ] || npm ci --no-audit --no-fund --silent; then
+# Installed when any of these is missing: a checkout that had the explorer's packages before
+# axe-core joined them gets axe-core too.
+installed=(node_modules/graphiql/package.json node_modules/axe-core/axe.min.js)
+complete() { for file in "${installed[@]}"; do [ -f "$file" ] || return 1; done; }
+if complete || npm ci --no-audit --no-fund --silent; then
   mkdir -p "$dest"
   for src in "${sources[@]}"; do
     copy="$dest/$(basename "$src")"
