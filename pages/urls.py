@@ -5,6 +5,13 @@ and ``/<path>``, which take everything else. Page paths cannot start with those 
 (API.md §4.1.1), so no page can hide them.
 """
 
-from django.urls import path  # noqa: F401 - the views' routes are added below
+from django.urls import path
 
-urlpatterns: list = []
+from . import history_views
+
+urlpatterns: list = [
+    # History, source and download (pages/history_views.py).
+    path("h/<path:target>", history_views.page_history, name="page-history"),
+    path("s/<path:target>", history_views.page_source, name="page-source"),
+    path("d/<path:target>", history_views.page_download, name="page-download"),
+]
