@@ -222,6 +222,12 @@ def _diff(v: Visit, where: Target, page: Page) -> HttpResponse:
             return _refused(v, where, error)
         context = {"page": page, "missing_choice": True, **_links(v, page)}
         return render(v, "pages/history_diff.html", context, status=400)
+    if CURRENT == raw_from == raw_to:
+        # No version involved, but still a history address: read:history is asked all the same.
+        try:
+            history.page_versions(v.caller, page.pk)
+        except DomainError as error:
+            return _refused(v, where, error)
     sides = []
     for raw in (raw_from, raw_to):
         side = _side(v, page, raw)

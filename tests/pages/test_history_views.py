@@ -558,3 +558,28 @@ def test_query_counts_do_not_grow_with_versions_or_page_size(admin):
         many = _count(browser, address.format("docs/big", v_big))
         assert few == many, address
         assert many <= 8, address
+
+
+@pytest.mark.parametrize("prefix", ["h", "s", "d"])
+@pytest.mark.parametrize(
+    "address", ["en/a%00b", "en/" + "x" * 3000, "en/%F0%9F%92%A9/..%2F..", "xx/en/docs", "en"]
+)
+def test_odd_addresses_are_not_found_never_an_error(admin, prefix, address):
+    r = signed_in_client(admin).get(f"/{prefix}/{address}")
+    assert r.status_code == 404
+
+
+def test_comparing_the_current_page_with_itself_still_needs_history(person, admin):
+    with_versions()
+    writer, _ = person("writer")  # may read the source, not the history
+    assert writer.get("/h/en/docs/intro?from=current&to=current").status_code == 403
+    r = signed_in_client(admin).get("/h/en/docs/intro?from=current&to=current")
+    assert r.status_code == 200
+    assert 'class="diff-identical"' in r.content.decode()
+
+
+def test_an_offset_past_the_oldest_version_says_so(admin):
+    with_versions()
+    r = signed_in_client(admin).get("/h/en/docs/intro?offset=500")
+    assert r.status_code == 200
+    assert "No versions this far back" in r.content.decode()
