@@ -116,7 +116,8 @@ def page_view(request: HttpRequest, target: str) -> HttpResponse:
 def _with_slash(request: HttpRequest, target: str) -> HttpResponse | None:
     """``/admin`` and the like: another route answers with a slash (APPEND_SLASH can no longer
     tell, since this view matches every path). No page can live there (API.md §4.1.1)."""
-    if target.endswith("/"):
+    # A leading slash would make "//host/" of the redirect: another site's address.
+    if target.endswith("/") or target.startswith("/"):
         return None
     try:
         match = resolve(f"/{target}/")
