@@ -5,7 +5,6 @@ from accounts import companion_views, profile_views, signin_views
 from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
 from api.core.view import WikiGraphQLView
-from wiki import views
 
 # The admin signs in through the wiki's sign-in: before admin.site.urls builds its routes.
 use_wiki_sign_in(admin.site)
@@ -37,7 +36,7 @@ urlpatterns = [
     # Companion routes that mails link to (API.md §1.6).
     path("verify/<str:token>", companion_views.verify, name="verify"),
     path("login-reset/<str:token>", companion_views.login_reset, name="login-reset"),
-    path("", views.home, name="home"),
-    # The wiki in a browser: page addresses take everything not matched above.
+    # The wiki in a browser, "/" included: page addresses take everything not matched above
+    # (the admin's "View site" link, admin.site.site_url = "/", leads there).
     path("", include("pages.urls")),
 ]

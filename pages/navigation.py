@@ -1,0 +1,167 @@
+"""What surrounds a page in the browser: breadcrumbs, the sidebar and the table of contents.
+
+Breadcrumbs and sidebar come from the folder tree, filtered exactly as the API's ``tree`` filters
+it (``tree_listing.visible_items_q``: pages by read:pages and publish visibility, folders by
+read:pages at their path), so a visitor finds no title there that ``tree`` would not show them.
+Each is a fixed number of queries, however deep the page or however many items sit beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .browser import Visit, page_url
+from .models import Page, TreeItem, TreeItemType, split_path
+from .tree import ancestor_paths
+from .tree_listing import TreeQuery, list_tree, visible_items_q
+
+# The sidebar lists the page's folder and one level below each of its folders: enough to
+# browse without scripts (a folder opens as <details>), capped so a huge folder stays cheap.
+SIDEBAR_LIMIT = 300
+# Stored TOCs come from the renderer, or from imports; a runaway one is cut, not rendered.
+TOC_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    url: str | None  # the page living at the folder's path, when the visitor may read one
+
+
+def breadcrumbs(visit: Visit, page: Page) -> list[Crumb]:
+    """One crumb per folder above ``page``: linked to the page at that path when there is a
+    visible one, titled by the visible folder, else just the path segment (which the address
+    already shows). One query, whatever the depth."""
+    ancestors = ancestor_paths(page.path)
+    if not ancestors:
+        return []
+    items = TreeItem.objects.filter(
+        site_id=page.site_id,
+        locale=page.locale,
+        path__in=ancestors,
+        type__in=(TreeItemType.FOLDER, TreeItemType.PAGE),
+    )
+    condition = visible_items_q(visit.caller)
+    if condition is not None:
+        items = items.filter(condition)
+    pages: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for kind, path, title in items.order_by().values_list("type", "path", "title"):
+        (pages if kind == TreeItemType.PAGE else folders)[path] = title
+    crumbs = []
+    for path in ancestors:
+        label = pages.get(path) or folders.get(path) or split_path(path)[1]
+        url = page_url(visit.site, page.locale, path) if path in pages else None
+        crumbs.append(Crumb(label, url))
+    return crumbs
+
+
+@dataclass
+class Entry:
+    """A sidebar line: a page (``url``), a folder (``children``), or both at one path."""
+
+    title: str
+    path: str
+    url: str | None = None
+    is_folder: bool = False
+    current: bool = False
+    children: list[Entry] = field(default_factory=list)
+
+
+@dataclass
+class Sidebar:
+    entries: list[Entry]
+    truncated: bool
+
+
+def sidebar(visit: Visit, page: Page) -> Sidebar:
+    """The items of the page's folder and of each folder in it, as the API's ``tree`` (depth
+    2) lists them for this visitor. Pages not meant for browsing (``isBrowsable`` off) are left
+    out, except the page being read. Two queries (``list_tree``)."""
+    folder_path, _ = split_path(page.path)
+    items = list(
+        list_tree(
+            visit.caller,
+            TreeQuery(
+                site_id=page.site_id,
+                parent_path=folder_path,
+                locale=page.locale,
+                depth=2,
+                limit=SIDEBAR_LIMIT + 1,
+            ),
+        )
+    )
+    truncated = len(items) > SIDEBAR_LIMIT
+    top_depth = folder_path.count("/") + 1 if folder_path else 0
+    top: dict[str, Entry] = {}
+    below: dict[str, dict[str, Entry]] = {}
+    for item in items[:SIDEBAR_LIMIT]:
+        if item.type == TreeItemType.PAGE and item.pk != page.pk:
+            if (item.meta or {}).get("isBrowsable") is False:
+                continue
+        level = top if item.depth == top_depth else below.setdefault(item.folder_path, {})
+        _merge(level, item, visit, page)
+    entries = list(top.values())
+    for entry in entries:
+        if entry.is_folder:
+            entry.children = list(below.get(entry.path, {}).values())
+    return Sidebar(entries, truncated)
+
+
+def _merge(level: dict[str, Entry], item: TreeItem, visit: Visit, page: Page) -> None:
+    """A folder and a page sharing a path are one line: the page's link and title, the
+    folder's children."""
+    entry = level.get(item.path)
+    if entry is None:
+        entry = level[item.path] = Entry(title=item.title, path=item.path)
+    if item.type == TreeItemType.PAGE:
+        entry.title = item.title
+        entry.url = page_url(visit.site, item.locale, item.path)
+        entry.current = item.pk == page.pk
+    else:
+        entry.is_folder = True
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    label: str
+    key: str
+    children: tuple[TocEntry, ...] = ()
+
+
+def table_of_contents(page: Page) -> list[TocEntry]:
+    """The stored heading tree, as the page's settings want it shown.
+
+    Nothing when ``showToc`` is off. The renderer already kept only levels ``tocDepth.min``
+    to ``max``; nesting is cut at that many levels too, which also holds a TOC stored before a
+    depth change (or imported) to the page's setting. Malformed entries are skipped.
+    """
+    config = page.config if isinstance(page.config, dict) else {}
+    if config.get("showToc", True) is False:
+        return []
+    depth = config.get("tocDepth")
+    depth = depth if isinstance(depth, dict) else {}
+    try:
+        levels = int(depth.get("max", 2)) - int(depth.get("min", 1)) + 1
+    except (TypeError, ValueError):
+        levels = 2
+    budget = [TOC_LIMIT]
+    return _toc_level(page.toc, max(levels, 1), budget)
+
+
+def _toc_level(nodes, levels: int, budget: list[int]) -> list[TocEntry]:
+    entries: list[TocEntry] = []
+    if levels < 1 or not isinstance(nodes, list):
+        return entries
+    for node in nodes:
+        if budget[0] <= 0:
+            break
+        if not isinstance(node, dict):
+            continue
+        label, key = node.get("label"), node.get("key")
+        if not isinstance(label, str) or not isinstance(key, str) or not label:
+            continue
+        budget[0] -= 1
+        children = _toc_level(node.get("children"), levels - 1, budget)
+        entries.append(TocEntry(label, key, tuple(children)))
+    return entries
