@@ -159,10 +159,10 @@ def get_html(url: str, cookie: str) -> str:
     """A browser's GET of ``url``: the HTML of a 200 answer; a redirect (a guest sent to sign
     in) or any other status is an error, since every figure would measure it."""
     parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                           headers={"Cookie": cookie} if cookie else {})  # fmt: skip
+        connection.request("GET", target, headers={"Cookie": cookie} if cookie else {})
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
     except OSError as exc:
@@ -170,11 +170,9 @@ def get_html(url: str, cookie: str) -> str:
     finally:
         connection.close()
     if response.status != 200:
-        where = response.getheader("Location")
-        raise BenchError(
-            f"{url} answered {response.status}" + (f" (to {where})" if where else "")
-            + f": {body[:300]!r}"
-        )  # fmt: skip
+        location = response.getheader("Location")
+        to = f" (to {location})" if location else ""
+        raise BenchError(f"{url} answered {response.status}{to}: {body[:300]!r}")
     return body
 
 
@@ -283,10 +281,17 @@ def measure_page_view(
     workers = max(len(api.worker_pids()), args.connections)
 
     def load(url: str, addresses: list[str], cookie: str, seconds: int, connections: int):
+        threads = min(args.threads, connections)
         return run_wrk(
-            url, [], "", duration=seconds, threads=min(args.threads, connections),
-            connections=connections, paths=addresses, cookie=cookie,
-        )  # fmt: skip
+            url,
+            [],
+            "",
+            duration=seconds,
+            threads=threads,
+            connections=connections,
+            paths=addresses,
+            cookie=cookie,
+        )
 
     targets = [(api.url, paths, cookie), (floor.url, floor_paths, "")]
     for url, addresses, with_cookie in targets if not args.quick else targets[:1]:
