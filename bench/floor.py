@@ -3,8 +3,10 @@
 A bare WSGI callable, served by the same gunicorn (same config, same worker count) as the wiki.
 For ``POST /<operation key>`` with the same JSON body the API gets, it runs the operation's
 ``floor_sql`` with the body's variables and answers ``{"data": {<root>: rows}}``: what any
-implementation must at least spend to read those rows and send them. The benchmark prints each
-API figure as a ratio to this one, which holds across machines better than absolute numbers.
+implementation must at least spend to read those rows and send them. For a page view
+(``Operation.address``), ``GET /<key>?<variables>`` answers a minimal HTML page holding the
+stored render and the title (bench/html.py). The benchmark prints each figure as a ratio to
+the floor's, which holds across machines better than absolute numbers.
 
     BENCH_FLOOR_DATABASE_URL=postgres://... gunicorn -c gunicorn.conf.py bench.floor:application
 """
@@ -15,11 +17,13 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 import psycopg
 from psycopg.rows import dict_row
 
-from bench.operations import BY_KEY
+from bench.html import floor_page
+from bench.operations import BY_KEY, Operation
 
 
 class FloorApp:
@@ -43,6 +47,8 @@ class FloorApp:
             return _answer(
                 start_response, "404 Not Found", b'{"errors": [{"message": "no floor"}]}'
             )
+        if operation.is_page_view:
+            return self.page(operation, environ, start_response)
         if environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, "405 Method Not Allowed", b'{"errors": []}')
         try:
@@ -58,11 +64,28 @@ class FloorApp:
         payload = json.dumps({"data": {operation.root: rows}}, default=str).encode()
         return _answer(start_response, "200 OK", payload)
 
+    def page(self, operation: Operation, environ, start_response):
+        """A page view's floor: one row by the query string's variables, as minimal HTML."""
+        if environ.get("REQUEST_METHOD") != "GET":
+            return _answer(start_response, "405 Method Not Allowed", b"", _HTML)
+        variables = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+        try:
+            with self.connection().cursor(row_factory=dict_row) as cursor:
+                cursor.execute(operation.floor_sql, variables)
+                row = cursor.fetchone()
+        except (KeyError, psycopg.ProgrammingError, psycopg.DataError) as exc:  # bad variables
+            return _answer(start_response, "400 Bad Request", str(exc).encode(), _HTML)
+        if row is None:
+            return _answer(start_response, "404 Not Found", b"no such page", _HTML)
+        return _answer(start_response, "200 OK", floor_page(row["title"], row["render"]), _HTML)
 
-def _answer(start_response, status: str, payload: bytes):
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-    )
+
+_JSON = "application/json"
+_HTML = "text/html; charset=utf-8"
+
+
+def _answer(start_response, status: str, payload: bytes, content_type: str = _JSON):
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
     return [payload]
 
 

@@ -84,11 +84,19 @@ def run_wrk(
     threads: int,
     connections: int,
     timeout_s: int = 30,
+    paths: list[str] | None = None,
+    cookie: str = "",
 ) -> WrkResult:
-    """POST ``bodies`` (cycled) to ``url`` for ``duration`` seconds; bounded by a hard timeout."""
+    """POST ``bodies`` (cycled) to ``url`` for ``duration`` seconds; bounded by a hard timeout.
+
+    With ``paths``, GET them instead (cycled, each with its query string) from the server at
+    ``url``, sending ``cookie`` as the Cookie header; ``bodies`` and ``token`` are unused."""
     with tempfile.TemporaryDirectory(prefix="wiki-bench-") as folder:
-        body_file = Path(folder, "bodies.jsonl")
-        body_file.write_text("".join(json.dumps(body) + "\n" for body in bodies))
+        request_file = Path(folder, "requests.txt")
+        if paths is not None:
+            request_file.write_text("".join(path + "\n" for path in paths))
+        else:
+            request_file.write_text("".join(json.dumps(body) + "\n" for body in bodies))
         command = [
             wrk_binary(),
             f"--threads={threads}",
@@ -99,7 +107,13 @@ def run_wrk(
             f"--script={LUA_SCRIPT}",
             url,
         ]
-        env = {**os.environ, "BENCH_BODIES": str(body_file), "BENCH_TOKEN": token}
+        env = {
+            **os.environ,
+            "BENCH_METHOD": "GET" if paths is not None else "POST",
+            "BENCH_REQUESTS": str(request_file),
+            "BENCH_TOKEN": token,
+            "BENCH_COOKIE": cookie,
+        }
         try:
             done = subprocess.run(  # noqa: S603 (our own command line)
                 command,

@@ -2,8 +2,10 @@
 
 An entry names a GraphQL document, the variables each request sends (built from the seeded
 wiki's facts) and, for reads, the SQL that returns the same rows with no framework at all: the
-floor (bench/floor.py) runs it for the same request body. Adding an operation to the table is
-adding an entry here (bench/README.md).
+floor (bench/floor.py) runs it for the same request body. An entry with an ``address`` is a
+browser's GET of a page instead (``GET /<path>``), and its floor answers a minimal HTML page
+holding the same stored render. Adding an operation to the table is adding an entry here
+(bench/README.md).
 
 This module stays free of Django: the floor imports it.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
 
 # Replaced by a number unique to the run in every request (wrk's Lua script does it), so
 # that writes never collide: ``path: "bench/created/__SEQ__"``.
@@ -35,13 +38,16 @@ class WikiFacts:
     edit_page_ids: list[str] = field(default_factory=list)
     folder_paths: list[str] = field(default_factory=list)  # seeded folders (locale en)
     group_ids: list[str] = field(default_factory=list)  # the rule groups (not system ones)
+    # Published pages (locale en) each caller may read, spread likewise: what page views ask.
+    guest_page_paths: list[str] = field(default_factory=list)
+    member_page_paths: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Operation:
     key: str  # URL-safe; the floor serves the operation at /<key>
     label: str  # as printed in the table
-    document: str
+    document: str = ""  # GraphQL; empty for a page view (``address``)
     # Variable sets; requests cycle through them (one set: every request is the same).
     variables: Callable[[WikiFacts], list[dict]] = field(default=lambda facts: [{}])
     # The same rows as the API returns, columns named as the GraphQL fields; named
@@ -57,6 +63,26 @@ class Operation:
     # Writes keep a bounded number of statements whatever the wiki's size: measured at
     # several sizes, the largest may be at most this many times slower than the smallest.
     max_slowdown: float | None = None
+    # A browser's GET of this address instead of a GraphQL POST, formatted with each variable
+    # set (``"/{path}"``, values URL-quoted). The caller's credential goes as the session
+    # cookie; a response counts when its status is 200. ``floor_sql`` then returns ``title``
+    # and ``render``, which the floor serves as a minimal HTML page.
+    address: str | None = None
+    # Another entry's key: in the same run, this one must serve at least as many requests/s.
+    at_least_as_fast_as: str | None = None
+
+    @property
+    def is_page_view(self) -> bool:
+        return self.address is not None
+
+    def address_for(self, variables: dict) -> str:
+        """The page view's address for one variable set (``/engineering/runbooks/x``)."""
+        assert self.address is not None, self.key
+        return self.address.format(**{k: quote(str(v), safe="/") for k, v in variables.items()})
+
+    def floor_address_for(self, variables: dict) -> str:
+        """Where the floor answers a page view: ``/<key>?<variables>``."""
+        return f"/{self.key}?{urlencode(variables)}"
 
 
 def _page_ids(facts: WikiFacts) -> list[dict]:
@@ -65,6 +91,21 @@ def _page_ids(facts: WikiFacts) -> list[dict]:
 
 def _page_paths(facts: WikiFacts) -> list[dict]:
     return [{"siteId": facts.site_id, "path": path} for path in facts.page_paths]
+
+
+def _guest_page_paths(facts: WikiFacts) -> list[dict]:
+    return [{"siteId": facts.site_id, "path": path} for path in facts.guest_page_paths]
+
+
+def _member_page_paths(facts: WikiFacts) -> list[dict]:
+    return [{"siteId": facts.site_id, "path": path} for path in facts.member_page_paths]
+
+
+# The least a page view can do: read the stored render (no Markdown per request) and its title.
+PAGE_VIEW_FLOOR_SQL = (
+    "SELECT title, render FROM pages_page"
+    " WHERE site_id = %(siteId)s AND locale = 'en' AND path = %(path)s"
+)
 
 
 # Two words of the seed's vocabulary (bench.seed.WORDS): a search most pages answer.
@@ -121,6 +162,26 @@ OPERATIONS: list[Operation] = [
         ),
         root="pageByPath",
         many=False,
+    ),
+    # The page view in a browser (issue 11): the stored render in #page-content, as a guest
+    # (the seed opens one section to the Guests group) and as a rule-bound member.
+    Operation(
+        key="pageViewGuest",
+        label="GET /<path> (guest)",
+        address="/{path}",
+        variables=_guest_page_paths,
+        floor_sql=PAGE_VIEW_FLOOR_SQL,
+        caller="guest",
+        at_least_as_fast_as="pageById",
+    ),
+    Operation(
+        key="pageViewMember",
+        label="GET /<path> (member)",
+        address="/{path}",
+        variables=_member_page_paths,
+        floor_sql=PAGE_VIEW_FLOOR_SQL,
+        caller="member",
+        at_least_as_fast_as="pageById",
     ),
     Operation(
         key="searchPages",

@@ -21,6 +21,8 @@ class Row:
     floor_rss_mib: list[float] = field(default_factory=list)
     max_slowdown: float | None = None  # Operation.max_slowdown
     users: int = 0  # seeded users (the wiki's other size)
+    key: str = ""  # Operation.key
+    at_least_as_fast_as: str | None = None  # Operation.at_least_as_fast_as
 
     @property
     def ratio(self) -> float | None:
@@ -107,6 +109,34 @@ def slowdowns(rows: list[Row]) -> list[str]:
             f" {_rate(large.api.rate)} at {large.pages:,}: {factor:.2f}x slower"
             f" ({verdict} the {small.max_slowdown}x bound)"
         )
+    return lines
+
+
+def comparisons(rows: list[Row]) -> list[str]:
+    """For each row bound to be at least as fast as another operation: its req/s against that
+    operation's at the same (pages, users), in the same run. A slower one gets a FAIL line."""
+    by_size = {(row.key, row.pages, row.users): row for row in rows}
+    lines = []
+    for row in rows:
+        if not row.at_least_as_fast_as:
+            continue
+        size = f"{row.pages:,} pages, {row.users:,} users"
+        other = by_size.get((row.at_least_as_fast_as, row.pages, row.users))
+        if other is None or not other.api.rate:
+            lines.append(
+                f"{row.operation} at {size}: {row.at_least_as_fast_as} not measured in this run"
+                " (nothing to compare with)"
+            )
+            continue
+        factor = row.api.rate / other.api.rate
+        figures = (
+            f"{row.operation} at {size}: {_rate(row.api.rate)} req/s, {factor:.2f}x"
+            f" {row.at_least_as_fast_as}'s {_rate(other.api.rate)}"
+        )
+        if factor >= 1:
+            lines.append(f"ok: {figures} (at least as fast)")
+        else:
+            lines.append(f"FAIL: {figures} (slower than {row.at_least_as_fast_as})")
     return lines
 
 

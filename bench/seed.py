@@ -26,7 +26,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts import apikeys, tokens
-from accounts.models import USERS_GROUP_ID, Group, Membership, User
+from accounts.authentication import guest_caller, user_caller
+from accounts.group_rules import clean_rules
+from accounts.models import GUESTS_GROUP_ID, USERS_GROUP_ID, Group, Membership, User
 from accounts.services import administrators_group, new_user_profile
 from pages.history import SNAPSHOT_FIELDS
 from pages.models import (
@@ -43,6 +45,7 @@ from pages.models import (
     split_path,
 )
 from pages.tree import ancestor_paths, folder_item, page_meta
+from pages.visibility import visible_to
 from wiki import legacy_ids
 from wiki.config import get_setting, set_api_enabled
 from wiki.mail_settings import update_mail_config
@@ -88,6 +91,9 @@ LAST_NAMES = (
     "Novak Okafor Petrov Quinlan Rossi Schmidt Tanaka Umar Varga Weber Xu Young"
 ).split()
 USER_QUERY = "novak"  # one last name: 40 users match by name and by email
+# The section the Guests group may read (their default rule denies everything): what a guest's
+# page views ask for. Only guests' rights change, so no other operation's figures do.
+PUBLIC_SECTION = "support"
 
 Progress = Callable[[str, int, int], None]
 
@@ -297,6 +303,7 @@ class Seeder:
             "admin@bench.example.com", uuid.uuid4().hex, name="Bench Admin"
         )
         self.groups = self._groups()
+        self._open_to_guests()
         self.users_up_to(users)
         self._tags()
         set_api_enabled(True)
@@ -317,6 +324,17 @@ class Seeder:
         ]
         copy_instances(Group, groups)
         return groups
+
+    @staticmethod
+    def _open_to_guests() -> None:
+        """Let guests read ``PUBLIC_SECTION`` (a public part of an otherwise private wiki).
+
+        Validated as updateGroup validates rules; the write bumps the access version (a
+        trigger), so no process keeps the guests' old policy."""
+        guests = Group.objects.get(pk=GUESTS_GROUP_ID)
+        public = rule("ALLOW", "START", PUBLIC_SECTION, READ, "public")
+        guests.rules = clean_rules([*guests.rules, public])
+        guests.save(update_fields=["rules"])
 
     def users_up_to(self, total: int) -> int:
         """Add users until ``total`` are seeded; returns how many were added.
@@ -540,7 +558,16 @@ class Seeder:
             user_query=USER_QUERY,
             run_id=run_id,
             body_markdown=self.content.page("Created by the benchmark", 0),
+            guest_page_paths=self.readable_paths(guest_caller(), sample),
+            member_page_paths=self.readable_paths(user_caller(self.member), sample),
         )
+
+    def readable_paths(self, caller, sample: int) -> list[str]:
+        """Paths (locale en) of seeded pages ``caller`` may read and see, spread like the
+        samples above: decided by the permission engine, whatever the groups' rules."""
+        seeded = Page.objects.filter(site=self.site, locale="en").exclude(path__startswith="bench/")
+        paths = list(visible_to(caller, seeded).order_by("id").values_list("path", flat=True))
+        return paths[:: max(len(paths) // sample, 1)][:sample]
 
     def give_history(self, page_ids: list) -> int:
         """3-5 archived versions for each of these pages that has none; returns how many.
