@@ -404,6 +404,8 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"database {database.name}: migrating and seeding", file=sys.stderr)
         call_command("migrate", verbosity=0)
+        # As production's step 3: the pages' stylesheets come from the collected manifest.
+        call_command("collectstatic", interactive=False, verbosity=0)
         seeder = Seeder(progress_printer())
         seeder.base(users=args.user_counts[0])
         if not args.seed_only:
