@@ -10,6 +10,9 @@ from selenium.webdriver.common.by import By
 
 from accounts import tokens
 from accounts.models import GUESTS_GROUP_ID, Group
+from accounts.services import make_administrator
+from pages.edits import PagePatch, update_page
+from pages.models import Page
 from pages.services import attach_tags
 from tests.factories import PageFactory, UserFactory, rule
 
@@ -78,9 +81,49 @@ def test_search_page_signed_in(fresh_browser, live_server, public_pages):
 
 
 def test_not_found_page(fresh_browser, live_server):
-    # The wiki's 404 page through a route of this part (no sitemap file 99); the lead adds the
-    # page view's own 404 (with "create this page") at merge.
+    # A guest's 404 (no "create this page"), through a route that answers the wiki's 404 page.
     assert_accessible(fresh_browser, f"{live_server.url}/sitemap.xml?page=99")
+
+
+def _writer(browser, base: str) -> None:
+    """A signed-in administrator: every action link and form of the pages shows."""
+    admin = UserFactory(name="Axe Writer")
+    make_administrator(admin)
+    browser.get(f"{base}/robots.txt")
+    browser.add_cookie(
+        {"name": tokens.COOKIE_NAME, "value": tokens.issue_session_token(admin), "path": "/"}
+    )
+
+
+def test_page_view_tags_and_not_found_with_create(fresh_browser, live_server, public_pages):
+    base = live_server.url
+    assert_accessible(fresh_browser, f"{base}/docs/page-1")
+    assert fresh_browser.find_element(By.ID, "page-title").text == "Installing part 1"
+    assert_accessible(fresh_browser, f"{base}/t/install")
+    assert_accessible(fresh_browser, f"{base}/t")
+    _writer(fresh_browser, base)
+    assert_accessible(fresh_browser, f"{base}/docs/page-1")
+    assert fresh_browser.find_element(By.ID, "action-edit")
+    assert_accessible(fresh_browser, f"{base}/docs/not-written-yet")
+    assert fresh_browser.find_element(By.ID, "create-page")
+    assert_accessible(fresh_browser, f"{base}/")
+
+
+def test_editor_history_diff_and_source(fresh_browser, live_server, public_pages):
+    base = live_server.url
+    _writer(fresh_browser, base)
+    page = Page.objects.get(path="docs/page-1")
+    update_page(None, page.pk, PagePatch(content=page.content + "\n\nA second version."))
+    assert_accessible(fresh_browser, f"{base}/e/en/docs/page-1")
+    assert fresh_browser.find_element(By.ID, "editor-form")
+    assert_accessible(fresh_browser, f"{base}/e/en/docs/brand-new")
+    assert_accessible(fresh_browser, f"{base}/h/en/docs/page-1")
+    version = fresh_browser.find_element(By.CSS_SELECTOR, "#versions tr.version")
+    version_id = version.get_attribute("data-version-id")
+    assert_accessible(fresh_browser, f"{base}/h/en/docs/page-1?version={version_id}")
+    assert_accessible(fresh_browser, f"{base}/h/en/docs/page-1?from={version_id}&to=current")
+    assert fresh_browser.find_element(By.ID, "diff")
+    assert_accessible(fresh_browser, f"{base}/s/en/docs/page-1")
 
 
 def test_sign_in_page(fresh_browser, live_server):
