@@ -1,5 +1,5 @@
-"""In a real browser: sign in, create a page in the editor, edit it, and lose no edit to a
-second writer who saved in between (pages/edit_views.py).
+"""In a real browser: sign in, create a page from its 404, edit it, find the old version in its
+history with a diff, and lose no edit to a second writer who saved in between.
 
 The forms are plain posts: the browser runs no script of the wiki's for any of this.
 """
@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 PASSWORD = "Browser-pass-1"
-WRITER_ROLES = ("read:pages", "write:pages")
+WRITER_ROLES = ("read:pages", "write:pages", "read:history")
 
 
 def _wait(browser, condition, timeout: int = 15):
@@ -59,8 +59,12 @@ def test_create_then_edit_a_page_in_the_editor(fresh_browser, live_server):
     _writer("wren@example.com", "Wren Writer")
     editor_url = f"{base}/e/en/guides/browser-made"
 
-    # Signing in brings the writer back to the editor of the page that does not exist yet.
-    _sign_in(browser, base, "wren@example.com", "/e/en/guides/browser-made")
+    # Signing in brings the writer back to the page's address: it does not exist yet, and
+    # its 404 offers to create it.
+    _sign_in(browser, base, "wren@example.com", "/guides/browser-made")
+    create = _wait(browser, ec.element_to_be_clickable((By.ID, "create-page")))
+    assert browser.current_url == f"{base}/guides/browser-made"
+    create.click()
     _wait(browser, ec.presence_of_element_located((By.ID, "editor-form")))
     assert browser.current_url == editor_url
     assert browser.find_element(By.ID, "editor-heading").text == "New page"
@@ -82,6 +86,8 @@ def test_create_then_edit_a_page_in_the_editor(fresh_browser, live_server):
     browser.find_element(By.ID, "save").click()
     _wait(browser, _left_editor(editor_url))
     assert browser.current_url == f"{base}/guides/browser-made"
+    assert browser.find_element(By.ID, "page-title").text == "Made in a browser"
+    assert browser.find_element(By.CSS_SELECTOR, "#page-content strong").text == "here"
     page = Page.objects.get(path="guides/browser-made")
     assert (page.title, page.tags) == ("Made in a browser", ["guide", "browser"])
     assert page.author.email == "wren@example.com"
@@ -97,6 +103,26 @@ def test_create_then_edit_a_page_in_the_editor(fresh_browser, live_server):
     page.refresh_from_db()
     assert page.content == "# Hello again\n\nA second version."
     assert PageHistory.objects.filter(page_id=page.pk).count() == 1
+
+    # History: the old version is listed and can be opened; compared with the page as it is
+    # now, the diff shows what the edit changed.
+    browser.find_element(By.ID, "action-history").click()
+    rows = _wait(
+        browser, ec.presence_of_all_elements_located((By.CSS_SELECTOR, "#versions tr.version"))
+    )
+    assert len(rows) == 1
+    rows[0].find_element(By.CSS_SELECTOR, "a.version-view").click()
+    source = _wait(browser, ec.presence_of_element_located((By.ID, "version-source")))
+    assert "Written **here**." in source.text
+    browser.back()
+    _wait(browser, ec.element_to_be_clickable((By.ID, "compare"))).click()
+    _wait(browser, ec.presence_of_element_located((By.ID, "diff")))
+    changes = [
+        (row.get_attribute("class"), row.text)
+        for row in browser.find_elements(By.CSS_SELECTOR, "#diff tr.diff-add, #diff tr.diff-del")
+    ]
+    assert any("diff-del" in kind and "# Hello" in text for kind, text in changes)
+    assert any("diff-add" in kind and "A second version." in text for kind, text in changes)
 
 
 def test_a_second_writer_saving_first_refuses_the_save_and_keeps_the_text(
