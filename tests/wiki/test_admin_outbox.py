@@ -7,7 +7,6 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils import timezone
 
-from tests.smtp_support import SMTP_BACKEND, SmtpServer, point_mail_at
 from wiki import outbox
 from wiki.celery import app as celery_app
 from wiki.models import OutboundMail
@@ -157,16 +156,6 @@ def resend(http, *rows: OutboundMail):
         {"action": "resend_messages", "_selected_action": [str(r.pk) for r in rows], "index": 0},
         follow=True,
     )
-
-
-@pytest.fixture
-def smtp(settings):
-    settings.EMAIL_BACKEND = SMTP_BACKEND
-    server = SmtpServer()
-    point_mail_at(server.port, name="wiki.example.com", verify_ssl=False)
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_resend_in_process_sends_and_reports_each_message(admin_http, admin, rows, smtp):

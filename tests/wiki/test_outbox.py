@@ -38,16 +38,6 @@ MESSAGE = OutgoingMail(
 
 
 @pytest.fixture
-def smtp(db, settings):
-    settings.EMAIL_BACKEND = SMTP_BACKEND
-    server = SmtpServer()
-    point_mail_at(server.port, name="wiki.example.com", verify_ssl=False)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def queued(settings):
     """Tasks are published (to the in-memory broker), not run in the request; ``queued()``
     takes the outbox ids published since the last call."""
