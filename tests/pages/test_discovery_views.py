@@ -80,6 +80,26 @@ def test_robots_txt_keeps_crawlers_out_when_the_site_is_not_to_be_indexed(client
     assert body(client.get("/robots.txt")).splitlines() == ["User-agent: *", "Disallow: /"]
 
 
+@pytest.mark.parametrize(
+    ("robots", "meta"),
+    [
+        ({"index": True, "follow": True}, None),
+        ({"index": True, "follow": False}, "index, nofollow"),
+        ({"index": False, "follow": True}, "noindex, follow"),
+        ({"index": False, "follow": False}, "noindex, nofollow"),
+    ],
+)
+def test_pages_carry_the_robots_settings_robots_txt_cannot_say(client, robots, meta):
+    configure(default_site(), robots=robots)
+
+    html = body(client.get("/_search"))
+
+    if meta is None:
+        assert '<meta name="robots"' not in html
+    else:
+        assert f'<meta name="robots" content="{meta}">' in html
+
+
 def test_only_get_and_head(client):
     assert client.post("/robots.txt").status_code == 405
     assert client.post("/sitemap.xml").status_code == 405
