@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, Q
+from django.utils import timezone
+
+from accounts.permissions import RuleMatch
+from wiki.prepared import PreparedQuery
+
 from .browser import Visit, page_url
 from .models import Page, TreeItem, TreeItemType, split_path
 from .tree import ancestor_paths
@@ -120,6 +126,106 @@ def _merge(level: dict[str, Entry], item: TreeItem, visit: Visit, page: Page) ->
         entry.current = item.pk == page.pk
     else:
         entry.is_folder = True
+
+
+# --- Breadcrumbs and sidebar in one query -----------------------------------------------------
+def surroundings(
+    visit: Visit, page: Page, *, with_sidebar: bool
+) -> tuple[list[Crumb], Sidebar | None]:
+    """``breadcrumbs(visit, page)`` and (when ``with_sidebar``) ``sidebar(visit, page)``, the
+    same items under the same conditions, from one query.
+
+    The ancestors lie above the page's folder and the sidebar's items in and below it, so one
+    statement ordered as ``tree`` orders (depth, title, id) lists the crumbs' rows first and
+    then the sidebar's. It is compiled once per connection and access policy
+    (wiki/prepared.py): building the permission condition and compiling it cost far more than
+    running it. A policy with a REGEX rule reads the paths it matches from the database, so
+    its condition is built afresh each time.
+    """
+    folder_path, _ = split_path(page.path)
+    ancestors = ancestor_paths(page.path)
+    top_depth = folder_path.count("/") + 1 if folder_path else 0
+    if not ancestors and not with_sidebar:
+        return [], None
+    policy = visit.caller.policy
+    values = (page.site_id, page.locale, timezone.now(), *ancestors)
+
+    def build(site, locale, now, *folders):
+        return _surroundings_query(visit, site, locale, now, list(folders), with_sidebar)
+
+    if any(rule.match == RuleMatch.REGEX for rule in policy.rules):
+        items = list(build(*values))
+    else:
+        key = ("surroundings", top_depth, with_sidebar)
+        items = _SURROUNDINGS.run(key, build, values, owner=policy)
+    above = [item for item in items if item.depth < top_depth]
+    crumbs = _crumbs(visit, page, ancestors, above)
+    if not with_sidebar:
+        return crumbs, None
+    listed = [item for item in items if item.depth >= top_depth]
+    return crumbs, _sidebar_of(visit, page, listed, top_depth)
+
+
+_SURROUNDINGS = PreparedQuery()
+_ITEM_COLUMNS = ("site_id", "type", "path", "folder_path", "depth", "title", "locale", "meta")
+
+
+def _surroundings_query(visit, site, locale, now, ancestors, with_sidebar):
+    nothing = Q(pk__in=[])
+    crumbs_q = nothing
+    if ancestors:
+        crumbs_q = Q(path__in=ancestors, type__in=(TreeItemType.FOLDER, TreeItemType.PAGE))
+    listed_q = nothing
+    if with_sidebar:
+        # As ``list_tree`` lists the folder at depth 2: nothing when no folder item is there.
+        top_depth = len(ancestors)
+        listed_q = Q(depth__gte=top_depth, depth__lt=top_depth + 2)
+        if ancestors:
+            folder = ancestors[-1]
+            listed_q &= Q(folder_path=folder) | Q(folder_path__startswith=folder + "/")
+            listed_q &= Q(
+                Exists(
+                    TreeItem.objects.filter(
+                        site_id=site, type=TreeItemType.FOLDER, path=folder, locale=locale
+                    )
+                )
+            )
+    items = TreeItem.objects.filter(site_id=site, locale=locale).filter(crumbs_q | listed_q)
+    condition = visible_items_q(visit.caller, now)
+    if condition is not None:
+        items = items.filter(condition)
+    limit = SIDEBAR_LIMIT + 1 + 2 * len(ancestors)
+    return items.only(*_ITEM_COLUMNS).order_by("depth", "title", "id")[:limit]
+
+
+def _crumbs(visit: Visit, page: Page, ancestors: list[str], items) -> list[Crumb]:
+    pages: dict[str, str] = {}
+    folders: dict[str, str] = {}
+    for item in items:
+        (pages if item.type == TreeItemType.PAGE else folders)[item.path] = item.title
+    crumbs = []
+    for path in ancestors:
+        label = pages.get(path) or folders.get(path) or split_path(path)[1]
+        url = page_url(visit.site, page.locale, path) if path in pages else None
+        crumbs.append(Crumb(label, url))
+    return crumbs
+
+
+def _sidebar_of(visit: Visit, page: Page, items, top_depth: int) -> Sidebar:
+    truncated = len(items) > SIDEBAR_LIMIT
+    top: dict[str, Entry] = {}
+    below: dict[str, dict[str, Entry]] = {}
+    for item in items[:SIDEBAR_LIMIT]:
+        if item.type == TreeItemType.PAGE and item.pk != page.pk:
+            if (item.meta or {}).get("isBrowsable") is False:
+                continue
+        level = top if item.depth == top_depth else below.setdefault(item.folder_path, {})
+        _merge(level, item, visit, page)
+    entries = list(top.values())
+    for entry in entries:
+        if entry.is_folder:
+            entry.children = list(below.get(entry.path, {}).values())
+    return Sidebar(entries, truncated)
 
 
 @dataclass(frozen=True)
