@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, Q
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.permissions import RuleMatch
 from wiki.prepared import PreparedQuery
@@ -271,3 +273,58 @@ def _toc_level(nodes, levels: int, budget: list[int]) -> list[TocEntry]:
         children = _toc_level(node.get("children"), levels - 1, budget)
         entries.append(TocEntry(label, key, tuple(children)))
     return entries
+
+
+# --- As HTML ----------------------------------------------------------------------------------
+# The sidebar and the table of contents are written here rather than by recursive template
+# includes, which cost more than the rest of the page view's template together (one include
+# per line, each with its own context), and with f-strings rather than ``format_html`` per
+# line, which cost nearly as much. Every text and address is put in through ``escape``, as the
+# template's autoescaping put it: the fragments are as inert as the template made them, and
+# only then marked safe.
+def sidebar_html(side: Sidebar) -> SafeString:
+    """The lines of ``#sidebar``'s list: a folder opens as <details> (no script needed); a page
+    link is never put inside <summary> (a link nested in that control is an accessibility
+    fault)."""
+    html = "".join(f"<li>{_sidebar_entry(entry)}</li>" for entry in side.entries)
+    return mark_safe(html)  # noqa: S308 - every value above went through escape()
+
+
+def _sidebar_entry(entry: Entry) -> str:
+    title = escape(entry.title)
+    parts = []
+    if entry.url:
+        current = ' aria-current="page"' if entry.current else ""
+        parts.append(f'<a href="{escape(entry.url)}"{current}>{title}</a>')
+    if entry.is_folder and entry.children:
+        count = len(entry.children)
+        if entry.url:
+            plural = "" if count == 1 else "s"
+            summary = f'<span class="visually-hidden">Inside {title}: </span>{count} item{plural}'
+        else:
+            summary = f'<span class="folder">{title}</span>'
+        children = "".join(
+            f'<li><a href="{escape(child.url)}">{escape(child.title)}</a></li>'
+            if child.url
+            else f'<li><span class="folder">{escape(child.title)}</span></li>'
+            for child in entry.children
+        )
+        details = "<details open>" if entry.current else "<details>"
+        parts.append(f"{details}<summary>{summary}</summary><ul>{children}</ul></details>")
+    elif not entry.url:
+        parts.append(f'<span class="folder">{title}</span>')
+    return "".join(parts)
+
+
+def toc_html(entries) -> SafeString:
+    """The nested lists of ``#toc``: each heading links to its anchor."""
+    return mark_safe(_toc_list(entries))  # noqa: S308 - every value went through escape()
+
+
+def _toc_list(entries) -> str:
+    items = "".join(
+        f'<li><a href="#{escape(entry.key)}">{escape(entry.label)}</a>'
+        f"{_toc_list(entry.children) if entry.children else ''}</li>"
+        for entry in entries
+    )
+    return f"<ul>{items}</ul>"

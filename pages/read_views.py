@@ -42,7 +42,7 @@ from .browser import (
 from .content_policy import protect, with_content_policy
 from .lookup import HOME, page_with_editor
 from .models import Page, PageTag
-from .navigation import surroundings, table_of_contents
+from .navigation import sidebar_html, surroundings, table_of_contents, toc_html
 from .services import list_pages, page_for_reading
 from .visibility import visible_to
 
@@ -137,15 +137,18 @@ def _show(here: Visit, target: Target, page: Page | None) -> HttpResponse:
     crumbs, side = surroundings(
         here, page, with_sidebar=config.get("showSidebar", True) is not False
     )
+    toc = table_of_contents(page)
     context = {
         "page": page,
         "page_locale": page.locale,
         "canonical_url": page_url(here.site, page.locale, page.path),
-        "toc": table_of_contents(page),
+        "toc": toc,
+        "toc_html": toc_html(toc) if toc else "",
         "tags": _tags_shown(page, config),
         "crumbs": crumbs,
         "home_url": page_url(here.site, page.locale, HOME),
         "sidebar": side,
+        "sidebar_html": sidebar_html(side) if side is not None else "",
         "author_name": page.author_name,
         "actions": _actions(here, page),
         "style_url": _asset_url("_page-style", page, own_css, "css"),
