@@ -3,7 +3,9 @@
 Breadcrumbs and sidebar come from the folder tree, filtered exactly as the API's ``tree`` filters
 it (``tree_listing.visible_items_q``: pages by read:pages and publish visibility, folders by
 read:pages at their path), so a visitor finds no title there that ``tree`` would not show them.
-Each is a fixed number of queries, however deep the page or however many items sit beside it.
+Each is a fixed number of queries, however deep the page or however many items sit beside it;
+the page view asks for both at once (``surroundings``: one prepared query, the same items).
+The sidebar and the table of contents come as HTML from here (``sidebar_html``, ``toc_html``).
 """
 
 from __future__ import annotations
@@ -52,16 +54,7 @@ def breadcrumbs(visit: Visit, page: Page) -> list[Crumb]:
     condition = visible_items_q(visit.caller)
     if condition is not None:
         items = items.filter(condition)
-    pages: dict[str, str] = {}
-    folders: dict[str, str] = {}
-    for kind, path, title in items.order_by().values_list("type", "path", "title"):
-        (pages if kind == TreeItemType.PAGE else folders)[path] = title
-    crumbs = []
-    for path in ancestors:
-        label = pages.get(path) or folders.get(path) or split_path(path)[1]
-        url = page_url(visit.site, page.locale, path) if path in pages else None
-        crumbs.append(Crumb(label, url))
-    return crumbs
+    return _crumbs(visit, page, ancestors, items.order_by().only("type", "path", "title"))
 
 
 @dataclass
@@ -99,21 +92,8 @@ def sidebar(visit: Visit, page: Page) -> Sidebar:
             ),
         )
     )
-    truncated = len(items) > SIDEBAR_LIMIT
     top_depth = folder_path.count("/") + 1 if folder_path else 0
-    top: dict[str, Entry] = {}
-    below: dict[str, dict[str, Entry]] = {}
-    for item in items[:SIDEBAR_LIMIT]:
-        if item.type == TreeItemType.PAGE and item.pk != page.pk:
-            if (item.meta or {}).get("isBrowsable") is False:
-                continue
-        level = top if item.depth == top_depth else below.setdefault(item.folder_path, {})
-        _merge(level, item, visit, page)
-    entries = list(top.values())
-    for entry in entries:
-        if entry.is_folder:
-            entry.children = list(below.get(entry.path, {}).values())
-    return Sidebar(entries, truncated)
+    return _sidebar_of(visit, page, items, top_depth)
 
 
 def _merge(level: dict[str, Entry], item: TreeItem, visit: Visit, page: Page) -> None:
