@@ -40,9 +40,9 @@ from .browser import (
     visit,
 )
 from .content_policy import protect, with_content_policy
-from .lookup import HOME
+from .lookup import HOME, page_with_editor
 from .models import Page, PageTag
-from .navigation import breadcrumbs, sidebar, table_of_contents
+from .navigation import sidebar_html, surroundings, table_of_contents, toc_html
 from .services import list_pages, page_for_reading
 from .visibility import visible_to
 
@@ -69,13 +69,8 @@ MAX_LEGACY_ID = 2**63 - 1
 
 # --- Finding the page -------------------------------------------------------------------------
 def _page_at(visit: Visit, target: Target) -> Page | None:
-    pages = (
-        Page.objects.select_related("author")
-        .defer(*UNREAD_COLUMNS)
-        .filter(site_id=visit.site.pk, locale=target.locale, path=target.path)
-        .order_by()
-    )
-    return next(iter(pages[:1]), None)
+    """The page with ``author_name``: one query, compiled once per connection."""
+    return page_with_editor(visit.site.pk, target.locale, target.path, without=UNREAD_COLUMNS)
 
 
 def _readable(visit: Visit, page: Page | None) -> Page | HttpResponse:
@@ -139,16 +134,22 @@ def _show(here: Visit, target: Target, page: Page | None) -> HttpResponse:
     scripts = _mapping(page.scripts)
     own_css = str(scripts.get("css") or "")
     own_js = str(scripts.get("jsLoad") or "")
+    crumbs, side = surroundings(
+        here, page, with_sidebar=config.get("showSidebar", True) is not False
+    )
+    toc = table_of_contents(page)
     context = {
         "page": page,
         "page_locale": page.locale,
         "canonical_url": page_url(here.site, page.locale, page.path),
-        "toc": table_of_contents(page),
+        "toc": toc,
+        "toc_html": toc_html(toc) if toc else "",
         "tags": _tags_shown(page, config),
-        "crumbs": breadcrumbs(here, page),
+        "crumbs": crumbs,
         "home_url": page_url(here.site, page.locale, HOME),
-        "sidebar": sidebar(here, page) if config.get("showSidebar", True) is not False else None,
-        "author_name": page.author.name if page.author_id else "",
+        "sidebar": side,
+        "sidebar_html": sidebar_html(side) if side is not None else "",
+        "author_name": page.author_name,
         "actions": _actions(here, page),
         "style_url": _asset_url("_page-style", page, own_css, "css"),
         "script_url": _asset_url("_page-script", page, own_js, "js"),

@@ -62,11 +62,13 @@ class FolderRuleSql(PathRuleSql):
         return MATCH_NOTHING
 
 
-def visible_items_q(caller: Caller | None) -> Q | None:
-    """Tree items the caller may see; None = every item (manage:system or trusted code)."""
+def visible_items_q(caller: Caller | None, now=None) -> Q | None:
+    """Tree items the caller may see; None = every item (manage:system or trusted code).
+
+    ``now`` is the instant publish windows are judged at (the present when not given)."""
     if caller is None or caller.policy.is_root:
         return None
-    pages = readable_pages_q(caller)
+    pages = readable_pages_q(caller, now)
     page_q = Q(Exists(Page.objects.filter(pk=OuterRef("pk")).filter(pages)))
     folder_q = caller.policy.filter_q(scopes.READ_PAGES, FolderRuleSql())
     return (Q(type=TreeItemType.PAGE) & page_q) | (Q(type=TreeItemType.FOLDER) & folder_q)
