@@ -26,6 +26,7 @@ from wiki.errors import DomainError, ErrorKey
 
 from . import validation as v
 from .browser import Target, Visit, action_url, forbidden, page_url, render, split_target, visit
+from .content_policy import with_content_policy
 from .edits import PagePatch, StaleVersion, update_page
 from .lookup import HOME
 from .models import Page
@@ -168,6 +169,7 @@ class Conflict:
 
 
 # --- The view ---------------------------------------------------------------------------------
+@with_content_policy
 @csrf_exempt  # checked by ``_editor_view``, once a body too large to read has been answered
 def edit_page(request: HttpRequest, target: str) -> HttpResponse:
     """``/e/<locale>/<path>``: GET shows the editor; POST previews or saves."""

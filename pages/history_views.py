@@ -37,6 +37,7 @@ from .browser import (
     split_target,
     visit,
 )
+from .content_policy import with_content_policy
 from .models import Page, PageHistory
 
 PAGE_SIZE = 50
@@ -103,6 +104,7 @@ def _offset(raw: str | None) -> int:
         return 0
 
 
+@with_content_policy
 @require_safe
 def page_history(request: HttpRequest, target: str) -> HttpResponse:
     """``/h/<locale>/<path>``: the list; ``?version=`` one version; ``?from=&to=`` a diff."""
@@ -276,6 +278,7 @@ def _readable_page(v: Visit, where: Target) -> Page | HttpResponse:
     return page
 
 
+@with_content_policy
 @require_safe
 def page_source(request: HttpRequest, target: str) -> HttpResponse:
     """``/s/<locale>/<path>``: the page's source, as ``Page.content`` gives it."""
@@ -303,6 +306,7 @@ def download_name(path: str, extension: str = ".md", locale: str | None = None) 
     return f"{stem}.{locale}{extension}" if locale else f"{stem}{extension}"
 
 
+@with_content_policy
 @require_safe
 def page_download(request: HttpRequest, target: str) -> HttpResponse:
     """``/d/<locale>/<path>``: the page's source as a file. Markdown is ``text/markdown``;

@@ -29,6 +29,7 @@ from wiki.errors import DomainError
 
 from . import search
 from .browser import Visit, page_url, render, visit
+from .content_policy import with_content_policy
 from .search import SearchHit
 
 PAGE_SIZE = search.DEFAULT_LIMIT
@@ -209,6 +210,7 @@ def _run(visit: Visit, wanted: SearchRequest) -> Outcome:
     return Outcome(request=wanted, searched=True, results=rows, total=found.total_hits)
 
 
+@with_content_policy
 @require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     """The form, and the results when there is something to search for."""
