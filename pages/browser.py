@@ -22,6 +22,7 @@ from accounts import scopes
 from accounts.authentication import guest_caller, user_caller
 from accounts.models import User
 from accounts.permissions import Caller, PageContext
+from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 from wiki.sites import site_for_request
 
@@ -47,6 +48,10 @@ class Visit:
 
     def can_on(self, scope: str, page: Page) -> bool:
         return self.caller.can_at(scope, PageContext.of(page))
+
+    def may_read_source(self, page: Page) -> bool:
+        """What the API's ``Page.content`` needs beyond reading the page (API.md §3.5)."""
+        return any(self.can_on(scope, page) for scope in scopes.PAGE_SOURCE_ANY)
 
 
 def signed_in_user(request: HttpRequest) -> User | None:
@@ -115,6 +120,13 @@ def forbidden(visit: Visit) -> HttpResponse:
     if visit.user is None:
         return HttpResponseRedirect(sign_in_url(visit.request))
     return render(visit, "pages/forbidden.html", {}, status=403)
+
+
+def refused(visit: Visit, error: DomainError, target: Target | None = None) -> HttpResponse:
+    """What a reading service's refusal (``page_for_reading`` and kin) becomes in a browser."""
+    if error.key == ErrorKey.PAGE_NOT_FOUND:
+        return not_found(visit, target)
+    return forbidden(visit)
 
 
 def not_found(visit: Visit, target: Target | None = None) -> HttpResponse:

@@ -23,7 +23,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from accounts import scopes
-from wiki.errors import DomainError, ErrorKey
+from wiki.errors import DomainError
 
 from . import diffing, history, services
 from .browser import (
@@ -33,6 +33,7 @@ from .browser import (
     forbidden,
     not_found,
     page_url,
+    refused,
     render,
     split_target,
     visit,
@@ -66,19 +67,13 @@ def _page_at(v: Visit, target: Target, *, with_source: bool = True) -> Page | No
     return pages.order_by().first()
 
 
-def _refused(v: Visit, target: Target, error: DomainError) -> HttpResponse:
-    if error.key == ErrorKey.PAGE_NOT_FOUND:
-        return not_found(v, target)
-    return forbidden(v)
-
-
 def _may_read_source(v: Visit, page: Page) -> bool:
     """What ``pageByPath`` and its ``content`` field need (API.md §3.5)."""
     try:
         services.page_for_reading(v.caller, page)
     except DomainError:
         return False
-    return any(v.can_on(scope, page) for scope in scopes.PAGE_SOURCE_ANY)
+    return v.may_read_source(page)
 
 
 def _links(v: Visit, page: Page) -> dict:
@@ -126,7 +121,7 @@ def _list(v: Visit, where: Target, page: Page) -> HttpResponse:
     try:
         versions = history.page_versions(v.caller, page.pk)
     except DomainError as error:
-        return _refused(v, where, error)
+        return refused(v, error, where)
     rows = list(versions[offset : offset + PAGE_SIZE + 1])
     has_older = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -157,7 +152,7 @@ def _version(v: Visit, where: Target, page: Page) -> HttpResponse:
     try:
         version = history.get_version(v.caller, page.pk, version_id)
     except DomainError as error:
-        return _refused(v, where, error)
+        return refused(v, error, where)
     if version is None:
         return not_found(v, where)
     context = {
@@ -221,7 +216,7 @@ def _diff(v: Visit, where: Target, page: Page) -> HttpResponse:
         try:
             history.page_versions(v.caller, page.pk)
         except DomainError as error:
-            return _refused(v, where, error)
+            return refused(v, error, where)
         context = {"page": page, "missing_choice": True, **_links(v, page)}
         return render(v, "pages/history_diff.html", context, status=400)
     if CURRENT == raw_from == raw_to:
@@ -229,14 +224,14 @@ def _diff(v: Visit, where: Target, page: Page) -> HttpResponse:
         try:
             history.page_versions(v.caller, page.pk)
         except DomainError as error:
-            return _refused(v, where, error)
+            return refused(v, error, where)
     sides = []
     for raw in (raw_from, raw_to):
         side = _side(v, page, raw)
         if side is None:
             return not_found(v, where)
         if isinstance(side, DomainError):
-            return _refused(v, where, side)
+            return refused(v, side, where)
         sides.append(side)
     old, new = sides
     changed_fields = [
@@ -272,8 +267,8 @@ def _readable_page(v: Visit, where: Target) -> Page | HttpResponse:
     try:
         services.page_for_reading(v.caller, page)
     except DomainError as error:
-        return _refused(v, where, error)
-    if not any(v.can_on(scope, page) for scope in scopes.PAGE_SOURCE_ANY):
+        return refused(v, error, where)
+    if not v.may_read_source(page):
         return forbidden(v)
     return page
 

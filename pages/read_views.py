@@ -25,16 +25,16 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_safe
 
 from accounts import scopes
-from wiki.errors import DomainError, ErrorKey
+from wiki.errors import DomainError
 
 from . import validation as v
 from .browser import (
     Target,
     Visit,
     action_url,
-    forbidden,
     not_found,
     page_url,
+    refused,
     render,
     split_target,
     visit,
@@ -78,9 +78,7 @@ def _readable(visit: Visit, page: Page | None) -> Page | HttpResponse:
     try:
         return page_for_reading(visit.caller, page)
     except DomainError as error:
-        if error.key == ErrorKey.PAGE_NOT_FOUND:
-            return not_found(visit)
-        return forbidden(visit)
+        return refused(visit, error)
 
 
 # --- The page view ----------------------------------------------------------------------------
@@ -181,10 +179,7 @@ def _actions(here: Visit, page: Page) -> dict[str, str | None]:
         "history": (
             action_url("h", page.locale, page.path) if allowed(scopes.READ_HISTORY) else None
         ),
-        # As ``Page.content`` is readable: read:source, write:pages or manage:pages.
-        "source": (
-            action_url("s", page.locale, page.path) if allowed(*scopes.PAGE_SOURCE_ANY) else None
-        ),
+        "source": action_url("s", page.locale, page.path) if here.may_read_source(page) else None,
     }
 
 
