@@ -3,8 +3,8 @@
 Breadcrumbs and sidebar come from the folder tree, filtered exactly as the API's ``tree`` filters
 it (``tree_listing.visible_items_q``: pages by read:pages and publish visibility, folders by
 read:pages at their path), so a visitor finds no title there that ``tree`` would not show them.
-Each is a fixed number of queries, however deep the page or however many items sit beside it;
-the page view asks for both at once (``surroundings``: one prepared query, the same items).
+The page view asks for both at once (``surroundings``: one prepared query, however deep the
+page or however many items sit beside it).
 The sidebar and the table of contents come as HTML from here (``sidebar_html``, ``toc_html``).
 """
 
@@ -23,7 +23,7 @@ from wiki.prepared import PreparedQuery
 from .browser import Visit, page_url
 from .models import Page, TreeItem, TreeItemType, split_path
 from .tree import ancestor_paths
-from .tree_listing import TreeQuery, list_tree, visible_items_q
+from .tree_listing import visible_items_q
 
 # The sidebar lists the page's folder and one level below each of its folders: enough to
 # browse without scripts (a folder opens as <details>), capped so a huge folder stays cheap.
@@ -36,25 +36,6 @@ TOC_LIMIT = 500
 class Crumb:
     label: str
     url: str | None  # the page living at the folder's path, when the visitor may read one
-
-
-def breadcrumbs(visit: Visit, page: Page) -> list[Crumb]:
-    """One crumb per folder above ``page``: linked to the page at that path when there is a
-    visible one, titled by the visible folder, else just the path segment (which the address
-    already shows). One query, whatever the depth."""
-    ancestors = ancestor_paths(page.path)
-    if not ancestors:
-        return []
-    items = TreeItem.objects.filter(
-        site_id=page.site_id,
-        locale=page.locale,
-        path__in=ancestors,
-        type__in=(TreeItemType.FOLDER, TreeItemType.PAGE),
-    )
-    condition = visible_items_q(visit.caller)
-    if condition is not None:
-        items = items.filter(condition)
-    return _crumbs(visit, page, ancestors, items.order_by().only("type", "path", "title"))
 
 
 @dataclass
@@ -75,27 +56,6 @@ class Sidebar:
     truncated: bool
 
 
-def sidebar(visit: Visit, page: Page) -> Sidebar:
-    """The items of the page's folder and of each folder in it, as the API's ``tree`` (depth
-    2) lists them for this visitor. Pages not meant for browsing (``isBrowsable`` off) are left
-    out, except the page being read. Two queries (``list_tree``)."""
-    folder_path, _ = split_path(page.path)
-    items = list(
-        list_tree(
-            visit.caller,
-            TreeQuery(
-                site_id=page.site_id,
-                parent_path=folder_path,
-                locale=page.locale,
-                depth=2,
-                limit=SIDEBAR_LIMIT + 1,
-            ),
-        )
-    )
-    top_depth = folder_path.count("/") + 1 if folder_path else 0
-    return _sidebar_of(visit, page, items, top_depth)
-
-
 def _merge(level: dict[str, Entry], item: TreeItem, visit: Visit, page: Page) -> None:
     """A folder and a page sharing a path are one line: the page's link and title, the
     folder's children."""
@@ -114,8 +74,9 @@ def _merge(level: dict[str, Entry], item: TreeItem, visit: Visit, page: Page) ->
 def surroundings(
     visit: Visit, page: Page, *, with_sidebar: bool
 ) -> tuple[list[Crumb], Sidebar | None]:
-    """``breadcrumbs(visit, page)`` and (when ``with_sidebar``) ``sidebar(visit, page)``, the
-    same items under the same conditions, from one query.
+    """The breadcrumbs and (when ``with_sidebar``) the sidebar of ``page``: the items the
+    API's ``tree`` shows this visitor above the page and in its folder (depth 2), from one
+    query (tests/pages/test_read_surroundings.py checks it against ``list_tree``).
 
     The ancestors lie above the page's folder and the sidebar's items in and below it, so one
     statement ordered as ``tree`` orders (depth, title, id) lists the crumbs' rows first and
@@ -141,11 +102,11 @@ def surroundings(
         key = ("surroundings", top_depth, with_sidebar)
         items = _SURROUNDINGS.run(key, build, values, owner=policy)
     above = [item for item in items if item.depth < top_depth]
-    crumbs = _crumbs(visit, page, ancestors, above)
+    crumbs = crumbs_from(visit, page, ancestors, above)
     if not with_sidebar:
         return crumbs, None
     listed = [item for item in items if item.depth >= top_depth]
-    return crumbs, _sidebar_of(visit, page, listed, top_depth)
+    return crumbs, sidebar_from(visit, page, listed, top_depth)
 
 
 _SURROUNDINGS = PreparedQuery()
@@ -180,7 +141,10 @@ def _surroundings_query(visit, site, locale, now, ancestors, with_sidebar):
     return items.only(*_ITEM_COLUMNS).order_by("depth", "title", "id")[:limit]
 
 
-def _crumbs(visit: Visit, page: Page, ancestors: list[str], items) -> list[Crumb]:
+def crumbs_from(visit: Visit, page: Page, ancestors: list[str], items) -> list[Crumb]:
+    """One crumb per folder above ``page``, from the visible tree items at those paths: linked
+    to the page at that path when there is a visible one, titled by the visible folder, else
+    just the path segment (which the address already shows)."""
     pages: dict[str, str] = {}
     folders: dict[str, str] = {}
     for item in items:
@@ -193,7 +157,10 @@ def _crumbs(visit: Visit, page: Page, ancestors: list[str], items) -> list[Crumb
     return crumbs
 
 
-def _sidebar_of(visit: Visit, page: Page, items, top_depth: int) -> Sidebar:
+def sidebar_from(visit: Visit, page: Page, items, top_depth: int) -> Sidebar:
+    """The sidebar from the visible items of the page's folder (depth ``top_depth``) and one
+    level below, in ``tree`` order. Pages not meant for browsing (``isBrowsable`` off) are left
+    out, except the page being read."""
     truncated = len(items) > SIDEBAR_LIMIT
     top: dict[str, Entry] = {}
     below: dict[str, dict[str, Entry]] = {}

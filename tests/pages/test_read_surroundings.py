@@ -1,7 +1,8 @@
 """The page view's breadcrumbs and sidebar come from one prepared query
 (``navigation.surroundings``): for every kind of caller and page they must be exactly what the
-separate listings (``breadcrumbs``, ``sidebar``: the API's ``tree`` conditions) give, also when
-the compiled query is reused for another page, folder, locale or access policy."""
+separate listings below give (the ancestors under ``tree``'s visibility condition, and the
+API's own ``list_tree`` at depth 2), also when the compiled query is reused for another page,
+folder, locale or access policy."""
 
 from __future__ import annotations
 
@@ -12,14 +13,57 @@ from django.utils import timezone
 
 from accounts import scopes
 from accounts.authentication import guest_caller, user_caller
+from pages import navigation
 from pages.browser import Visit
-from pages.models import Page, TreeItem
-from pages.navigation import breadcrumbs, sidebar, surroundings
+from pages.models import Page, TreeItem, TreeItemType, split_path
+from pages.navigation import (
+    Crumb,
+    Sidebar,
+    crumbs_from,
+    sidebar_from,
+    surroundings,
+)
+from pages.tree import ancestor_paths
+from pages.tree_listing import TreeQuery, list_tree, visible_items_q
 from tests.factories import GroupFactory, UserFactory, default_site, rule
 
 from .read_support import close_users_group, make_page, open_to_guests
 
 pytestmark = pytest.mark.django_db
+
+
+# --- The reference: each listing on its own, as the API's tree finds it -------------------------
+def breadcrumbs(visit: Visit, page: Page) -> list[Crumb]:
+    """The visible folders and pages at the ancestors' paths, in a query of their own."""
+    ancestors = ancestor_paths(page.path)
+    if not ancestors:
+        return []
+    items = TreeItem.objects.filter(
+        site_id=page.site_id,
+        locale=page.locale,
+        path__in=ancestors,
+        type__in=(TreeItemType.FOLDER, TreeItemType.PAGE),
+    )
+    condition = visible_items_q(visit.caller)
+    if condition is not None:
+        items = items.filter(condition)
+    return crumbs_from(visit, page, ancestors, items.order_by().only("type", "path", "title"))
+
+
+def sidebar(visit: Visit, page: Page) -> Sidebar:
+    """The page's folder as the API's ``tree`` (depth 2) lists it for this visitor."""
+    folder_path, _ = split_path(page.path)
+    query = TreeQuery(
+        site_id=page.site_id,
+        parent_path=folder_path,
+        locale=page.locale,
+        depth=2,
+        limit=navigation.SIDEBAR_LIMIT + 1,  # read when called: a test lowers it
+    )
+    items = list(list_tree(visit.caller, query))
+    top_depth = folder_path.count("/") + 1 if folder_path else 0
+    return sidebar_from(visit, page, items, top_depth)
+
 
 READ, WRITE = scopes.READ_PAGES, scopes.WRITE_PAGES
 
