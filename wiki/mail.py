@@ -124,7 +124,9 @@ class MailNotSent(Exception):
         self.permanent = permanent
 
 
-def _reason(error: BaseException) -> str:
+def failure_reason(error: BaseException) -> str:
+    """What went wrong, for the outbox's last error and the admin: the SMTP server's answer
+    when there is one, else the exception's type and message."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         answers = [
             f"{code} {text.decode(errors='replace')}" for code, text in error.recipients.values()
@@ -278,7 +280,7 @@ def send_message(message: OutgoingMail, *, message_id: str | None = None) -> Non
     except dkim.DKIMException as error:
         raise MailNotSent(f"the message could not be DKIM-signed: {error}") from error
     except (smtplib.SMTPException, OSError) as error:
-        raise MailNotSent(_reason(error), permanent=_is_permanent(error)) from error
+        raise MailNotSent(failure_reason(error), permanent=_is_permanent(error)) from error
     except ValueError as error:
         # BadHeaderError or an address Django cannot write: settings stored before they were
         # checked. Every attempt would meet it again.

@@ -31,7 +31,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from .errors import DomainError, ErrorKey
-from .mail import MailNotSent, OutgoingMail, new_message_id, send_message
+from .mail import MailNotSent, OutgoingMail, failure_reason, new_message_id, send_message
 from .models import OutboundMail
 from .secrets import SecretUnreadable, opens_with_current_key, reseal, seal, unseal
 from .text import uuid_or_none
@@ -144,8 +144,7 @@ def deliver(mail_id, *, last_attempt: bool = False) -> Outcome:
             # any failure, so that the message ends failed instead of being retried forever
             # by the re-queue with its attempts rolled back each time.
             logger.exception("outbox message %s: unexpected error while sending", row.pk)
-            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            outcome = _failed(row, reason, give_up=last_attempt)
+            outcome = _failed(row, failure_reason(error), give_up=last_attempt)
         else:
             row.status = Status.SENT
             row.sent_at = timezone.now()
