@@ -111,6 +111,21 @@ def action_url(action: str, locale: str, path: str) -> str:
     return f"/{action}/{locale}/{_quoted(path)}"
 
 
+# The last ``?page=`` of a list: far beyond any wiki, small enough for a valid SQL offset.
+MAX_LIST_PAGE = 100_000
+
+
+def list_page_number(raw: str | None) -> int:
+    """``?page=`` as a number from 1 to ``MAX_LIST_PAGE``; anything else is the first page.
+
+    ASCII digits only: ``str.isdigit`` also accepts digits such as "²" that ``int`` refuses.
+    """
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return 1
+    return min(max(int(text), 1), MAX_LIST_PAGE)
+
+
 def sign_in_url(request: HttpRequest) -> str:
     return "/login?" + urlencode({"next": request.get_full_path()})
 

@@ -32,6 +32,7 @@ from .browser import (
     Target,
     Visit,
     action_url,
+    list_page_number,
     not_found,
     page_url,
     refused,
@@ -49,8 +50,6 @@ from .visibility import visible_to
 # Columns the page view never shows: the source (the source view's) and the search text.
 UNREAD_COLUMNS = ("content", "search_content", "history_data")
 TAG_PAGE_SIZE = 50
-# Far beyond any wiki, and small enough that the offset stays a valid SQL integer.
-MAX_LIST_PAGE = 100_000
 MAX_TAGS_LISTED = 2000
 # What ``page_for_reading`` looks at, and where the page lives.
 READ_CHECK_COLUMNS = (
@@ -295,7 +294,7 @@ def tag_pages(request: HttpRequest, tag: str) -> HttpResponse:
     title, ``TAG_PAGE_SIZE`` at a time. One query for the list, whatever its length."""
     here = visit(request)
     wanted = _tag_or_none(tag)
-    number = _list_page_number(request.GET.get("page"))
+    number = list_page_number(request.GET.get("page"))
     pages = []
     if wanted is not None:
         pages = list(
@@ -336,11 +335,3 @@ def _tag_or_none(raw: str) -> str | None:
     except DomainError:
         return None
     return tags[0] if tags else None
-
-
-def _list_page_number(raw: str | None) -> int:
-    """``?page=`` as a number from 1; anything else is the first page."""
-    text = (raw or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        return 1
-    return min(max(int(text), 1), MAX_LIST_PAGE)

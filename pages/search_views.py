@@ -28,7 +28,7 @@ from django.views.decorators.http import require_safe
 from wiki.errors import DomainError
 
 from . import search
-from .browser import Visit, page_url, render, visit
+from .browser import MAX_LIST_PAGE, Visit, list_page_number, page_url, render, visit
 from .content_policy import with_content_policy
 from .search import SearchHit
 
@@ -36,8 +36,6 @@ PAGE_SIZE = search.DEFAULT_LIMIT
 MAX_QUERY_CHARS = 255  # the search boxes' maxlength: only a hand-made address sends more
 MAX_PATH_CHARS = 255  # a page path is never longer
 MAX_VALUES = 10  # tags or locales in one search: each tag is one more join
-# Far past any real result list; keeps OFFSET inside a 64-bit integer on every database.
-MAX_PAGE = 100_000
 NUL_MESSAGE = "NUL characters (\\u0000) are not allowed."
 # Sort choices of the page: (value, label, direction). Titles read A to Z; the rest best first.
 SORTS = (
@@ -110,19 +108,12 @@ def read_request(data: QueryDict) -> SearchRequest:
         locales=locales,
         tags=tags,
         sort=sort if sort in _DIRECTIONS else "relevancy",
-        page=_page_number(data.get("page", "")),
+        page=list_page_number(data.get("page")),
     )
 
 
 def _distinct(values) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
-
-
-def _page_number(raw: str) -> int:
-    raw = raw.strip()
-    if not raw.isdigit() or len(raw) > 6:  # isdigit: no sign, no spaces; short: no huge int
-        return 1
-    return min(max(int(raw), 1), MAX_PAGE)
 
 
 # --- The highlight: verified before it is marked safe -----------------------------------------
@@ -257,7 +248,7 @@ def _context(visit: Visit, outcome: Outcome) -> dict:
         ),
         "next_url": (
             "?" + wanted.params(page=wanted.page + 1)
-            if outcome.searched and wanted.page < min(last_page, MAX_PAGE)
+            if outcome.searched and wanted.page < min(last_page, MAX_LIST_PAGE)
             else None
         ),
         "page_count": last_page,

@@ -216,7 +216,7 @@ def test_pages_of_results(client):
     assert 'href="?q=needle&amp;page=2" rel="prev"' in beyond.content.decode()
 
 
-@pytest.mark.parametrize("number", ["abc", "-3", "0", "1e9", " ", "99999999999999999999999"])
+@pytest.mark.parametrize("number", ["abc", "-3", "0", "1e9", " ", "99999999999999999999999", "²"])
 def test_odd_page_numbers_read_as_the_first_page(client, number):
     allow_guests(rule())
     page("Only", "needle")
