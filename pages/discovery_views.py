@@ -99,7 +99,8 @@ def sitemap_xml(request: HttpRequest) -> HttpResponse:
         if files > 1:
             return _xml_response(_index(_origin(request), files))
         return _xml_response(_urlset(current, pages, _origin(request), 0, size))
-    if not (raw_number.isdigit() and len(raw_number) <= 6):
+    # ASCII digits: str.isdigit also accepts "²", which int() refuses.
+    if not (raw_number.isascii() and raw_number.isdigit() and len(raw_number) <= 6):
         return not_found(current)
     number = int(raw_number)
     files = math.ceil(pages.count() / size)

@@ -190,7 +190,7 @@ def test_many_pages_make_a_sitemap_index(client, settings):
     ]
 
 
-@pytest.mark.parametrize("number", ["0", "4", "x", "-1", "99999999999999999999", ""])
+@pytest.mark.parametrize("number", ["0", "4", "x", "-1", "99999999999999999999", "", "²"])
 def test_a_sitemap_file_that_does_not_exist_is_not_found(client, settings, number):
     settings.SITEMAP_PAGE_SIZE = 3
     allow_guests(rule())
