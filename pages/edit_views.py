@@ -12,7 +12,6 @@ the writer's text always comes back in the form.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from accounts import scopes
 from wiki.errors import DomainError, ErrorKey
+from wiki.text import uuid_or_none
 
 from . import validation as v
 from .browser import Target, Visit, action_url, forbidden, page_url, render, split_target, visit
@@ -223,9 +223,8 @@ def _page_at(here: Visit, spot: Target) -> Page | None:
 
 
 def _page_by_id(here: Visit, raw_id: str) -> Page | None:
-    try:
-        page_id = uuid.UUID(raw_id)
-    except ValueError:
+    page_id = uuid_or_none(raw_id)
+    if page_id is None:
         return None
     pages = Page.objects.select_related("author").filter(pk=page_id, site_id=here.site.pk)
     return next(iter(pages.order_by()[:1]), None)

@@ -15,7 +15,6 @@ rendered here: a version shows the HTML stored with it.
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import scopes
 from wiki.errors import DomainError
+from wiki.text import uuid_or_none
 
 from . import diffing, history, services
 from .browser import (
@@ -85,13 +85,6 @@ def _links(v: Visit, page: Page) -> dict:
     }
 
 
-def _version_id(raw: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw or "")
-    except ValueError:
-        return None
-
-
 def _offset(raw: str | None) -> int:
     try:
         return min(max(int(raw or 0), 0), MAX_OFFSET)
@@ -146,7 +139,7 @@ def _list(v: Visit, where: Target, page: Page) -> HttpResponse:
 
 
 def _version(v: Visit, where: Target, page: Page) -> HttpResponse:
-    version_id = _version_id(v.request.GET.get("version"))
+    version_id = uuid_or_none(v.request.GET.get("version"))
     if version_id is None:
         return not_found(v, where)
     try:
@@ -190,7 +183,7 @@ def _side(v: Visit, page: Page, raw: str | None) -> _Side | DomainError | None:
             when=page.updated_at,
             author_name=page.author.name,
         )
-    version_id = _version_id(raw)
+    version_id = uuid_or_none(raw)
     if version_id is None:
         return None
     try:

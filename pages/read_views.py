@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import scopes
 from wiki.errors import DomainError
+from wiki.text import uuid_or_none
 
 from . import validation as v
 from .browser import (
@@ -263,10 +264,8 @@ def _id_lookup(ref: str) -> dict | None:
     if text.isascii() and text.isdigit():
         number = int(text)
         return {"legacy_id": number} if 1 <= number <= MAX_LEGACY_ID else None
-    try:
-        return {"pk": uuid.UUID(text)}
-    except ValueError:
-        return None
+    page_id = uuid_or_none(text)
+    return {"pk": page_id} if page_id is not None else None
 
 
 # --- Tags -------------------------------------------------------------------------------------
