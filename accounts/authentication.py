@@ -45,12 +45,30 @@ _guest_id: uuid.UUID | None = None
 def guest_caller() -> Caller:
     guest = _guest_row()
     policy = access_cache.policy_for_user(guest.pk, guest.access_version)
-    return Caller(CallerKind.GUEST, policy, user=guest)
+    return Caller(CallerKind.GUEST, policy, user=guest, access_version=guest.access_version)
 
 
 def user_caller(user: User) -> Caller:
-    """The caller for an already loaded ``user`` (the admin's ``request.user``)."""
+    """The caller for an already loaded ``user`` (the admin's ``request.user``), under the
+    access version read now: an admin view that changes groups checks the next step anew."""
     return _user_caller(user, access_cache.current_version())
+
+
+def request_user_caller(user: User) -> Caller:
+    """The caller for the user the request's cookie names (``active_user``), under the access
+    version read with their row: a read-only page view needs no query for it."""
+    version = getattr(user, "access_version", None)
+    if version is None:
+        return user_caller(user)
+    return _user_caller(user, version)
+
+
+def active_user(user_id: uuid.UUID) -> User | None:
+    """The active, non-system user ``user_id`` with its ``access_version``: one query."""
+    user = _ACTIVE_USER.get(user_id)
+    if user is None or user.is_system:
+        return None
+    return user
 
 
 def api_key_caller(api_key) -> Caller:
@@ -58,12 +76,13 @@ def api_key_caller(api_key) -> Caller:
 
 
 def _user_caller(user: User, version: int | None) -> Caller:
-    return Caller(CallerKind.USER, access_cache.policy_for_user(user.pk, version), user=user)
+    policy = access_cache.policy_for_user(user.pk, version)
+    return Caller(CallerKind.USER, policy, user=user, access_version=version)
 
 
 def _api_key_caller(api_key, version: int | None) -> Caller:
     policy = access_cache.policy_for_groups(api_key.group_ids, version)
-    return Caller(CallerKind.API_KEY, policy, api_key=api_key)
+    return Caller(CallerKind.API_KEY, policy, api_key=api_key, access_version=version)
 
 
 def resolve_caller(request: HttpRequest) -> Caller:

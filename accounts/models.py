@@ -298,14 +298,15 @@ class ApiKey(LegacyIdMixin):
 
 
 class AccessVersion(models.Model):
-    """One row whose ``value`` changes with every write to groups or memberships.
+    """One row whose ``value`` changes with every write to groups, memberships or sites.
 
-    Database triggers (migration 0004) set it to a fresh random number on each insert, update
-    or delete of a group or a membership, inside the writing transaction, whatever did the
-    write: a service, the admin, a queryset ``update()``, ``loaddata`` or raw SQL. Processes
-    keep the access policies derived from groups for as long as it is unchanged
-    (``accounts.access_cache``). Random rather than incremented, so that a rolled-back write
-    can never hand out a value that a later write reuses with other data.
+    Database triggers (migrations 0004 and 0008) set it to a fresh random number on each
+    insert, update or delete of a group, a membership or a site, inside the writing
+    transaction, whatever did the write: a service, the admin, a queryset ``update()``,
+    ``loaddata`` or raw SQL. Processes keep the access policies derived from groups for as
+    long as it is unchanged (``accounts.access_cache``), and the browser's page views their
+    sites (``wiki.sites.SiteTable``). Random rather than incremented, so that a rolled-back
+    write can never hand out a value that a later write reuses with other data.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)

@@ -340,6 +340,9 @@ class Caller:
     api_key: object | None = None
     #: Why a token that came with the request was ignored (the request then runs as guest).
     ignored_token: str | None = None
+    #: The access version ``policy`` was read under (``accounts.access_cache``); None when
+    #: unknown. Whatever else a request keeps per process under this version may be reused.
+    access_version: int | None = None
 
     @property
     def is_guest(self) -> bool:

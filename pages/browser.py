@@ -19,12 +19,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
 from accounts import scopes
-from accounts.authentication import guest_caller, user_caller
+from accounts.authentication import guest_caller, request_user_caller
 from accounts.models import User
 from accounts.permissions import Caller, PageContext
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
-from wiki.sites import site_for_request
+from wiki.sites import SiteTable, request_hostname
 
 from .lookup import HOME, parse_path
 from .models import Page
@@ -62,13 +62,18 @@ def signed_in_user(request: HttpRequest) -> User | None:
     return user
 
 
+# Sites by hostname, kept while the access version read with the caller's row holds (a
+# trigger changes it with every write to sites): a page view asks for its site without a query.
+_SITES = SiteTable()
+
+
 def visit(request: HttpRequest) -> Visit:
     """The visit of ``request``; 404 when no site serves its host (or the site is off)."""
-    site = site_for_request(request)
+    user = signed_in_user(request)
+    caller = request_user_caller(user) if user is not None else guest_caller()
+    site = _SITES.lookup(request_hostname(request), caller.access_version)
     if site is None or not site.is_enabled:
         raise Http404("No site serves this host.")
-    user = signed_in_user(request)
-    caller = user_caller(user) if user is not None else guest_caller()
     return Visit(request=request, site=site, caller=caller, user=user)
 
 

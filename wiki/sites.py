@@ -41,11 +41,52 @@ def _site_or_wildcard(hostname: str):
 _SITE_OR_WILDCARD = PreparedQuery(limit=4)
 
 
-def site_for_request(request: HttpRequest) -> Site | None:
-    """The site whose hostname equals the request's host, else the ``*`` site."""
+def request_hostname(request: HttpRequest) -> str:
+    """The host a site is matched by: lowercase, without port or trailing dot ("" if none)."""
     try:
         # Django's own parsing: lowercase, port and trailing dot dropped, IPv6 brackets kept.
         host, _port = split_domain_port(request.get_host())
     except Exception:  # DisallowedHost is answered by Django before we get here
         host = ""
-    return site_for_hostname(host)
+    return host
+
+
+def site_for_request(request: HttpRequest) -> Site | None:
+    """The site whose hostname equals the request's host, else the ``*`` site."""
+    return site_for_hostname(request_hostname(request))
+
+
+class SiteTable:
+    """Sites by hostname, kept per process while a caller-supplied stamp holds.
+
+    The stamp must change with every write to sites (the access version does: a trigger on
+    the sites table bumps it, accounts migration 0008) and be read in a query the caller
+    makes anyway, so that a page view finds its site without a query of its own. The table is
+    replaced whole when the stamp changes and never holds more than ``limit`` hostnames
+    (unknown hosts fall back to the ``*`` site and are remembered as such). A stamp of None
+    (no version row) is never cached.
+    """
+
+    def __init__(self, limit: int = 256) -> None:
+        self._limit = limit
+        # One tuple, swapped in one assignment: a thread never sees one stamp's sites under
+        # another stamp.
+        self._table: tuple[object, dict[str, Site | None]] = (None, {})
+
+    def lookup(self, hostname: str, stamp) -> Site | None:
+        if stamp is None:
+            return site_for_hostname(hostname)
+        table_stamp, sites = self._table
+        if table_stamp == stamp and hostname in sites:
+            return sites[hostname]
+        site = site_for_hostname(hostname)
+        if table_stamp != stamp or len(sites) >= self._limit:
+            sites = {}
+        else:
+            sites = dict(sites)
+        sites[hostname] = site
+        self._table = (stamp, sites)
+        return site
+
+    def forget(self) -> None:
+        self._table = (None, {})

@@ -17,15 +17,15 @@ from .read_support import browser, close_users_group, element, make_page, open_t
 pytestmark = pytest.mark.django_db
 
 READ, WRITE = scopes.READ_PAGES, scopes.WRITE_PAGES
-# What one page view may cost at most: the site (one query, also when the host falls back to
-# the "*" site, as the test client's does), the person and their access version, the page with
-# its editor's name, and the breadcrumbs with the sidebar (one listing); and, for a caller
+# What one page view may cost at most: the person with their access version (one row; the
+# site comes from the process's table kept under that version, wiki.sites.SiteTable), the page
+# with its editor's name, and the breadcrumbs with the sidebar (one listing); and, for a caller
 # holding a REGEX rule, the distinct page paths once.
-MOST_QUERIES = 6
-# A guest: the site, the guest's row, the page, the listing.
-GUEST_QUERIES = 4
-# The tag page: site, person, version, the page paths for a REGEX rule, the list.
-MOST_TAG_QUERIES = 6
+MOST_QUERIES = 4
+# A guest: the guest's row, the page, the listing.
+GUEST_QUERIES = 3
+# The tag page: person, the page paths for a REGEX rule, the list.
+MOST_TAG_QUERIES = 4
 
 
 def queries_of(http, address: str) -> int:
