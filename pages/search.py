@@ -52,6 +52,13 @@ from .visibility import visible_to
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 SORTS = ("relevancy", "title", "updatedAt")
+# Bounds on what one search may ask for: every word is three more text conditions and every
+# tag one more join, so an unbounded query made a statement PostgreSQL could not even plan
+# (20,000 words overflowed its stack). Far above what a person or a script searches for.
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 32
+MAX_FILTER_TAGS = 20
+MAX_FILTER_LOCALES = 50
 
 # Locale (its language part) → PostgreSQL text search configuration; anything else 'simple'.
 # The migration builds ``wiki_search_config()`` from this map (only configurations the
@@ -146,6 +153,7 @@ def search_pages(
     if order_by not in SORTS:
         raise DomainError(ErrorKey.INVALID_INPUT, "unknown orderBy")
     text = (query or "").strip()
+    _check_bounds(text, locales, tags)
     query_locale = (query_locale or "").strip().lower() or site.primary_locale.lower()
 
     candidates = _candidates(caller, site.pk, path, locales, tags, editor, publish_state)
@@ -267,6 +275,21 @@ def _hit(row: dict, highlight: str | None) -> SearchHit:
 
 # --- Fallback (SQLite) ------------------------------------------------------------------------
 _TERM = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+
+
+def _check_bounds(text: str, locales, tags) -> None:
+    """``ERR_INVALID_INPUT`` for a search larger than any real one (``MAX_*`` above)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"query longer than {MAX_QUERY_CHARS} characters")
+    wanted, excluded = parse_terms(text)
+    if len(wanted) + len(excluded) > MAX_QUERY_TERMS:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"query has more than {MAX_QUERY_TERMS} terms")
+    if len(tags or ()) > MAX_FILTER_TAGS:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"more than {MAX_FILTER_TAGS} tags")
+    if len(locales or ()) > MAX_FILTER_LOCALES:
+        raise DomainError(ErrorKey.INVALID_INPUT, f"more than {MAX_FILTER_LOCALES} locales")
+
+
 _EDGE = re.compile(r"^\W+|\W+$")
 
 

@@ -83,6 +83,40 @@ def test_bounds_that_are_allowed(admin_client, offset, limit):
     assert r.errors == [], r.body
 
 
+def _words(n: int) -> str:
+    return " ".join(f"w{i}" for i in range(n))
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"query": "x" * 1001},
+        {"query": _words(33)},
+        {"query": _words(20) + " " + " ".join(f"-n{i}" for i in range(13))},
+        {"query": _words(20_000)},  # once a statement PostgreSQL could not plan
+        {"query": "x", "tags": [f"tag-{i}" for i in range(21)]},
+        {"query": "x", "locale": [f"l{i}" for i in range(51)]},
+    ],
+    ids=["long text", "many words", "many exclusions", "huge", "many tags", "many locales"],
+)
+def test_a_search_past_its_bounds_is_refused(admin_client, arguments):
+    r = search(admin_client, **arguments)
+    assert_query_refused(r, "searchPages", "ERR_INVALID_INPUT")
+
+
+def test_a_search_at_its_bounds_runs(admin_client):
+    page("Alpha", "w0 w1")
+    for arguments in (
+        {"query": "w0 " + "x" * 996},
+        {"query": _words(32)},
+        {"query": "w0", "tags": [f"tag-{i}" for i in range(20)]},
+        {"query": "w0", "locale": [f"l{i}" for i in range(50)]},
+    ):
+        r = search(admin_client, **arguments)
+        assert r.errors == [], r.body
+        assert r.data["searchPages"]["totalHits"] == 0
+
+
 # --- What a result holds -----------------------------------------------------------------------
 def test_every_field_of_a_result(admin_client):
     hit = page(
