@@ -14,6 +14,7 @@ import uuid
 
 from django.http import HttpRequest
 
+from wiki import content_version
 from wiki.config import get_setting, merged_setting, stored_setting
 from wiki.prepared import PreparedRow
 from wiki.text import uuid_or_none
@@ -26,14 +27,18 @@ from .permissions import Caller, CallerKind
 logger = logging.getLogger("accounts")
 
 # The caller rows, each with the access version; the guest's also with the ``auth`` setting.
+# Both also carry the content version, which the browser's page views need (pages.view_cache).
 _ACTIVE_USER = PreparedRow(
     lambda pk: User.objects.filter(pk=pk, is_active=True).annotate(
-        access_version=access_cache.version_subquery()
+        access_version=access_cache.version_subquery(),
+        content_version=content_version.version_subquery(),
     )
 )
 _GUEST = PreparedRow(
     lambda pk: User.objects.filter(pk=pk).annotate(
-        access_version=access_cache.version_subquery(), auth_setting=stored_setting("auth")
+        access_version=access_cache.version_subquery(),
+        content_version=content_version.version_subquery(),
+        auth_setting=stored_setting("auth"),
     )
 )
 
@@ -133,6 +138,7 @@ def _guest_row() -> User:
             User.objects.filter(email=GUEST_EMAIL, is_system=True)
             .annotate(
                 access_version=access_cache.version_subquery(),
+                content_version=content_version.version_subquery(),
                 auth_setting=stored_setting("auth"),
             )
             .order_by()

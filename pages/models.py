@@ -129,6 +129,13 @@ class Page(LegacyIdMixin):
             models.Index(
                 fields=["path"], opclasses=["varchar_pattern_ops"], name="page_path_like_idx"
             ),
+            # The few scheduled pages, whose windows decide how long a page view may be kept
+            # (pages.view_cache).
+            models.Index(
+                fields=["site"],
+                condition=models.Q(publish_state="scheduled"),
+                name="page_scheduled_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -46,6 +46,7 @@ from .lookup import HOME, page_with_editor
 from .models import Page, PageTag
 from .navigation import sidebar_html, surroundings, table_of_contents, toc_html
 from .services import list_pages, page_for_reading
+from .view_cache import CSRF_PLACEHOLDER, page_views
 from .visibility import visible_to
 
 # Columns the page view never shows: the source (the source view's) and the search text.
@@ -87,11 +88,14 @@ def _readable(visit: Visit, page: Page | None) -> Page | HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """``/``: the primary locale's ``home`` page, or a welcome page while there is none."""
     here = visit(request)
+    kept, ticket = page_views.lookup(here)
+    if kept is not None:
+        return kept
     target = Target(here.primary_locale, HOME, False)
     page = _page_at(here, target)
     if page is None:
         return _welcome(here)
-    return _show(here, target, page)
+    return page_views.keep(here, ticket, _show(here, target, page))
 
 
 @require_safe
@@ -102,8 +106,11 @@ def page_view(request: HttpRequest, target: str) -> HttpResponse:
     if moved is not None:
         return moved
     here = visit(request)
+    kept, ticket = page_views.lookup(here)
+    if kept is not None:
+        return kept
     where = split_target(here.site, target)
-    return _show(here, where, _page_at(here, where))
+    return page_views.keep(here, ticket, _show(here, where, _page_at(here, where)))
 
 
 def _with_slash(request: HttpRequest, target: str) -> HttpResponse | None:
@@ -152,6 +159,8 @@ def _show(here: Visit, target: Target, page: Page | None) -> HttpResponse:
         "style_url": _asset_url("_page-style", page, own_css, "css"),
         "script_url": _asset_url("_page-script", page, own_js, "js"),
         "is_published": page.is_effectively_published,
+        # The sign-out form's token: put back per answer, so that the view can be kept.
+        "csrf_token": CSRF_PLACEHOLDER,
     }
     response = render(here, "pages/page.html", context)
     return protect(response, own_styles=bool(own_css))

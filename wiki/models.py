@@ -121,6 +121,28 @@ class LegacyIdCounter(models.Model):
         return f"{self.kind}={self.last_value}"
 
 
+class ContentChange(models.Model):
+    """One row per committed transaction that wrote what a page view shows.
+
+    The content version is the sum of ``weight`` over the table: triggers (pages migration
+    0007) add a row of weight 1 in every transaction that writes pages, tree items or a user's
+    name, and now and then fold the rows before it into one row of their summed weight. So the
+    sum grows by one with every such commit and by nothing else, and a reader sees a new sum
+    exactly when it can see the new rows. Inserts never wait for each other: unlike a single
+    counter row, which concurrent writers would lock in turn (and deadlock on, taking it in
+    the middle of their transactions), nothing here serialises page writes.
+
+    Processes keep rendered page views for as long as the sum is unchanged
+    (``pages.view_cache``); it is read in the same query as the caller's own row.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    weight = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"content change {self.pk} (weight {self.weight})"
+
+
 class OutboundMail(models.Model):
     """One message in the outbox (API.md §4.6 "Delivery"): written in the transaction of the
     change that causes it, then delivered by a Celery worker (``wiki.outbox``).

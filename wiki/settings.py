@@ -259,6 +259,11 @@ GRAPHQL_DOCUMENT_CACHE_MAX_BYTES = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_MA
 # Contract §1.1: 5 MB request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 
+# --- Page views in the browser ----------------------------------------------------------------
+# Rendered page views each process keeps while nothing they show has changed (pages.view_cache),
+# in bytes; 0 renders every view afresh.
+PAGE_VIEW_CACHE_BYTES = int(os.environ.get("PAGE_VIEW_CACHE_BYTES", str(32 * 1024 * 1024)))
+
 # --- Internationalisation and static files ----------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

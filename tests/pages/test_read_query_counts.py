@@ -16,6 +16,13 @@ from .read_support import browser, close_users_group, element, make_page, open_t
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def every_view_rendered(settings):
+    """What rendering costs: a kept view costs the caller's row alone (test_view_cache.py)."""
+    settings.PAGE_VIEW_CACHE_BYTES = 0
+
+
 READ, WRITE = scopes.READ_PAGES, scopes.WRITE_PAGES
 # What one page view may cost at most: the person with their access version (one row; the
 # site comes from the process's table kept under that version, wiki.sites.SiteTable), the page
