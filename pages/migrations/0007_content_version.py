@@ -8,9 +8,12 @@ editor).
 
 Each writing statement adds one row of weight 1 (PostgreSQL: once per statement; SQLite, which
 has no statement triggers and runs one writer at a time: once per row), so that even a second
-write in the same transaction changes the version its own later reads see. Every 256th row folds the rows before it into one row of their summed weight, locking them in id
-order, so that two folds never deadlock and the sum (the version) never changes by folding.
-Rows of transactions not yet committed are invisible to a fold and stay as they are.
+write in the same transaction changes the version its own later reads see. Every 256th row
+folds the rows before it into one row of their summed weight, so the sum (the version) never
+changes by folding. A fold skips the rows another fold holds (SKIP LOCKED): it
+never waits, so a writer's transaction never waits on another's fold and the two cannot
+deadlock; the skipped rows stay until that fold commits (or rolls back). Rows of transactions
+not yet committed are invisible to a fold and stay as they are too.
 """
 
 from django.db import migrations, models
@@ -32,7 +35,7 @@ BEGIN
     IF new_id % 256 = 0 THEN
         WITH folded AS (
             DELETE FROM wiki_contentchange WHERE id IN (
-                SELECT id FROM wiki_contentchange WHERE id < new_id ORDER BY id FOR UPDATE
+                SELECT id FROM wiki_contentchange WHERE id < new_id FOR UPDATE SKIP LOCKED
             ) RETURNING weight
         )
         INSERT INTO wiki_contentchange (weight)
