@@ -21,6 +21,10 @@ UPDATE_PAGE = (
     + OPERATION
     + " page { id title content } } }"
 )
+MOVE_PAGE = (
+    'mutation ($id: UUID!, $path: String!) { movePage(id: $id, destinationLocale: "en",'
+    " destinationPath: $path) { " + OPERATION + " } }"
+)
 DELETE_PAGE = "mutation ($id: UUID!) { deletePage(id: $id) { " + OPERATION + " } }"
 CREATE_FOLDER = (
     "mutation ($siteId: UUID!, $parentPath: String, $pathName: String!, $title: String!) {"

@@ -37,11 +37,13 @@ class Snapshot:
         versions: dict[str, list[VersionRow]] = defaultdict(list)
         legacy: dict[str, list[int]] = defaultdict(list)
         # Oldest first as the trail orders them (API.md §4.1.2: by versionDate).
-        for pid, action, content, title, tags, legacy_id in conn.execute(
-            f"SELECT page_id, action, content, title, tags, legacy_id "  # noqa: S608
+        for pid, action, content, title, tags, path, legacy_id in conn.execute(
+            f"SELECT page_id, action, content, title, tags, path, legacy_id "  # noqa: S608
             f"FROM {PageHistory._meta.db_table} ORDER BY page_id, version_date, legacy_id"
         ):
-            versions[str(pid)].append(VersionRow(str(pid), action, _state(content, title, tags)))
+            versions[str(pid)].append(
+                VersionRow(str(pid), action, _state(content, title, tags), path)
+            )
             legacy[str(pid)].append(legacy_id)
         # Versions are written in the order their page changed: the legacy ids (handed out at
         # write time) must agree with the dates, or the trail would show another order.

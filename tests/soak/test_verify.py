@@ -26,8 +26,9 @@ def update(state: PageState, sent: float, received: float, client: int = 0) -> U
     return Update("p1", state, sent, received, client)
 
 
-def versions(*items: tuple[str, PageState]) -> list[VersionRow]:
-    return [VersionRow("p1", action, state) for action, state in items]
+def versions(*items: tuple) -> list[VersionRow]:
+    """(action, state) or (action, state, path) per version, oldest first."""
+    return [VersionRow("p1", *fields) for fields in items]
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -100,6 +101,26 @@ def test_unexpected_actions_are_found():
     assert "page p1: unexpected version actions ['restored']" in problems
 
 
+def test_moves_are_counted_and_their_paths_followed():
+    updates = [update(A, 0, 1), update(B, 2, 3)]
+    # created at soak/a, updated, moved to soak/b, updated, moved to soak/c
+    history = versions(
+        ("updated", INITIAL, "soak/a"),
+        ("moved", A, "soak/a"),
+        ("updated", A, "soak/b"),
+        ("moved", B, "soak/b"),
+    )
+
+    def check(history: list[VersionRow], moves: list[str]) -> list[str]:
+        return history_problems("p1", INITIAL, history, B, updates, False, "soak/a", moves)[0]
+
+    assert check(history, ["soak/b", "soak/c"]) == []
+    assert check(history, ["soak/b"]) == ["page p1: 2 'moved' versions for 1 acknowledged moves"]
+    assert check(history, ["soak/x", "soak/c"]) == [
+        "page p1: moved from ['soak/a', 'soak/b'], expected from ['soak/a', 'soak/x']"
+    ]
+
+
 # --- pages -----------------------------------------------------------------------------------
 def row(page_id: str, path: str, state: PageState = INITIAL) -> PageRow:
     return PageRow(page_id, SITE, "en", path, state)
@@ -126,6 +147,14 @@ def test_page_losses_duplicates_and_phantoms_are_found():
         "page p1 (soak/a) was acknowledged created but is missing",
         "page p2 (soak/b) was acknowledged deleted but exists",
         "page p3 at soak/c: no create of it was acknowledged",
+    ]
+
+
+def test_a_moved_page_is_expected_at_its_last_destination():
+    made = [created("p1", "soak/a")]
+    assert page_problems([row("p1", "soak/c")], made, [], [], {"p1": "soak/c"}) == []
+    assert page_problems([row("p1", "soak/a")], made, [], [], {"p1": "soak/c"}) == [
+        "page p1 is at soak/a, expected at soak/c"
     ]
 
 

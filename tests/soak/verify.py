@@ -34,6 +34,7 @@ class VersionRow:
     page_id: str
     action: str
     state: PageState
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,11 @@ def page_problems(
     created: list[Created],
     setup: list[SharedPage],
     deleted: list[str],
+    moved: dict[str, str] | None = None,
     prefix: str = "soak/",
 ) -> list[str]:
-    """Every acknowledged create exists exactly once unless acknowledged deleted; a page that
+    """Every acknowledged create exists exactly once unless acknowledged deleted, at the
+    destination of its last acknowledged move (``moved``: page id -> path) if any; a page that
     no create acknowledged is a phantom; no path holds two pages."""
     problems = []
     by_id = {row.page_id: row for row in pages}
@@ -78,6 +81,7 @@ def page_problems(
         f"page {pid} acknowledged as deleted {n} times" for pid, n in gone.items() if n > 1
     ]
     expected = {c.page_id: c.path for c in created} | {s.page_id: s.path for s in setup}
+    expected |= {pid: path for pid, path in (moved or {}).items() if pid in expected}
     for page_id, path in expected.items():
         row = by_id.get(page_id)
         if page_id in gone:
@@ -86,7 +90,7 @@ def page_problems(
         elif row is None:
             problems.append(f"page {page_id} ({path}) was acknowledged created but is missing")
         elif row.path != path:
-            problems.append(f"page {page_id} is at {row.path}, created at {path}")
+            problems.append(f"page {page_id} is at {row.path}, expected at {path}")
     for row in pages:
         if row.path.startswith(prefix) and row.page_id not in expected:
             problems.append(f"page {row.page_id} at {row.path}: no create of it was acknowledged")
@@ -103,20 +107,35 @@ def history_problems(
     current: PageState | None,
     updates: list[Update],
     deleted: bool,
+    path: str = "",
+    moves: list[str] = (),
 ) -> tuple[list[str], list[Update]]:
     """Check one page's versions (oldest first) and current state (None: no longer exists)
-    against its acknowledged updates. Returns the problems and the order the updates were
-    applied in (as far as it could be told)."""
+    against its acknowledged updates and moves (destinations in order; the page was created
+    at ``path``). Returns the problems and the order the updates were applied in (as far as it
+    could be told)."""
     problems = []
     label = f"page {page_id}"
     actions = Counter(v.action for v in versions)
+    if actions["moved"] != len(moves):
+        problems.append(
+            f"{label}: {actions['moved']} 'moved' versions for {len(moves)} acknowledged moves"
+        )
+    elif moves:
+        # A move archives the path it leaves: the created one, then each destination but the last.
+        left = [v.path for v in versions if v.action == "moved"]
+        if left != [path, *moves[:-1]]:
+            problems.append(f"{label}: moved from {left}, expected from {[path, *moves[:-1]]}")
+    # A move changes no content: the state it archives is the one the next version (or the
+    # page now) holds, so it is left out of the chain of states below.
+    versions = [v for v in versions if v.action != "moved"]
     if actions["updated"] != len(updates):
         problems.append(
             f"{label}: {actions['updated']} 'updated' versions for {len(updates)} acknowledged updates"
         )
     if actions["deleted"] != (1 if deleted else 0):
         problems.append(f"{label}: {actions['deleted']} 'deleted' versions, deleted={deleted}")
-    other = set(actions) - {"updated", "deleted"}
+    other = set(actions) - {"updated", "deleted", "moved"}
     if other:
         problems.append(f"{label}: unexpected version actions {sorted(other)}")
     if deleted and versions and versions[-1].action != "deleted":

@@ -33,6 +33,8 @@ WEIGHTS = {
     "updatePage:shared": 22,
     "updatePage:own": 8,
     "updatePage:doomed": 6,
+    "movePage": 2,
+    "movePage:contested": 2,
     "deletePage:own": 3,
     "deletePage:doomed": 2,
     "createFolder": 2,
@@ -49,6 +51,7 @@ WEIGHTS = {
 TOLERATED = {
     "createPage:contested": {"ERR_PAGE_DUPLICATE_PATH"},
     "createFolder:contested": {"ERR_FOLDER_DUPLICATE"},
+    "movePage:contested": {"ERR_PAGE_DUPLICATE_PATH"},
     "updatePage:doomed": {"ERR_PAGE_NOT_FOUND"},
     "deletePage:doomed": {"ERR_PAGE_NOT_FOUND"},
     "pageById:doomed": {"ERR_PAGE_NOT_FOUND"},
@@ -95,6 +98,14 @@ class Update:
 
 
 @dataclass
+class Move:
+    """An acknowledged movePage (only a page's own client moves it: these are in order)."""
+
+    page_id: str
+    destination: str
+
+
+@dataclass
 class SharedPage:
     page_id: str
     path: str
@@ -119,6 +130,7 @@ class Ledger:
     creates: list[Created] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
     folders_tried: list[str] = field(default_factory=list)  # answered or not
     anomalies: list[str] = field(default_factory=list)
@@ -213,6 +225,8 @@ class Client:
             ),
             "updatePage:own": self.update_own,
             "updatePage:doomed": self.update_doomed,
+            "movePage": lambda: self.move_own(contested=False),
+            "movePage:contested": lambda: self.move_own(contested=True),
             "deletePage:own": self.delete_own,
             "deletePage:doomed": self.delete_doomed,
             "createFolder": self.create_folder_own,
@@ -338,6 +352,27 @@ class Client:
         page = self.random.choice(self.plan.doomed)
         if self.update(page, "doomed") == "ERR_PAGE_NOT_FOUND":
             self.known_gone.add(page.page_id)
+
+    def move_own(self, contested: bool) -> None:
+        """Move one of this client's pages: to a place of its own, or onto a race path, where
+        it competes with other clients' creates and moves."""
+        if not self.own:
+            return self.create_own()
+        page = self.random.choice(self.own)
+        if contested:
+            kind, path = (
+                "movePage:contested",
+                f"soak/race/r{self.random.randrange(CONTESTED_PAGES)}",
+            )
+        elif self.random.random() < 0.5:
+            kind, path = "movePage", f"{COMMON_FOLDER}/m{self.number}-{self.seq}"
+        else:
+            kind, path = "movePage", f"soak/t{self.number}/moved/m{self.seq}"
+        variables = {"id": page.page_id, "path": path}
+        outcome, _, _, _ = self.send(kind, "movePage", doc.MOVE_PAGE, variables)
+        if outcome == "ok":
+            self.ledger.moves.append(Move(page.page_id, path))
+            page.path = path
 
     def delete_own(self) -> None:
         if not self.own:
