@@ -11,3 +11,5 @@ from wiki.settings import *  # noqa: F403
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+# Nothing is collected: whitenoise need not look for (and warn about) the collected folder.
+STATIC_ROOT = None
