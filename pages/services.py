@@ -136,8 +136,10 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
         with transaction.atomic():
             hold_author(author)
             page.save()
-            attach_tags(page, tags)
+            # The folders before the tags: a deleteFolder holds the folder while it waits for
+            # tag rows, so holding a tag row while waiting for the folder would deadlock.
             add_page_item(page)
+            attach_tags(page, tags)
     except IntegrityError as exc:
         # A concurrent request won the race for the path or the alias.
         if Page.objects.filter(site=site, locale=locale, path=path).exists():

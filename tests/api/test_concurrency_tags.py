@@ -8,17 +8,24 @@ it dropped before taking the tag id counter for the tags it added, while ``creat
 the counter first and then raised counts: a lock-order inversion. Now every transaction takes
 the counter (when it adds a tag to the vocabulary) before any tag row, and all of its tag rows
 at once, in id order.
+
+A third race, found while looking at these: a page created under a folder that deleteFolder
+is removing. createPage held its tag rows, then waited for the folder (or held a subfolder,
+locked in scan order, and waited for the folder); deleteFolder held the folder and then
+waited for those rows. createPage now takes its folders first, parents first.
 """
 
 import random
 import threading
+from collections import Counter
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from pages import edits
+from pages import edits, folders
 from pages.edits import PagePatch
-from pages.models import PageTag, Tag
+from pages.models import Page, PageHistory, PageTag, Tag, TreeItem, TreeItemType
+from wiki.errors import DomainError, ErrorKey
 
 from .concurrency_support import RACE_MARKS
 from .page_edit_support import make_page
@@ -96,3 +103,54 @@ def test_a_tag_change_locks_the_counter_first_then_every_tag_row_in_one_ordered_
         "beta": 1,
         "gamma": 1,
     }
+
+
+def test_pages_created_with_tags_under_a_folder_being_deleted_never_deadlock(admin):
+    # deleteFolder locks the folder, then its pages and items, then lowers tag counts;
+    # createPage must not hold a tag row while it waits for that folder.
+    make_page("doomed/seed", tags=TAGS)
+    site_id = Page.objects.get(path="doomed/seed").site_id
+    barrier = threading.Barrier(WRITERS)
+    failures: list[str] = []
+    created: list = []
+
+    def write(n: int) -> None:
+        chooser = random.Random(n)  # noqa: S311 (a workload)
+        try:
+            for round_ in range(ROUNDS // 2):  # it deadlocked in most rounds
+                barrier.wait()
+                try:
+                    if n < 2:
+                        folder = TreeItem.objects.filter(
+                            site_id=site_id, type=TreeItemType.FOLDER, path="doomed"
+                        ).first()
+                        if folder is not None:
+                            folders.delete_folder(None, folder.pk)
+                    else:
+                        tags = chooser.sample(TAGS, chooser.randint(2, 5))
+                        created.append(make_page(f"doomed/w{n}/p{round_}", tags=tags).pk)
+                except DomainError as exc:
+                    if exc.key != ErrorKey.INVALID_FOLDER:  # the other deleter was first
+                        failures.append(f"writer {n}, round {round_}: {exc!r}")
+                except Exception as exc:  # noqa: BLE001 (reported below)
+                    failures.append(f"writer {n}, round {round_}: {exc!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    # Each created page is there, or went with its folder (and has its 'deleted' version).
+    gone = set(created) - set(Page.objects.values_list("pk", flat=True))
+    archived = set(
+        PageHistory.objects.filter(action="deleted", page_id__in=gone).values_list(
+            "page_id", flat=True
+        )
+    )
+    assert gone == archived
+    links = Counter(PageTag.objects.values_list("tag__tag", flat=True))
+    assert dict(Tag.objects.values_list("tag", "usage_count")) == {t: links[t] for t in TAGS}
