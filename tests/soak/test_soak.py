@@ -125,7 +125,7 @@ def make_plan(wiki: LiveWiki) -> Plan:
     http.session = f"jwt={body['data']['login']['jwt']}"
     shared = [create_setup_page(http, site_id, f"soak/shared/s{n}") for n in range(SHARED_PAGES)]
     doomed = [create_setup_page(http, site_id, f"soak/doomed/d{n}") for n in range(DOOMED_PAGES)]
-    return Plan(site_id, shared, doomed, CLIENTS)
+    return Plan(site_id, shared, doomed)
 
 
 def merged(ledgers: list[Ledger]) -> Ledger:

@@ -3,7 +3,8 @@ deadline, and write down every answer and every write the server acknowledged.
 
 A write counts as acknowledged when its answer said ``succeeded: true``; only those are
 checked against the database afterwards (tests/soak/verify.py). Each client draws its
-operations from its own seeded random generator, so a run can be repeated (``SOAK_SEED``).
+operations from its own seeded random generator, so a run's choices can be repeated
+(``SOAK_SEED``; the interleaving of the clients is the machine's).
 Contested targets (the shared pages, the race paths and folders, the doomed pages) are
 chosen by several clients at once: that is where a lost update or a duplicate would show.
 """
@@ -119,7 +120,6 @@ class Plan:
     site_id: str
     shared: list[SharedPage]
     doomed: list[SharedPage]
-    clients: int
 
 
 @dataclass
