@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Greatest
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import scopes
@@ -31,13 +30,13 @@ from .history import record_versions
 from .models import (
     HistoryAction,
     Page,
-    Tag,
     TreeItem,
     TreeItemType,
     join_path,
     page_hash,
     split_path,
 )
+from .services import change_tag_usage
 from .tree import ancestor_paths, ensure_folders, folder_item, page_meta
 
 FOLDER_NAME = re.compile(r"^[a-z0-9-]+$")
@@ -341,15 +340,8 @@ def move_folder(caller: Caller | None, folder_id: uuid.UUID, target_parent_id: u
 
 def shift_tag_usage(site_id, usage: Counter, sign: int) -> None:
     """Raise (sign 1) or lower (sign -1) each tag's usage count by how many pages gained or
-    lost it: one statement per distinct count, never one per page."""
-    by_count: dict[int, list[str]] = {}
-    for tag, count in usage.items():
-        by_count.setdefault(count, []).append(tag)
-    for count, names in by_count.items():
-        # Greatest: a count that drifted (rows edited by hand) never goes negative.
-        Tag.objects.filter(site_id=site_id, tag__in=names).update(
-            usage_count=Greatest(F("usage_count") + sign * count, 0), updated_at=timezone.now()
-        )
+    lost it: one statement, the rows locked in the one order every tag write uses."""
+    change_tag_usage(site_id, {tag: sign * count for tag, count in usage.items()})
 
 
 @transaction.atomic

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts import scopes
@@ -135,8 +136,10 @@ def create_page(caller: Caller | None, data: PageInput) -> Page:
         with transaction.atomic():
             hold_author(author)
             page.save()
-            attach_tags(page, tags)
+            # The folders before the tags: a deleteFolder holds the folder while it waits for
+            # tag rows, so holding a tag row while waiting for the folder would deadlock.
             add_page_item(page)
+            attach_tags(page, tags)
     except IntegrityError as exc:
         # A concurrent request won the race for the path or the alias.
         if Page.objects.filter(site=site, locale=locale, path=path).exists():
@@ -162,16 +165,24 @@ def _permitted_scripts(caller: Caller | None, ctx: PageContext, data: PageInput)
     return scripts
 
 
-def attach_tags(page: Page, tags: Iterable[str]) -> None:
-    """Link ``page`` to its tags, adding unknown ones to the site's vocabulary.
+# Tags are shared by every page of a site, so page writes running at the same time meet on
+# their rows. Each transaction that changes tags does it in one order: first the tag id
+# counter, when it adds tags to the vocabulary (the counter is held until commit, so additions
+# queue there), then every tag row whose count it changes, all in one statement that locks
+# them by id (``change_tag_usage``). Two writers then never hold a row the other waits for.
+# The soak found both ways this used to deadlock (tests/api/test_concurrency_tags.py).
 
-    A fixed number of statements however many tags: the page count and the tag count of the
-    wiki never change what one page costs to tag.
+
+def tag_ids(site_id, tags: list[str]) -> dict[str, Any]:
+    """The ids of ``tags`` in the site's vocabulary, adding the unknown ones.
+
+    One query when all are known; the counter, an insert and a second read otherwise. No tag
+    row is locked here: a concurrent writer adding the same tag holds the counter, which we
+    wait for before our insert, so the insert never waits on a row.
     """
-    tags = list(dict.fromkeys(tags))
     if not tags:
-        return
-    site_tags = Tag.objects.filter(site_id=page.site_id)
+        return {}
+    site_tags = Tag.objects.filter(site_id=site_id)
     known = dict(site_tags.filter(tag__in=tags).values_list("tag", "pk"))
     missing = [tag for tag in tags if tag not in known]
     if missing:
@@ -179,16 +190,54 @@ def attach_tags(page: Page, tags: Iterable[str]) -> None:
         # A concurrent writer may add the same tag first: its row wins, our id is a gap.
         Tag.objects.bulk_create(
             [
-                Tag(site_id=page.site_id, tag=tag, legacy_id=legacy_id)
+                Tag(site_id=site_id, tag=tag, legacy_id=legacy_id)
                 for tag, legacy_id in zip(missing, ids, strict=True)
             ],
             ignore_conflicts=True,
         )
         known.update(site_tags.filter(tag__in=missing).values_list("tag", "pk"))
-    PageTag.objects.bulk_create([PageTag(page=page, tag_id=known[tag]) for tag in tags])
-    Tag.objects.filter(pk__in=[known[tag] for tag in tags]).update(
-        usage_count=F("usage_count") + 1, updated_at=timezone.now()
+    return known
+
+
+def change_tag_usage(site_id, changes: Mapping[str, int]) -> None:
+    """Add to each tag's usage count its change (pages that gained it minus pages that lost
+    it): one statement however many tags, their rows locked in id order.
+
+    A plain ``UPDATE ... WHERE id IN (...)`` locks rows in the order the table is scanned, which
+    changes as rows get new versions; the subquery's ``ORDER BY ... FOR NO KEY UPDATE`` fixes
+    the order (and is the lock the update takes anyway, so foreign-key checks of concurrent
+    page-tag links do not wait for it). A count never goes below zero, even one that drifted.
+    """
+    by_change: dict[int, list[str]] = {}
+    for tag, change in changes.items():
+        if change:
+            by_change.setdefault(change, []).append(tag)
+    if not by_change:
+        return
+    names = [tag for tags in by_change.values() for tag in tags]
+    in_id_order = (
+        Tag.objects.filter(site_id=site_id, tag__in=names)
+        .order_by("pk")
+        .select_for_update(of=("self",), no_key=True)
+        .values("pk")
     )
+    change = Case(
+        *[When(tag__in=tags, then=Value(n)) for n, tags in by_change.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    Tag.objects.filter(pk__in=in_id_order).update(
+        usage_count=Greatest(F("usage_count") + change, Value(0)), updated_at=timezone.now()
+    )
+
+
+def attach_tags(page: Page, tags: Iterable[str]) -> None:
+    """Link ``page`` to its tags, adding unknown ones to the site's vocabulary.
+
+    A fixed number of statements however many tags: the page count and the tag count of the
+    wiki never change what one page costs to tag.
+    """
+    replace_tags(page, [], tags)
 
 
 def detach_tags(page: Page, tags: Iterable[str]) -> None:
@@ -196,27 +245,26 @@ def detach_tags(page: Page, tags: Iterable[str]) -> None:
 
     The tags stay in the site's vocabulary (a count of zero is still a known tag).
     """
-    tags = list(dict.fromkeys(tags))
-    if not tags:
-        return
-    site_tags = Tag.objects.filter(site_id=page.site_id, tag__in=tags)
-    PageTag.objects.filter(page=page, tag__in=site_tags).delete()
-    # ``usage_count__gt=0`` keeps a count that drifted (rows edited by hand) from going negative.
-    site_tags.filter(usage_count__gt=0).update(
-        usage_count=F("usage_count") - 1, updated_at=timezone.now()
-    )
+    replace_tags(page, tags, [])
 
 
 def replace_tags(page: Page, old: Iterable[str], new: Iterable[str]) -> None:
     """Make ``page`` carry ``new`` instead of ``old``; only the difference is written.
 
-    A fixed number of statements however many tags change (``attach_tags``, ``detach_tags``).
+    A fixed number of statements however many tags change: the ids of the added tags (and the
+    counter, when some are new), the links removed and added, one update of the counts.
     """
     old, new = list(dict.fromkeys(old)), list(dict.fromkeys(new))
-    kept = set(new)
-    detach_tags(page, [tag for tag in old if tag not in kept])
-    before = set(old)
-    attach_tags(page, [tag for tag in new if tag not in before])
+    before, after = set(old), set(new)
+    dropped = [tag for tag in old if tag not in after]
+    added = [tag for tag in new if tag not in before]
+    ids = tag_ids(page.site_id, added)
+    if dropped:
+        site_tags = Tag.objects.filter(site_id=page.site_id, tag__in=dropped)
+        PageTag.objects.filter(page=page, tag__in=site_tags).delete()
+    if added:
+        PageTag.objects.bulk_create([PageTag(page=page, tag_id=ids[tag]) for tag in added])
+    change_tag_usage(page.site_id, {**dict.fromkeys(dropped, -1), **dict.fromkeys(added, 1)})
 
 
 # --- Reading ----------------------------------------------------------------------------------

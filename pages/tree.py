@@ -74,11 +74,14 @@ def _locked_folder_paths(site_id, locale: str, paths: list[str]) -> set[str]:
     A folder being renamed, moved or deleted is locked FOR UPDATE by its operation, which
     this lock waits for (and the other way round), so a page is never placed under a folder
     that is going away; concurrent page writes under one folder do not wait for each other.
+    The rows are locked by path, parents first, as those operations lock a subtree (the folder,
+    then what is below it): locked in scan order, a page write could hold a subfolder while
+    waiting for the folder a deleteFolder held, which then waited for that subfolder.
     """
     folders = TreeItem.objects.filter(
         site_id=site_id, locale=locale, type=TreeItemType.FOLDER, path__in=paths
     ).values_list("path", flat=True)
-    return set(key_share(folders.order_by()))
+    return set(key_share(folders.order_by("path")))
 
 
 def _iso(value) -> str | None:
