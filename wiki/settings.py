@@ -326,6 +326,8 @@ WEBAUTHN_ORIGINS = _webauthn_origins(env_list("WEBAUTHN_ORIGINS"))
 # its request and scrubbed of secret-looking text (wiki.log_format). LOG_FORMAT=json writes one
 # JSON object per line for a log collector.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "plain"
+# Celery workers log through the same handler (format, scrubbing) instead of replacing it.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
