@@ -18,7 +18,7 @@ from pages import read_views
 from tests.conftest import GRAPHQL_URL
 from tests.log_support import capture_server_log
 from tests.wiki.admin_support import logged_in
-from wiki import mail_test
+from wiki import error_views, mail_test
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +200,18 @@ def test_sendmailtest_answers_the_bare_key(admin_key_client, mail_configured, mo
         "slug": "ERR_MAIL_RENDER_FAILED",
         "message": "ERR_MAIL_RENDER_FAILED",
     }
+
+
+def test_a_500_page_that_cannot_render_falls_back_to_plain_text(monkeypatch):
+    monkeypatch.setattr(read_views, "page_with_editor", explode)
+    monkeypatch.setattr(error_views.loader, "render_to_string", explode)
+    http = Client(raise_request_exception=False)
+
+    with capture_server_log() as log:
+        response = http.get("/")
+
+    assert response.status_code == 500
+    ref = response["X-Request-ID"]
+    assert response.content.decode() == f"Server error. Reference: {ref}\n"
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert f"ERROR wiki.error_views [{ref}] the 500 page failed to render" in log.text
