@@ -70,13 +70,20 @@ def _forget_request_id(**kwargs) -> None:
 request_finished.connect(_forget_request_id, dispatch_uid="wiki.request_log.forget_request_id")
 
 
-def loggable_path(path: str) -> str:
+def loggable_path(path: str, path_info: str | None = None) -> str:
     """``path`` as the request line writes it: secrets replaced, at most 512 characters, and
     percent-encoded again when it holds more than plain characters, so that it stays one word
-    (a space or a ``%0A`` in a URL must not start a field or a line of its own)."""
+    (a space or a ``%0A`` in a URL must not start a field or a line of its own).
+
+    ``path_info``: the part of ``path`` the URLs match (without a SCRIPT_NAME prefix)."""
+    routed = path if path_info is None else path_info
     for prefix in _SECRET_PATH_PREFIXES:
-        if path.startswith(prefix):
-            return f"{prefix}[redacted]"
+        if routed.startswith(prefix):
+            return _one_word(path[: len(path) - len(routed)]) + prefix + "[redacted]"
+    return _one_word(path)
+
+
+def _one_word(path: str) -> str:
     if len(path) > MAX_LOGGED_PATH:
         path = path[:MAX_LOGGED_PATH] + "..."
     if not _PLAIN_PATH.fullmatch(path):
@@ -141,8 +148,8 @@ def _log_request(
     request: HttpRequest, response: HttpResponse, duration_ms: float, queries: int
 ) -> None:
     fields = {
-        "method": loggable_path((request.method or "")[:16]),
-        "path": loggable_path(request.path),
+        "method": _one_word((request.method or "")[:16]),
+        "path": loggable_path(request.path, request.path_info),
         "status": response.status_code,
         "caller": caller_kind(request),
         "operation": getattr(request, "graphql_operation", None) or "-",

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import GRAPHQL_URL
 from tests.log_support import capture_server_log
+from wiki.request_log import loggable_path
 
 from .admin_support import logged_in
 
@@ -200,3 +201,17 @@ def test_json_lines_carry_the_request_fields(user_client):
     assert isinstance(request["duration_ms"], float)
     assert request["sql_queries"] >= 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", request["timestamp"])
+
+
+@pytest.mark.parametrize(
+    ("path", "path_info", "logged"),
+    [
+        ("/login-reset/abc", None, "/login-reset/[redacted]"),
+        ("/wiki/verify/abc def", "/verify/abc def", "/wiki/verify/[redacted]"),
+        ("/docs/verify/how-to", None, "/docs/verify/how-to"),
+        ("/ünïcode page", None, "/%C3%BCn%C3%AFcode%20page"),
+        ("/" + "a" * 600, None, "/" + "a" * 511 + "..."),
+    ],
+)
+def test_loggable_path(path, path_info, logged):
+    assert loggable_path(path, path_info) == logged
