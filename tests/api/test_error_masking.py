@@ -24,7 +24,6 @@ pytestmark = pytest.mark.django_db
 
 # What a failure carries, which no answer may show.
 SECRET = "sslpassword=hunter2 SELECT token FROM accounts_user"
-FAILURE = f"RuntimeError: {SECRET}"
 LEAKS = ("hunter2", "SELECT", "accounts_user", "RuntimeError", "Traceback", "read_views.py")
 UNEXPECTED = re.compile(r"An unexpected error occurred\. Reference: ([0-9a-f]{32})\.")
 
