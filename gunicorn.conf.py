@@ -8,7 +8,7 @@ flags still win over this file (``gunicorn -c gunicorn.conf.py --workers 3``).
 | ``GUNICORN_BIND`` | ``127.0.0.1:8000`` | address(es) to listen on, comma-separated; ``unix:/path`` works |
 | ``WEB_CONCURRENCY`` | CPUs (at least 2) | worker processes |
 | ``GUNICORN_TIMEOUT`` | 30 | seconds a request may run before its worker is killed and replaced |
-| ``GUNICORN_ACCESS_LOG`` | ``-`` (stdout) | access log file; empty for none |
+| ``GUNICORN_ACCESS_LOG`` | none | access log file (``-``: stdout); the app's request lines replace it |
 | ``GUNICORN_MAX_REQUESTS`` | 0 (never) | requests after which a worker is replaced |
 | ``GUNICORN_CONTROL_SOCKET`` | none | path of the ``gunicornc`` control socket; unset = no socket |
 """
@@ -67,8 +67,11 @@ graceful_timeout = 30
 max_requests = _int_env("GUNICORN_MAX_REQUESTS", 0, minimum=0)
 max_requests_jitter = max_requests // 10
 
-# Logs go to the standard streams, for systemd's journal or the container runtime.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# Logs go to the standard streams, for systemd's journal or the container runtime. No access
+# log by default: the app writes one line per request itself (wiki/request_log.py, with the
+# request id, caller and operation), and gunicorn's would write the tokens of reset links and
+# of query strings (/login-reset/<token>, ?changePwdContinuationToken=...) as they came.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "").strip() or None
 errorlog = "-"
 
 # gunicorn 25+ opens a control socket at one fixed path per user, which a second instance on

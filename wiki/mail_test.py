@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from .config import get_setting, is_mail_configured
+from .error_views import error_reference
 from .errors import DomainError, ErrorKey
 from .mail import MailNotSent, OutgoingMail, new_message_id, render_mail, send_message
 
@@ -41,8 +42,13 @@ def render_test_mail(recipient: str, *, site_title: str = "") -> OutgoingMail:
     try:
         return render_mail("test", {"site_title": site_title}, to=recipient)
     except Exception as error:
-        logger.exception("the test mail failed to render")
-        raise DomainError(ErrorKey.MAIL_RENDER_FAILED, str(error)) from error
+        # The admin shows the detail: the reference of the logged trace, not the exception's
+        # text (which may quote a query or a setting).
+        ref = error_reference()
+        logger.exception("the test mail failed to render (reference %s)", ref)
+        raise DomainError(
+            ErrorKey.MAIL_RENDER_FAILED, f"the test mail failed to render (reference {ref})"
+        ) from error
 
 
 def send_test_mail(recipient_email: str, *, site_title: str = "") -> str:

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id and timing cover everything below, and every answer echoes the id.
+    "wiki.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -324,11 +326,43 @@ def _webauthn_origins(values: list[str]) -> list[str]:
 # Development: WEBAUTHN_ORIGINS=http://localhost:8000 (port included) with a site "localhost".
 WEBAUTHN_ORIGINS = _webauthn_origins(env_list("WEBAUTHN_ORIGINS"))
 
+# --- Logs (docs/operations.md, "Logs") ---------------------------------------------------------
+# One line per request (wiki.request_log) and every other record on stderr, each with the id of
+# its request and scrubbed of secret-looking text (wiki.log_format). LOG_FORMAT=json writes one
+# JSON object per line for a log collector.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "plain"
+# Celery workers log through the same handler (format, scrubbing) instead of replacing it.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "wiki.log_format.RequestIdFilter"},
+        "redact": {"()": "wiki.log_format.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "wiki.log_format.PlainFormatter"},
+        "json": {"()": "wiki.log_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (an unfiltered console copy under DEBUG, mail to ADMINS, which
+        # is not set) give way to the one above.
+        "django": {"handlers": [], "propagate": True},
+        # SQL with its parameters (password hashes, tokens) is never logged, whatever LOG_LEVEL.
+        "django.db.backends": {"level": "WARNING"},
+        # These write request paths (/login-reset/<token>): scrubbed before any handler.
+        "django.request": {"filters": ["redact"]},
+        # runserver's own request lines repeat wiki.request's; its warnings and errors stay.
+        "django.server": {"filters": ["redact"], "level": "WARNING", "propagate": True},
+    },
 }

@@ -6,6 +6,9 @@ from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
 from api.core.view import WikiGraphQLView
 
+# Unexpected failures everywhere (pages, admin, /_graphql): a reference, never the details.
+handler500 = "wiki.error_views.server_error"
+
 # The admin signs in through the wiki's sign-in: before admin.site.urls builds its routes.
 use_wiki_sign_in(admin.site)
 

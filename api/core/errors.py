@@ -1,26 +1,28 @@
 """One place that turns failures into what a client sees (API.md §2).
 
 Domain errors become their bare key. Anything unforeseen becomes ERR_UNEXPECTED with a
-correlation id; the exception and its trace go to the log only.
+correlation id, which is the request's id (``wiki.request_log``: the ``X-Request-ID`` of the
+answer, and the ``request_id`` of every log line of the request); the exception and its trace
+go to the log only, under that id.
 """
 
 import logging
-import uuid
 
 from graphene_django.views import HttpError
 from graphql import GraphQLError
 
+from wiki.error_views import UNEXPECTED_MESSAGE, error_reference, unexpected_graphql_error
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 
 logger = logging.getLogger("api")
 
-UNEXPECTED_MESSAGE = "An unexpected error occurred. Reference: {ref}."
 RATE_LIMITED_CODE = "RATE_LIMITED"
 
 
 def log_unexpected(exc: BaseException) -> str:
-    ref = uuid.uuid4().hex[:12]
+    """Log ``exc`` with its trace; returns the reference the client is shown."""
+    ref = error_reference()
     logger.error("unexpected error ref=%s", ref, exc_info=(type(exc), exc, exc.__traceback__))
     return ref
 
@@ -32,11 +34,7 @@ def format_graphql_error(error: Exception) -> dict:
         # their messages are written for clients.
         return {"message": error.message}
     if not isinstance(error, GraphQLError):
-        ref = log_unexpected(error)
-        return {
-            "message": UNEXPECTED_MESSAGE.format(ref=ref),
-            "extensions": {"code": ErrorKey.UNEXPECTED.value},
-        }
+        return unexpected_graphql_error(log_unexpected(error))
     original = error.original_error
     if original is None:
         # Syntax and validation errors: graphql-core's own messages are meant for clients.

@@ -31,6 +31,7 @@ from accounts.authentication import resolve_caller
 from .documents import documents
 from .errors import format_graphql_error
 from .execution import FastListExecutionContext
+from .operation_log import record_operation
 
 NUL_MESSAGE = "NUL characters (\\u0000) are not allowed."
 # No argument of the contract nests deeper than a few levels; past this a body is refused
@@ -182,6 +183,7 @@ class WikiGraphQLView(GraphQLView):
             raise _bad_request("Must provide query string.")
         schema = self.schema.graphql_schema
         prepared = documents.prepare(schema, query)
+        record_operation(request, prepared.document, operation_name)  # for the request log
         if prepared.errors:
             return ExecutionResult(data=None, errors=list(prepared.errors))
         if prepared.carries_nul:

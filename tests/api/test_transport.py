@@ -209,7 +209,7 @@ def test_alias_limit(settings, limit, override):
 
 
 # --- Unexpected failures --------------------------------------------------------------------------
-UNEXPECTED = re.compile(r"An unexpected error occurred\. Reference: [0-9a-f]{12}\.")
+UNEXPECTED = re.compile(r"An unexpected error occurred\. Reference: [0-9a-f]{32}\.")
 
 
 def answer_while_failing(monkeypatch, target, name: str, client, query: str):
