@@ -99,7 +99,7 @@ def _text_arguments(world: World) -> dict[str, st.SearchStrategy]:
         "recipientEmail": emails,
         "senderEmail": emails,
         "tags": st.sampled_from(world.tags),
-        "editor": st.sampled_from(("markdown", "html", "markdown")),
+        "editor": st.sampled_from(("markdown", "wysiwyg", "markdown", "asciidoc", "code")),
         "expiration": st.sampled_from(("30d", "90d", "1y", "3y", "0d", "99999y")),
         "password": st.sampled_from(("Password123", "wrong password")),
         "currentPassword": st.sampled_from(("Password123", "wrong password")),
@@ -123,6 +123,7 @@ def _text_arguments(world: World) -> dict[str, st.SearchStrategy]:
                 "#" * 100 + "\n" + "> " * 500 + "deep",
                 "- " * 2000 + "nested",
                 "x" * 200_000,
+                "<div>" * 600 + "<section/>" * 600,  # deeper than pages.rendering takes
             )
         ),
     }
@@ -168,3 +169,35 @@ def aim(document: graphql.DocumentNode, draw, world: World) -> None:
     for definition in document.definitions:
         for selection in definition.selection_set.selections:
             visit(selection.arguments or (), selection.name.value)
+
+
+def as_variables(document: graphql.DocumentNode, root: graphql.GraphQLObjectType) -> dict:
+    """Move every root argument's literal into a variable, in place; the variables' values.
+
+    Values sent as variables take another road through graphql-core and the scalars
+    (``parse_value`` instead of ``parse_literal``), so both are fuzzed.
+    """
+    variables: dict = {}
+    for definition in document.definitions:
+        definitions = []
+        for number, selection in enumerate(definition.selection_set.selections):
+            field = root.fields[selection.name.value]
+            arguments = []
+            for argument in selection.arguments or ():
+                name = f"{argument.name.value}{number}"
+                variables[name] = graphql.value_from_ast_untyped(argument.value)
+                definitions.append(
+                    graphql.VariableDefinitionNode(
+                        variable=graphql.VariableNode(name=graphql.NameNode(value=name)),
+                        type=graphql.parse_type(str(field.args[argument.name.value].type)),
+                    )
+                )
+                arguments.append(
+                    graphql.ArgumentNode(
+                        name=argument.name,
+                        value=graphql.VariableNode(name=graphql.NameNode(value=name)),
+                    )
+                )
+            selection.arguments = tuple(arguments)
+        definition.variable_definitions = tuple(definitions)
+    return variables

@@ -17,7 +17,7 @@ from hypothesis_graphql import nodes
 from .world import PLAIN_WORDS, World
 
 # No NUL: the endpoint refuses it before any operation runs (HTTP 400, tested elsewhere), so a
-# NUL would only shorten the trip. No lone surrogates: JSON cannot carry them as UTF-8.
+# NUL would only shorten the trip. Lone surrogates come from HOSTILE_TEXT only.
 TEXT_CHARACTERS = st.characters(min_codepoint=1, max_codepoint=0x10FFFF, exclude_categories=["Cs"])
 HOSTILE_TEXT = (
     "",
@@ -41,6 +41,8 @@ HOSTILE_TEXT = (
     "İı",  # case folding changes the length
     "ß",
     "\u0130" * 200,
+    "\ud800",  # a lone surrogate: valid in JSON text, storable by no database
+    "a\udfffb",
 )
 
 

@@ -103,6 +103,11 @@ class World:
             repaired.append("API access switched back on")
         if ApiKey.objects.filter(pk=self.api_key.pk, is_revoked=True).update(is_revoked=False):
             repaired.append("the fuzz's API key un-revoked")
+        if not User.objects.filter(pk=self.admin.pk).exists():
+            # deleteUser may remove any account, the fuzz's own administrator included.
+            self.admin = _new_administrator()
+            self.session_token = tokens.issue_session_token(self.admin)
+            repaired.append("a new administrator made (the fuzz deleted its own)")
         if User.objects.filter(pk=self.admin.pk, is_active=False).update(is_active=True):
             repaired.append("the administrator re-activated")
         if not self.admin.groups.filter(pk=administrators_group().pk).exists():
@@ -111,10 +116,15 @@ class World:
         return repaired
 
 
+def _new_administrator() -> User:
+    admin = UserFactory(email=f"root-{uuid.uuid4().hex[:8]}@fuzz.example.com", name="Fuzz Root")
+    make_administrator(admin)
+    return admin
+
+
 def seed_world() -> World:
     site = default_site()
-    admin = UserFactory(email="root@fuzz.example.com", name="Fuzz Root")
-    make_administrator(admin)
+    admin = _new_administrator()
     editors = GroupFactory(
         name="Editors",
         permissions=["read:pages", "write:pages", "read:history"],
