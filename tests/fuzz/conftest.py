@@ -18,7 +18,10 @@ _FIGURES: list[Figures] = []
 
 
 @pytest.fixture
-def world(live_server, transactional_db) -> World:
+def world(live_server) -> World:
+    """The seeded wiki. Tests using it are marked ``django_db(transaction=True,
+    serialized_rollback=True)``: the live server's thread needs committed rows, and the flush
+    after the test must give back the rows that migrations made (the default site, groups)."""
     caches["default"].clear()
     return seed_world()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zlib
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from .support import (
 )
 from .values import path_strategy, query_string_strategy, segment_strategy
 from .world import World
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 EXAMPLES_PER_ROUTE = 10
 ADMIN_MODELS = (

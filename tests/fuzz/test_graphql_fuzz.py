@@ -19,6 +19,7 @@ import re
 import zlib
 
 import graphql
+import pytest
 from django.core.cache import caches
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -38,6 +39,8 @@ from .support import (
 )
 from .values import scalar_strategies
 from .world import World
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 # Valid operations per root field, and operations breaking one schema rule (answered by
 # validation, so cheaper and fewer).
