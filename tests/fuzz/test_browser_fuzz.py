@@ -5,7 +5,8 @@ admin) gets generated paths (seeded page paths and tags, unicode, percent-encodi
 not, dots, very long and control-character segments) and query strings (``?page=``, ``?q=``,
 ``?from=&to=``, ``?next=`` ...), as a guest and as a signed-in administrator (the ``jwt``
 cookie). Every answer must be below 500 and come within the time bound, and an error page
-must show no internals. Slow by design (about 15 s); ``FUZZ_EXAMPLES`` makes it longer.
+must show no internals. Slow by design (160 requests, about 5 s of CPU); ``FUZZ_EXAMPLES``
+makes it longer.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Generated operations for every root field of the schema, against a live server (issue 12).
 
 For each query and mutation field, hypothesis-graphql writes valid operations (arguments from
-``values.py``: seeded ids and paths, hostile text, extreme numbers and dates) and a few that
-break one schema rule. Each goes as a JSON POST with the administrator's API key or, for some,
-the administrator's session token (the operations about one's own account need a person).
+``values.py`` and ``arguments.py``: seeded ids and paths, hostile text, extreme numbers and
+dates; half of them sent as variables) and a few that break one schema rule. Each goes as a
+JSON POST with the administrator's API key or, for some, the administrator's session token
+(the operations about one's own account need a person).
 Every answer must be below 500, JSON, with a message in every error, no internals in any
 message, and never ERR_UNEXPECTED: an unforeseen exception is a bug to fix, not a clean answer.
 
-Slow by design (about 20 s); ``FUZZ_EXAMPLES`` sets the examples per root field for a longer
-run (docs/operations.md).
+Slow by design (about 350 operations, 15 s of CPU); ``FUZZ_EXAMPLES`` sets the examples per
+root field for a longer run (docs/operations.md).
 """
 
 from __future__ import annotations
