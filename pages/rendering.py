@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import nh3
 from markdown_it import MarkdownIt
 
+from wiki.errors import DomainError, ErrorKey
+
 _markdown = (
     MarkdownIt("commonmark", {"html": True, "linkify": False})
     .enable("table")
@@ -94,6 +96,50 @@ _cleaner = nh3.Cleaner(
 )
 
 
+# How deep HTML may nest before sanitising. nh3's HTML5 parser checks, at each block start tag
+# (div, section, blockquote ...), whether a <p> is open, by walking the stack of open elements:
+# nested N deep that is O(N^2) (20,000 nested divs, 100 KB, take seconds; 1 MB minutes). No
+# page nests anywhere near this deep; Chromium's parser stops nesting at 512 too.
+MAX_HTML_NESTING = 512
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+# Elements that never nest in the parser's stack: void ones, and those whose start tag closes
+# an open one of their kind (<p><p>, <li><li> ...), so counting them would overstate the depth.
+_FLAT_ELEMENTS = frozenset(
+    "area base br col embed hr img input link meta source track wbr "
+    "p li dt dd option optgroup tr td th thead tbody tfoot rb rp rt rtc caption colgroup".split()
+)
+
+
+def nesting_depth(raw_html: str) -> int:
+    """The deepest nesting of elements in ``raw_html``, as the HTML parser will build it.
+
+    Linear: an end tag closes the innermost open element of its name and everything opened
+    after it, as the parser does; an end tag with no open element of its name is ignored, as
+    the parser ignores it (so ``<div></x>`` repeated still counts as nesting). ``<div/>`` opens
+    a div, as in the parser: a closing slash counts only inside SVG and MathML.
+    """
+    stack: list[str] = []
+    open_counts: dict[str, int] = {}
+    deepest = 0
+    for closing, name, self_closing in _TAG_TOKEN.findall(raw_html):
+        name = name.lower()
+        if name in _FLAT_ELEMENTS:
+            continue
+        if self_closing and (open_counts.get("svg") or open_counts.get("math")):
+            continue
+        if not closing:
+            stack.append(name)
+            open_counts[name] = open_counts.get(name, 0) + 1
+            deepest = max(deepest, len(stack))
+        elif open_counts.get(name):
+            while stack:
+                popped = stack.pop()
+                open_counts[popped] -= 1
+                if popped == name:
+                    break
+    return deepest
+
+
 def sanitize(raw_html: str) -> str:
     """The one sanitiser of rendered page HTML (the rule is in this module's docstring)."""
     return _cleaner.clean(raw_html)
@@ -160,6 +206,10 @@ def render(content: str, content_type: str, toc_depth: dict[str, int] | None = N
         raw_html = content
     else:
         raw_html = f"<pre>{html.escape(content)}</pre>"
+    if nesting_depth(raw_html) > MAX_HTML_NESTING:
+        raise DomainError(
+            ErrorKey.INVALID_INPUT, f"the content nests HTML more than {MAX_HTML_NESTING} deep"
+        )
     # Raw HTML inside markdown passes the parser, so sanitising comes after rendering.
     anchored, headings = _anchor_headings(sanitize(raw_html))
     depth = toc_depth or {"min": 1, "max": 2}
