@@ -109,10 +109,14 @@ def is_html(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").split(";")[0].strip().lower() == "text/html"
 
 
-def default_policy(request: HttpRequest, response: HttpResponse) -> str:
-    """The policy of an answer whose view chose none."""
+def default_policy(request: HttpRequest, response: HttpResponse) -> str | None:
+    """The policy of an answer whose view chose none (None: leave it without one)."""
     if not is_html(response):
         return STRICT_POLICY
+    if settings.DEBUG and response.status_code >= 400:
+        # Django's debug pages (a traceback, a technical 404) are styled and scripted inline;
+        # they exist only in development.
+        return None
     match = getattr(request, "resolver_match", None)  # None when no route matched
     if match is not None and match.view_name in EXPLORER_VIEWS:
         return EXPLORER_POLICY
@@ -131,8 +135,8 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if HEADER not in response:
-            response[HEADER] = default_policy(request, response)
+        if HEADER not in response and (policy := default_policy(request, response)):
+            response[HEADER] = policy
         response.setdefault(PERMISSIONS_HEADER, PERMISSIONS_POLICY)
         if not getattr(response, "xframe_options_exempt", False):
             response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)

@@ -9,7 +9,8 @@ import django
 import pytest
 from django.core.signals import request_finished
 from django.db import close_old_connections
-from django.test import Client
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.test import Client, RequestFactory
 
 from pages.content_policy import ADMIN_PREVIEW_POLICY, PREVIEW_FRAME_STYLE, policy
 from tests.factories import PageFactory
@@ -20,6 +21,7 @@ from wiki.security_headers import (
     EXPLORER_POLICY,
     PERMISSIONS_POLICY,
     STRICT_POLICY,
+    default_policy,
 )
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +51,10 @@ def test_policies_are_what_each_kind_of_answer_needs():
     assert "'unsafe-inline'" not in DOCUMENT_POLICY
     assert "'unsafe-inline'" not in ADMIN_POLICY
     assert "script-src 'self';" in EXPLORER_POLICY
-    assert "style-src 'self' 'unsafe-inline';" in EXPLORER_POLICY
+    # The explorer may write <style> elements, nothing else inline.
+    assert "style-src 'self';" in EXPLORER_POLICY
+    assert EXPLORER_POLICY.endswith("; style-src-elem 'self' 'unsafe-inline'")
+    assert EXPLORER_POLICY.count("'unsafe-inline'") == 1
     for each in (DOCUMENT_POLICY, ADMIN_POLICY, EXPLORER_POLICY, ADMIN_PREVIEW_POLICY):
         assert "object-src 'none'" in each
         assert "frame-ancestors 'none'" in each
@@ -192,3 +197,17 @@ def test_the_preview_frame_style_hash_names_the_templates_attribute():
     styles = re.findall(r'\bstyle="([^"]*)"', template.read_text())
 
     assert styles == [PREVIEW_FRAME_STYLE]
+
+
+def test_djangos_debug_pages_keep_their_inline_styles_in_development_only(settings):
+    request = RequestFactory().get("/anything")
+    traceback_page = HttpResponseServerError("<style></style><script></script>")
+    json_error = JsonResponse({"errors": []}, status=500)
+    page = HttpResponse("<p>ok</p>")
+
+    settings.DEBUG = True
+    assert default_policy(request, traceback_page) is None
+    assert default_policy(request, json_error) == STRICT_POLICY
+    assert default_policy(request, page) == DOCUMENT_POLICY
+    settings.DEBUG = False
+    assert default_policy(request, traceback_page) == DOCUMENT_POLICY
