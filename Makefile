@@ -73,10 +73,12 @@ schema: setup
 schema-check: setup
 	DEBUG=1 $(BIN)/python manage.py export_schema --check schema.graphql
 
-## check-deploy: Django's deployment checks with production-like settings
+## check-deploy: Django's deployment checks with the production defaults an operator gets: an
+##               empty environment (env -i) and no .env, only what production cannot default
 check-deploy: setup
-	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
-	  ALLOWED_HOSTS=wiki.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+	env -i PATH="$$PATH" WIKI_ENV_FILE=/dev/null DEBUG=0 ALLOWED_HOSTS=wiki.example.com \
+	  SECRET_KEY=check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## bench-deps: Debian's wrk, the load generator of the benchmarks
 bench-deps:

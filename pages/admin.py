@@ -33,6 +33,7 @@ from .admin_views import (
     preview_document,
     request_caller,
 )
+from .content_policy import protect_admin_preview
 from .edits import delete_page, update_page
 from .models import Page, Tag, published_q
 from .services import create_page
@@ -214,9 +215,10 @@ class PageAdmin(RuleGatedAdmin, PageAdminViews, admin.ModelAdmin):
                 "may_move": may_at(request, scopes.MANAGE_PAGES, page),
                 "page_facts": self._facts(page),
             }
-        return self.render_change_form(
+        response = self.render_change_form(
             request, context, add=add, change=not add, obj=page, form_url=form_url
         )
+        return response if page is None else protect_admin_preview(response)
 
     def _facts(self, page: Page):
         facts = (

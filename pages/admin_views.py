@@ -25,6 +25,7 @@ from accounts.permissions import Caller, PageContext
 from wiki.errors import DomainError
 
 from .admin_forms import PageMoveForm, add_domain_error, page_error_message
+from .content_policy import protect_admin_preview
 from .edits import move_page, restore_page
 from .history import get_version, page_versions
 from .models import Page
@@ -168,7 +169,9 @@ class PageAdminViews:
             preview_document=preview_document(version.render),
             versions_url=versions_url,
         )
-        return TemplateResponse(request, "admin/pages/page/restore_confirmation.html", context)
+        return protect_admin_preview(
+            TemplateResponse(request, "admin/pages/page/restore_confirmation.html", context)
+        )
 
     def move_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         page = self._visible_page(request, object_id)

@@ -17,43 +17,53 @@ A page's own CSS and JavaScript are never inline: they are served from the same 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 
-HEADER = "Content-Security-Policy"
+from wiki.security_headers import (
+    ADMIN_DIRECTIVES,
+    DOCUMENT_DIRECTIVES,
+    HEADER,
+    build_policy,
+    hash_source,
+)
+
 # The only inline style the stored render can hold (pages/rendering.py ``_filter_attribute``).
 TABLE_ALIGNMENTS = tuple(f"text-align:{side}" for side in ("left", "right", "center", "justify"))
-
-
-def _hash(text: str) -> str:
-    digest = hashlib.sha256(text.encode()).digest()
-    return "'sha256-" + base64.b64encode(digest).decode() + "'"
-
-
-_STYLE_ATTRIBUTES = " ".join(_hash(value) for value in TABLE_ALIGNMENTS)
+_STYLE_ATTRIBUTES = " ".join(hash_source(value) for value in TABLE_ALIGNMENTS)
 
 
 def policy(*, own_styles: bool = False) -> str:
     """The policy of one page; ``own_styles``: the page links its own stylesheet."""
     images = "'self' data:" if own_styles else "'self' data: https:"
-    fonts = "'self' data:"
-    return "; ".join(
-        (
-            "default-src 'self'",
-            "script-src 'self'",
-            f"style-src 'self' 'unsafe-hashes' {_STYLE_ATTRIBUTES}",
-            f"img-src {images}",
-            f"font-src {fonts}",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        )
+    return build_policy(
+        **DOCUMENT_DIRECTIVES
+        | {
+            "style_src": f"'self' 'unsafe-hashes' {_STYLE_ATTRIBUTES}",
+            "img_src": images,
+        }
     )
+
+
+# The admin's page screens show a page's render in a sandboxed frame (pages/admin_views.py).
+# A ``srcdoc`` frame lives under the policy of the admin page around it as well as its own, so
+# that page must allow what a render holds: the table alignments and images from other HTTPS
+# sites; and the frame's own ``style`` attribute (templates/admin/pages/page/preview.html).
+PREVIEW_FRAME_STYLE = (
+    "width: 100%; min-height: 30em; border: 1px solid var(--hairline-color); background: #fff;"
+)
+ADMIN_PREVIEW_POLICY = build_policy(
+    **ADMIN_DIRECTIVES
+    | {
+        "style_src": (
+            f"{ADMIN_DIRECTIVES['style_src']} 'unsafe-hashes' {_STYLE_ATTRIBUTES} "
+            f"{hash_source(PREVIEW_FRAME_STYLE)}"
+        ),
+        "img_src": "'self' data: https:",
+    }
+)
 
 
 _POLICIES = {own_styles: policy(own_styles=own_styles) for own_styles in (False, True)}
@@ -74,3 +84,9 @@ def with_content_policy(view: Callable[..., HttpResponse]) -> Callable[..., Http
         return protect(view(request, *args, **kwargs))
 
     return wrapped
+
+
+def protect_admin_preview(response: HttpResponse) -> HttpResponse:
+    """Give an admin screen that shows a page's preview frame the policy that frame needs."""
+    response[HEADER] = ADMIN_PREVIEW_POLICY
+    return response

@@ -28,7 +28,8 @@ def _read_dotenv(path: Path) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
-_read_dotenv(BASE_DIR / ".env")
+# WIKI_ENV_FILE names another file; one that is no file (/dev/null) reads none (make check-deploy).
+_read_dotenv(Path(os.environ.get("WIKI_ENV_FILE") or BASE_DIR / ".env"))
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     # First: its request id and timing cover everything below, and every answer echoes the id.
     "wiki.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside whitenoise, so that static files get the headers too (wiki/security_headers.py).
+    "wiki.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -300,7 +303,15 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Preload only when the operator asks for it: "preload" lets the host name be submitted to
+    # the list built into browsers, which then never speak plain HTTP to it or (with
+    # includeSubDomains) to any name below it, for as long as the browser build lives, and
+    # leaving that list takes months. A commitment for the whole domain, not a wiki default.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # security.W021 reports exactly this choice ("cannot be submitted to the preload
+        # list"); every other HSTS check (W004, W005) still runs.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("SECURE_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
