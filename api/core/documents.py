@@ -14,10 +14,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from graphene_django.settings import graphene_settings
-from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    parse,
+    recommended_rules,
+    specified_rules,
+    validate,
+)
 from graphql.language import DocumentNode, Node, StringValueNode
 
-from .limits import DocumentLimits, check_limits
+from .cost import CostPlan, plan_costs, static_refusals
+from .limits import DocumentLimits, check_limits, oversized_document, oversized_literal_list
+
+#: graphql-core's standard rules, plus its recommended MaxIntrospectionDepthRule: nested
+#: ``fields { type { fields ... } }`` in introspection multiply the answer by the schema's size.
+VALIDATION_RULES = (*specified_rules, *recommended_rules)
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,8 @@ class PreparedDocument:
     errors: tuple[GraphQLError, ...]
     #: A string literal holds NUL (written as ``\\u0000``), which no text column can store.
     carries_nul: bool = False
+    #: The worst-case object count of each operation (``cost.py``); None for refusals.
+    cost: CostPlan | None = None
 
 
 def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
@@ -48,25 +62,43 @@ def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
     return False
 
 
+TOO_DEEP = "The document is nested too deeply."
+
+
 def _prepare(schema: GraphQLSchema, query: str, limits: DocumentLimits) -> PreparedDocument:
+    too_long = oversized_document(query, limits.max_document_bytes)
+    if too_long is not None:
+        return PreparedDocument(None, (too_long,))
     try:
-        document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+        document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:
         return PreparedDocument(None, (error,))
     except RecursionError:
-        return PreparedDocument(None, (GraphQLError("The document is nested too deeply."),))
-    refusals = check_limits(document, limits)
+        return PreparedDocument(None, (GraphQLError(TOO_DEEP),))
+    try:
+        refusals = check_limits(document, limits)
+    except RecursionError:  # a chain of hundreds of fragments, each spreading the next
+        refusals = [GraphQLError(TOO_DEEP)]
+    long_list = oversized_literal_list(document, limits.max_list_items)
+    if long_list is not None:
+        refusals.append(long_list)
     if refusals:
         return PreparedDocument(None, tuple(refusals))
+    cost = None
     try:
         errors = validate(
-            schema, document, specified_rules, graphene_settings.MAX_VALIDATION_ERRORS
+            schema, document, VALIDATION_RULES, graphene_settings.MAX_VALIDATION_ERRORS
         )
+        if not errors:
+            cost = plan_costs(schema, document)
+            errors = static_refusals(cost, limits.max_nodes)
     except RecursionError:
-        errors = [GraphQLError("The document is nested too deeply.")]
+        errors = [GraphQLError(TOO_DEEP)]
     if errors:
         return PreparedDocument(None, tuple(errors))
-    return PreparedDocument(document, (), carries_nul=_literal_carries_nul(query, document))
+    return PreparedDocument(
+        document, (), carries_nul=_literal_carries_nul(query, document), cost=cost
+    )
 
 
 class DocumentCache:
@@ -74,7 +106,11 @@ class DocumentCache:
 
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple, PreparedDocument] = OrderedDict()
+        # The execution context receives only the document: it finds the rest through this.
+        self._by_document: dict[int, PreparedDocument] = {}
         self._lock = threading.Lock()
+        # The large document this thread prepared last: executed right after, never cached.
+        self._last_uncached = threading.local()
 
     def prepare(self, schema: GraphQLSchema, query: str) -> PreparedDocument:
         limits = DocumentLimits.from_settings()
@@ -90,13 +126,28 @@ class DocumentCache:
         if len(query) <= settings.GRAPHQL_DOCUMENT_CACHE_MAX_BYTES:
             with self._lock:
                 self._entries[key] = prepared
+                if prepared.document is not None:
+                    self._by_document[id(prepared.document)] = prepared
                 while len(self._entries) > settings.GRAPHQL_DOCUMENT_CACHE_SIZE:
-                    self._entries.popitem(last=False)
+                    _, evicted = self._entries.popitem(last=False)
+                    if evicted.document is not None:
+                        self._by_document.pop(id(evicted.document), None)
+        else:
+            self._last_uncached.prepared = prepared
         return prepared
+
+    def prepared_for(self, document: DocumentNode) -> PreparedDocument | None:
+        """What ``prepare`` answered for this document object, if it still knows."""
+        prepared = self._by_document.get(id(document))
+        if prepared is None:
+            prepared = getattr(self._last_uncached, "prepared", None)
+        # Identity, not just the id: an id is reused once its object is freed.
+        return prepared if prepared is not None and prepared.document is document else None
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._by_document.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

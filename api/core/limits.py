@@ -18,6 +18,8 @@ from graphql.language import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    ListValueNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
 )
@@ -29,6 +31,11 @@ class DocumentLimits:
     max_aliases: int
     max_fields: int
     max_repeats: int
+    max_list_items: int
+    max_document_bytes: int
+    max_tokens: int
+    max_nodes: int
+    max_list_cap: int
 
     @classmethod
     def from_settings(cls) -> DocumentLimits:
@@ -37,7 +44,63 @@ class DocumentLimits:
             max_aliases=settings.GRAPHQL_MAX_ALIASES,
             max_fields=settings.GRAPHQL_MAX_FIELDS,
             max_repeats=settings.GRAPHQL_MAX_FIELD_REPEATS,
+            max_list_items=settings.GRAPHQL_MAX_INPUT_LIST_ITEMS,
+            max_document_bytes=settings.GRAPHQL_MAX_DOCUMENT_BYTES,
+            max_tokens=settings.GRAPHQL_MAX_TOKENS,
+            max_nodes=settings.GRAPHQL_MAX_NODES,
+            # The estimate counts lists by this cap, so a change must estimate again.
+            max_list_cap=settings.GRAPHQL_MAX_LIST_ITEMS,
         )
+
+
+def oversized_document(query: str, limit: int) -> GraphQLError | None:
+    """A refusal when the text is longer than ``limit`` bytes (UTF-8), checked before parsing."""
+    # A character is 1 to 4 bytes: only texts near the limit need encoding to tell.
+    if len(query) * 4 <= limit:
+        return None
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size <= limit:
+        return None
+    return GraphQLError(
+        f"The document is {size} bytes long; the limit is {limit}. "
+        "Send large values (page content) in variables."
+    )
+
+
+def _list_refusal(count: int, limit: int, where: str) -> GraphQLError:
+    return GraphQLError(f"A list {where} holds {count} items; the limit is {limit}.")
+
+
+def oversized_literal_list(document: DocumentNode, limit: int) -> GraphQLError | None:
+    """A refusal when a list written in the document holds more than ``limit`` items."""
+    pending: list[Node] = [document]
+    while pending:  # no recursion: literals nest arbitrarily deep
+        node = pending.pop()
+        if isinstance(node, ListValueNode) and len(node.values) > limit:
+            return _list_refusal(len(node.values), limit, "in the document")
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                pending.append(child)
+            elif isinstance(child, tuple | list):
+                pending.extend(item for item in child if isinstance(item, Node))
+    return None
+
+
+def oversized_variable_list(variables: dict | None, limit: int) -> GraphQLError | None:
+    """A refusal when a list anywhere in the variables holds more than ``limit`` items."""
+    if not variables:
+        return None
+    pending: list = [variables]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(v for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            if len(value) > limit:
+                return _list_refusal(len(value), limit, "in the variables")
+            pending.extend(v for v in value if isinstance(v, dict | list))
+    return None
 
 
 def _selection_sets(document: DocumentNode):
