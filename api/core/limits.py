@@ -115,39 +115,55 @@ def _selection_sets(document: DocumentNode):
                 pending.append(nested)
 
 
-class _DepthMeter:
-    """Nesting depth of selection sets, with each named fragment measured once."""
+class _ShapeMeter:
+    """Nesting depth and aliases of selection sets, with each named fragment measured once.
+
+    Aliases are counted as they execute: a fragment counts wherever it is spread (but once
+    per selection set, as graphql-core merges repeated spreads), so spreading one fragment
+    of 20 aliases under two fields is 40.
+    """
 
     def __init__(self, document: DocumentNode) -> None:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.fragment_depths: dict[str, int] = {}
+        self.fragment_shapes: dict[str, tuple[int, int]] = {}
 
-    def depth(self, selection_set: SelectionSetNode | None) -> int:
+    def measure(
+        self, selection_set: SelectionSetNode | None, spread: set[str] | None = None
+    ) -> tuple[int, int]:
         if selection_set is None:
-            return 0
-        deepest = 0
+            return 0, 0
+        spread = set() if spread is None else spread
+        deepest = aliases = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
+                aliases += selection.alias is not None
                 if selection.name.value.startswith("__"):
-                    continue  # introspection is bounded by the schema itself
-                deepest = max(deepest, 1 + self.depth(selection.selection_set))
+                    continue  # introspection: graphql-core's MaxIntrospectionDepthRule
+                depth, inner = self.measure(selection.selection_set)
+                deepest, aliases = max(deepest, 1 + depth), aliases + inner
             elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self.depth(selection.selection_set))
+                depth, inner = self.measure(selection.selection_set, spread)
+                deepest, aliases = max(deepest, depth), aliases + inner
             elif isinstance(selection, FragmentSpreadNode):
-                deepest = max(deepest, self._fragment_depth(selection.name.value))
-        return deepest
+                name = selection.name.value
+                if name in spread:
+                    continue
+                spread.add(name)
+                depth, inner = self._fragment(name)
+                deepest, aliases = max(deepest, depth), aliases + inner
+        return deepest, aliases
 
-    def _fragment_depth(self, name: str) -> int:
-        if name in self.fragment_depths:
-            return self.fragment_depths[name]
+    def _fragment(self, name: str) -> tuple[int, int]:
+        if name in self.fragment_shapes:
+            return self.fragment_shapes[name]
         fragment = self.fragments.get(name)
         # Marked before descending: a cycle (refused by validation later) counts as flat.
-        self.fragment_depths[name] = 0
-        depth = self.depth(fragment.selection_set) if fragment else 0
-        self.fragment_depths[name] = depth
-        return depth
+        self.fragment_shapes[name] = (0, 0)
+        shape = self.measure(fragment.selection_set) if fragment else (0, 0)
+        self.fragment_shapes[name] = shape
+        return shape
 
 
 def _repeated_field(selection_set: SelectionSetNode, limit: int) -> FieldNode | None:
@@ -201,16 +217,12 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
                 repeated,
             )
         )
-    if first_alias_over is not None:
-        errors.append(
-            GraphQLError(
-                f"More than {limits.max_aliases} aliases in one request.", first_alias_over
-            )
-        )
-    meter = _DepthMeter(document)
+    meter = _ShapeMeter(document)
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            depth = meter.depth(definition.selection_set)
+            depth, operation_aliases = meter.measure(definition.selection_set)
+            if first_alias_over is None and operation_aliases > limits.max_aliases:
+                first_alias_over = definition
             if depth > limits.max_depth:
                 errors.append(
                     GraphQLError(
@@ -218,4 +230,10 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
                         definition,
                     )
                 )
+    if first_alias_over is not None:
+        errors.append(
+            GraphQLError(
+                f"More than {limits.max_aliases} aliases in one request.", first_alias_over
+            )
+        )
     return errors
