@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from graphql import GraphQLError
 
 logger = logging.getLogger("api")
@@ -61,20 +61,20 @@ def is_statement_timeout(error: BaseException | None) -> bool:
     return False
 
 
-def apply_statement_timeout() -> None:
+def apply_statement_timeout(milliseconds: int) -> None:
     """Make sure this thread's connection carries the request statement timeout."""
-    if connection.vendor != "postgresql":
+    database = connections[DEFAULT_DB_ALIAS]  # one look-up of the thread's connection
+    if database.vendor != "postgresql":
         return
-    milliseconds = settings.REQUEST_STATEMENT_TIMEOUT_MS
-    applied = getattr(connection, _APPLIED, None)
-    raw = connection.connection
+    applied = getattr(database, _APPLIED, None)
+    raw = database.connection
     if applied is not None and applied[0] is raw and applied[1] == milliseconds:
         return
     if milliseconds <= 0 and raw is None:
         return  # nothing to switch off on a connection not opened yet
     try:
-        connection.ensure_connection()
-        raw = connection.connection
+        database.ensure_connection()
+        raw = database.connection
         # Straight on the driver's connection: no round trip through Django's cursor
         # wrappers, and not counted as one of the request's queries.
         raw.execute(f"SET statement_timeout = {max(int(milliseconds), 0)}")
@@ -84,4 +84,4 @@ def apply_statement_timeout() -> None:
     except Exception as error:  # noqa: BLE001 - psycopg's own errors are not Django's
         logger.warning("could not set statement_timeout: %s", error)
         return
-    setattr(connection, _APPLIED, (raw, milliseconds))
+    setattr(database, _APPLIED, (raw, milliseconds))

@@ -25,7 +25,13 @@ from graphql import (
 from graphql.language import DocumentNode, Node, StringValueNode
 
 from .cost import CostPlan, plan_costs, static_refusals
-from .limits import DocumentLimits, check_limits, oversized_document, oversized_literal_list
+from .limits import (
+    DocumentLimits,
+    check_limits,
+    current_limits,
+    oversized_document,
+    oversized_literal_list,
+)
 
 #: graphql-core's standard rules, plus its recommended MaxIntrospectionDepthRule: nested
 #: ``fields { type { fields ... } }`` in introspection multiply the answer by the schema's size.
@@ -113,7 +119,7 @@ class DocumentCache:
         self._last_uncached = threading.local()
 
     def prepare(self, schema: GraphQLSchema, query: str) -> PreparedDocument:
-        limits = DocumentLimits.from_settings()
+        limits = current_limits()
         key = (id(schema), limits, query)
         with self._lock:
             prepared = self._entries.get(key)

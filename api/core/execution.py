@@ -72,7 +72,7 @@ from .deadline import (
     statement_timeout_error,
 )
 from .documents import documents
-from .limits import oversized_variable_list
+from .limits import current_limits, oversized_variable_list
 
 logger = logging.getLogger("api")
 
@@ -415,10 +415,9 @@ class FastListExecutionContext(ExecutionContext):
         *args,
         **kwargs,
     ):
+        limits = current_limits()
         # Before graphql-core coerces the variables: that costs as much as the lists are long.
-        long_list = oversized_variable_list(
-            raw_variable_values, settings.GRAPHQL_MAX_INPUT_LIST_ITEMS
-        )
+        long_list = oversized_variable_list(raw_variable_values, limits.max_list_items)
         if long_list is not None:
             return [long_list]
         context = super().build(
@@ -440,12 +439,11 @@ class FastListExecutionContext(ExecutionContext):
         if cost is not None and not cost.is_static:
             name = context.operation.name.value if context.operation.name else None
             nodes = cost.nodes(name, context.variable_values)
-            if nodes > settings.GRAPHQL_MAX_NODES:
-                return [too_many_nodes(nodes, settings.GRAPHQL_MAX_NODES)]
-        budget = settings.GRAPHQL_DEADLINE_MS
-        if budget > 0:
-            context.deadline = time.monotonic() + budget / 1000
-        apply_statement_timeout()
+            if nodes > limits.max_nodes:
+                return [too_many_nodes(nodes, limits.max_nodes)]
+        if limits.deadline_ms > 0:
+            context.deadline = time.monotonic() + limits.deadline_ms / 1000
+        apply_statement_timeout(limits.statement_timeout_ms)
         return context
 
     def handle_field_error(self, error, return_type, path):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from graphql import GraphQLError
 from graphql.language import (
     DocumentNode,
@@ -27,6 +29,8 @@ from graphql.language import (
 
 @dataclass(frozen=True)
 class DocumentLimits:
+    """Every bound of a request, read from settings once (``current_limits``)."""
+
     max_depth: int
     max_aliases: int
     max_fields: int
@@ -36,6 +40,8 @@ class DocumentLimits:
     max_tokens: int
     max_nodes: int
     max_list_cap: int
+    deadline_ms: int
+    statement_timeout_ms: int
 
     @classmethod
     def from_settings(cls) -> DocumentLimits:
@@ -50,7 +56,26 @@ class DocumentLimits:
             max_nodes=settings.GRAPHQL_MAX_NODES,
             # The estimate counts lists by this cap, so a change must estimate again.
             max_list_cap=settings.GRAPHQL_MAX_LIST_ITEMS,
+            deadline_ms=settings.GRAPHQL_DEADLINE_MS,
+            statement_timeout_ms=settings.REQUEST_STATEMENT_TIMEOUT_MS,
         )
+
+
+class _Current:
+    limits: DocumentLimits | None = None
+
+
+def current_limits() -> DocumentLimits:
+    """The limits in force: read once, read again only after a setting changed (tests)."""
+    limits = _Current.limits
+    if limits is None:
+        limits = _Current.limits = DocumentLimits.from_settings()
+    return limits
+
+
+@receiver(setting_changed)
+def _forget_limits(**kwargs) -> None:
+    _Current.limits = None
 
 
 def oversized_document(query: str, limit: int) -> GraphQLError | None:
