@@ -112,11 +112,11 @@ class DocumentCache:
 
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple, PreparedDocument] = OrderedDict()
-        # The execution context receives only the document: it finds the rest through this.
-        self._by_document: dict[int, PreparedDocument] = {}
         self._lock = threading.Lock()
-        # The large document this thread prepared last: executed right after, never cached.
-        self._last_uncached = threading.local()
+        # What this thread prepared last: the view executes it right after, and the
+        # execution context, which receives only the document, finds the rest here (even
+        # when another thread has evicted the entry meanwhile, or it was never cached).
+        self._last = threading.local()
 
     def prepare(self, schema: GraphQLSchema, query: str) -> PreparedDocument:
         limits = current_limits()
@@ -125,35 +125,27 @@ class DocumentCache:
             prepared = self._entries.get(key)
             if prepared is not None:
                 self._entries.move_to_end(key)
-                return prepared
-        prepared = _prepare(schema, query, limits)
-        # Large documents (page content written inline) are rarely sent twice; keeping them
-        # would let a client fill memory.
-        if len(query) <= settings.GRAPHQL_DOCUMENT_CACHE_MAX_BYTES:
-            with self._lock:
-                self._entries[key] = prepared
-                if prepared.document is not None:
-                    self._by_document[id(prepared.document)] = prepared
-                while len(self._entries) > settings.GRAPHQL_DOCUMENT_CACHE_SIZE:
-                    _, evicted = self._entries.popitem(last=False)
-                    if evicted.document is not None:
-                        self._by_document.pop(id(evicted.document), None)
-        else:
-            self._last_uncached.prepared = prepared
+        if prepared is None:
+            prepared = _prepare(schema, query, limits)
+            # Large documents (page content written inline) are rarely sent twice; keeping
+            # them would let a client fill memory.
+            if len(query) <= settings.GRAPHQL_DOCUMENT_CACHE_MAX_BYTES:
+                with self._lock:
+                    self._entries[key] = prepared
+                    while len(self._entries) > settings.GRAPHQL_DOCUMENT_CACHE_SIZE:
+                        self._entries.popitem(last=False)
+        self._last.prepared = prepared
         return prepared
 
     def prepared_for(self, document: DocumentNode) -> PreparedDocument | None:
-        """What ``prepare`` answered for this document object, if it still knows."""
-        prepared = self._by_document.get(id(document))
-        if prepared is None:
-            prepared = getattr(self._last_uncached, "prepared", None)
-        # Identity, not just the id: an id is reused once its object is freed.
+        """What this thread's last ``prepare`` answered, if it was for this document."""
+        prepared = getattr(self._last, "prepared", None)
         return prepared if prepared is not None and prepared.document is document else None
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._by_document.clear()
+        self._last.prepared = None
 
     def __len__(self) -> int:
         return len(self._entries)
