@@ -556,3 +556,32 @@ def test_group_members_without_paging_stop_at_the_cap(settings, admin_key_client
     assert len(members(None)) == 2
     assert len(members(3)) == 3
     assert len(members(99999999)) == 4
+
+
+def test_owasp_limit_99999999_under_aliases_is_refused_by_the_estimate():
+    # Each alias is clamped to the list cap (1000): ten fit the default 10,000, eleven do not.
+    def query(count):
+        return (
+            "{ " + " ".join(f"a{n}: pages(limit: 99999999) {{ id }}" for n in range(count)) + " }"
+        )
+
+    assert post(query(10)).status_code == 200
+    response = post(query(11))
+    assert response.status_code == 400
+    assert messages(response)[0].startswith("The operation may return up to 11000 objects;")
+
+
+def of_type_chain(levels: int) -> str:
+    return (
+        '{ __type(name: "Query") { name ' + "ofType { " * levels + "name" + " }" * levels + " } }"
+    )
+
+
+def test_deep_of_type_chains_in_introspection_are_answered():
+    # ofType is not a list: the answer ends where the type does, and the depth counts none
+    # of it; graphql-core's parser bounds the nesting of the text.
+    assert post(of_type_chain(10)).json() == {"data": {"__type": {"name": "Query", "ofType": None}}}
+
+    response = post(of_type_chain(400))
+    assert response.status_code == 400
+    assert messages(response) == ["Syntax Error: Document is nested too deeply. Parsing aborted."]
