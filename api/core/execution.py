@@ -452,21 +452,18 @@ class FastListExecutionContext(ExecutionContext):
             error = located_error(statement_timeout_error(), error.nodes, error.path)
         return super().handle_field_error(error, return_type, path)
 
-    def _past_deadline(self, field_nodes, path, return_type) -> bool:
-        """Past the budget: report it once (or wherever null must propagate), resolve nothing."""
-        if self.deadline_reported and not is_non_null_type(return_type):
-            return True
+    def _skip_past_deadline(self, field_def, field_nodes, path) -> None:
+        """Resolve nothing more; report it once, and wherever a null must propagate."""
+        if self.deadline_reported and not is_non_null_type(field_def.type):
+            return None
         self.deadline_reported = True
         error = located_error(request_deadline_error(), field_nodes, path.as_list())
-        super().handle_field_error(error, return_type, path)
-        return True
+        return super().handle_field_error(error, field_def.type, path)
 
     def execute_field(self, parent_type, source, field_nodes, path):
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            field = get_field_def(self.schema, parent_type, field_nodes[0])
-            if field is not None and self._past_deadline(field_nodes, path, field.type):
-                return None
         field_def = get_field_def(self.schema, parent_type, field_nodes[0])
+        if field_def and self.deadline is not None and time.monotonic() > self.deadline:
+            return self._skip_past_deadline(field_def, field_nodes, path)
         spec = getattr(field_def.resolve, FAST_LIST_ATTRIBUTE, None) if field_def else None
         plan = None
         if spec is not None and self._may_complete_fast(field_def.type, spec):

@@ -417,7 +417,7 @@ def test_default_limit_allows_the_seed_examples(admin_key_client):
     assert response.errors == []
 
 
-def test_every_list_of_objects_in_the_schema_is_sized_or_counted_as_one():
+def test_every_list_sized_by_an_argument_is_known_to_the_estimate():
     """A new list field sized by an argument must join ``cost.SIZED_FIELDS``."""
     from api.schema import schema
 
