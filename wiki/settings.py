@@ -251,7 +251,7 @@ GRAPHQL_JWT = {
     "JWT_EXPIRATION_DELTA": timedelta(minutes=30),
 }
 GRAPHQL_MAX_QUERY_DEPTH = int(os.environ.get("GRAPHQL_MAX_QUERY_DEPTH", "12"))
-GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "50"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 # Bounds on the work one document costs before it runs (api/core/limits.py): lexical tokens
 # (the introspection query has 180), and fields plus fragment spreads (it has 77).
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "3000"))
@@ -261,6 +261,18 @@ GRAPHQL_MAX_FIELD_REPEATS = int(os.environ.get("GRAPHQL_MAX_FIELD_REPEATS", "10"
 # Parsed and validated documents kept per process, and the largest document text cached.
 GRAPHQL_DOCUMENT_CACHE_SIZE = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_SIZE", "500"))
 GRAPHQL_DOCUMENT_CACHE_MAX_BYTES = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_MAX_BYTES", "16384"))
+# The document's text in UTF-8 bytes, refused before parsing (page content belongs in variables).
+GRAPHQL_MAX_DOCUMENT_BYTES = int(os.environ.get("GRAPHQL_MAX_DOCUMENT_BYTES", str(1024 * 1024)))
+# Items of any one list given as input, written in the document or in the variables.
+GRAPHQL_MAX_INPUT_LIST_ITEMS = int(os.environ.get("GRAPHQL_MAX_INPUT_LIST_ITEMS", "250"))
+# Worst-case objects one operation may return, estimated from list sizes (api/core/cost.py).
+GRAPHQL_MAX_NODES = int(os.environ.get("GRAPHQL_MAX_NODES", "10000"))
+# Most items of a list the contract leaves unbounded (pages without limit, users without
+# pageSize, pageHistoryById's offsetSize).
+GRAPHQL_MAX_LIST_ITEMS = int(os.environ.get("GRAPHQL_MAX_LIST_ITEMS", "1000"))
+# Time budgets of one GraphQL request (api/core/deadline.py); 0 switches one off.
+GRAPHQL_DEADLINE_MS = int(os.environ.get("GRAPHQL_DEADLINE_MS", "10000"))
+REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("REQUEST_STATEMENT_TIMEOUT_MS", "5000"))
 # Contract §1.1: 5 MB request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 

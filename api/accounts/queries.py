@@ -7,6 +7,7 @@ from accounts.models import Group as GroupModel
 from accounts.models import User as UserModel
 
 from ..core.context import get_caller, selected_fields
+from ..core.cost import unpaged_size
 from ..core.execution import fast_list
 from ..core.scalars import UUID
 from .types import (
@@ -36,7 +37,10 @@ class AccountQueries(graphene.ObjectType):
         query=graphene.String(description="Name or email contains this (case-insensitive)."),
         filter=graphene.String(description="Same as query; with both, both must match."),
         page=graphene.Int(
-            description="1-based page; pagination only when page or pageSize is given."
+            description=(
+                "1-based page. Without page and pageSize: the first GRAPHQL_MAX_LIST_ITEMS "
+                "matches (1000 unless configured)."
+            )
         ),
         page_size=graphene.Int(description="Page size; < 1 or > 1000 means 1000."),
         order_by=UserOrderBy(description="Sort field (default name)."),
@@ -63,7 +67,7 @@ class AccountQueries(graphene.ObjectType):
             query=arguments.get("query"),
             text_filter=arguments.get("filter"),
             page=arguments.get("page"),
-            page_size=arguments.get("page_size"),
+            page_size=unpaged_size(arguments),
             order_by=arguments.get("order_by"),
             direction=arguments.get("order_by_direction"),
         )

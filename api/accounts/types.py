@@ -13,6 +13,7 @@ from accounts.directory import (
 from accounts.models import LOCAL_STRATEGY_ID, AuthStrategy
 
 from ..core.context import get_caller
+from ..core.cost import unpaged_size
 from ..core.execution import NotFast, computed
 from ..core.scalars import JSON, UUID, Date
 
@@ -240,7 +241,9 @@ class Group(graphene.ObjectType):
     rules = graphene.List(GroupRule, description="Ordered page rules.")
     users = graphene.List(
         UserMinimal,
-        page=graphene.Int(description="1-based page; pagination only when given."),
+        page=graphene.Int(
+            description="1-based page. Without page and pageSize: the first 1000 members."
+        ),
         page_size=graphene.Int(description="Page size (1-1000)."),
         order_by=UserOrderBy(description="Sort field."),
         order_by_direction=OrderByDirection(description="Sort direction."),
@@ -286,7 +289,7 @@ class Group(graphene.ObjectType):
             members,
             text_filter=arguments.get("filter"),
             page=arguments.get("page"),
-            page_size=arguments.get("page_size"),
+            page_size=unpaged_size(arguments),
             order_by=arguments.get("order_by"),
             direction=arguments.get("order_by_direction"),
         )

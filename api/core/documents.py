@@ -14,10 +14,28 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from graphene_django.settings import graphene_settings
-from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    parse,
+    recommended_rules,
+    specified_rules,
+    validate,
+)
 from graphql.language import DocumentNode, Node, StringValueNode
 
-from .limits import DocumentLimits, check_limits
+from .cost import CostPlan, plan_costs, static_refusals
+from .limits import (
+    DocumentLimits,
+    check_limits,
+    current_limits,
+    oversized_document,
+    oversized_literal_list,
+)
+
+#: graphql-core's standard rules, plus its recommended MaxIntrospectionDepthRule: nested
+#: ``fields { type { fields ... } }`` in introspection multiply the answer by the schema's size.
+VALIDATION_RULES = (*specified_rules, *recommended_rules)
 
 
 @dataclass(frozen=True)
@@ -28,6 +46,8 @@ class PreparedDocument:
     errors: tuple[GraphQLError, ...]
     #: A string literal holds NUL (written as ``\\u0000``), which no text column can store.
     carries_nul: bool = False
+    #: The worst-case object count of each operation (``cost.py``); None for refusals.
+    cost: CostPlan | None = None
 
 
 def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
@@ -48,25 +68,43 @@ def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
     return False
 
 
+TOO_DEEP = "The document is nested too deeply."
+
+
 def _prepare(schema: GraphQLSchema, query: str, limits: DocumentLimits) -> PreparedDocument:
+    too_long = oversized_document(query, limits.max_document_bytes)
+    if too_long is not None:
+        return PreparedDocument(None, (too_long,))
     try:
-        document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+        document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:
         return PreparedDocument(None, (error,))
     except RecursionError:
-        return PreparedDocument(None, (GraphQLError("The document is nested too deeply."),))
-    refusals = check_limits(document, limits)
+        return PreparedDocument(None, (GraphQLError(TOO_DEEP),))
+    try:
+        refusals = check_limits(document, limits)
+    except RecursionError:  # a chain of hundreds of fragments, each spreading the next
+        refusals = [GraphQLError(TOO_DEEP)]
+    long_list = oversized_literal_list(document, limits.max_list_items)
+    if long_list is not None:
+        refusals.append(long_list)
     if refusals:
         return PreparedDocument(None, tuple(refusals))
+    cost = None
     try:
         errors = validate(
-            schema, document, specified_rules, graphene_settings.MAX_VALIDATION_ERRORS
+            schema, document, VALIDATION_RULES, graphene_settings.MAX_VALIDATION_ERRORS
         )
+        if not errors:
+            cost = plan_costs(schema, document)
+            errors = static_refusals(cost, limits.max_nodes)
     except RecursionError:
-        errors = [GraphQLError("The document is nested too deeply.")]
+        errors = [GraphQLError(TOO_DEEP)]
     if errors:
         return PreparedDocument(None, tuple(errors))
-    return PreparedDocument(document, (), carries_nul=_literal_carries_nul(query, document))
+    return PreparedDocument(
+        document, (), carries_nul=_literal_carries_nul(query, document), cost=cost
+    )
 
 
 class DocumentCache:
@@ -75,28 +113,39 @@ class DocumentCache:
     def __init__(self) -> None:
         self._entries: OrderedDict[tuple, PreparedDocument] = OrderedDict()
         self._lock = threading.Lock()
+        # What this thread prepared last: the view executes it right after, and the
+        # execution context, which receives only the document, finds the rest here (even
+        # when another thread has evicted the entry meanwhile, or it was never cached).
+        self._last = threading.local()
 
     def prepare(self, schema: GraphQLSchema, query: str) -> PreparedDocument:
-        limits = DocumentLimits.from_settings()
+        limits = current_limits()
         key = (id(schema), limits, query)
         with self._lock:
             prepared = self._entries.get(key)
             if prepared is not None:
                 self._entries.move_to_end(key)
-                return prepared
-        prepared = _prepare(schema, query, limits)
-        # Large documents (page content written inline) are rarely sent twice; keeping them
-        # would let a client fill memory.
-        if len(query) <= settings.GRAPHQL_DOCUMENT_CACHE_MAX_BYTES:
-            with self._lock:
-                self._entries[key] = prepared
-                while len(self._entries) > settings.GRAPHQL_DOCUMENT_CACHE_SIZE:
-                    self._entries.popitem(last=False)
+        if prepared is None:
+            prepared = _prepare(schema, query, limits)
+            # Large documents (page content written inline) are rarely sent twice; keeping
+            # them would let a client fill memory.
+            if len(query) <= settings.GRAPHQL_DOCUMENT_CACHE_MAX_BYTES:
+                with self._lock:
+                    self._entries[key] = prepared
+                    while len(self._entries) > settings.GRAPHQL_DOCUMENT_CACHE_SIZE:
+                        self._entries.popitem(last=False)
+        self._last.prepared = prepared
         return prepared
+
+    def prepared_for(self, document: DocumentNode) -> PreparedDocument | None:
+        """What this thread's last ``prepare`` answered, if it was for this document."""
+        prepared = getattr(self._last, "prepared", None)
+        return prepared if prepared is not None and prepared.document is document else None
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+        self._last.prepared = None
 
     def __len__(self) -> int:
         return len(self._entries)

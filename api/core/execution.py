@@ -32,7 +32,9 @@ switches the fast path off, so tests can compare both.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +64,17 @@ from graphql.pyutils import Undefined
 from graphql.type import is_leaf_type, is_list_type, is_non_null_type
 
 from . import scalars
+from .cost import too_many_nodes
+from .deadline import (
+    apply_statement_timeout,
+    is_statement_timeout,
+    request_deadline_error,
+    statement_timeout_error,
+)
+from .documents import documents
+from .limits import current_limits, oversized_variable_list
+
+logger = logging.getLogger("api")
 
 FAST_LIST_ATTRIBUTE = "fast_list"
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -380,10 +393,77 @@ def fast_lists_enabled() -> bool:
 
 
 class FastListExecutionContext(ExecutionContext):
-    """graphql-core's execution, with :func:`fast_list` root lists completed in one loop."""
+    """graphql-core's execution, with :func:`fast_list` root lists completed in one loop.
+
+    It also enforces the limits that need the request's variables (``limits.py``,
+    ``cost.py``) and its time budget (``deadline.py``).
+    """
+
+    #: ``time.monotonic()`` after which no further field is resolved, or None.
+    deadline: float | None = None
+    deadline_reported = False
+
+    @classmethod
+    def build(
+        cls,
+        schema,
+        document,
+        root_value=None,
+        context_value=None,
+        raw_variable_values=None,
+        operation_name=None,
+        *args,
+        **kwargs,
+    ):
+        limits = current_limits()
+        # Before graphql-core coerces the variables: that costs as much as the lists are long.
+        long_list = oversized_variable_list(raw_variable_values, limits.max_list_items)
+        if long_list is not None:
+            return [long_list]
+        context = super().build(
+            schema,
+            document,
+            root_value,
+            context_value,
+            raw_variable_values,
+            operation_name,
+            *args,
+            **kwargs,
+        )
+        if isinstance(context, list):
+            return context
+        # The view prepares every document first (limits, static estimate); a document that
+        # did not come through it (a direct call of ``execute``) is the caller's business.
+        prepared = documents.prepared_for(document)
+        cost = prepared.cost if prepared is not None else None
+        if cost is not None and not cost.is_static:
+            name = context.operation.name.value if context.operation.name else None
+            nodes = cost.nodes(name, context.variable_values)
+            if nodes > limits.max_nodes:
+                return [too_many_nodes(nodes, limits.max_nodes)]
+        if limits.deadline_ms > 0:
+            context.deadline = time.monotonic() + limits.deadline_ms / 1000
+        apply_statement_timeout(limits.statement_timeout_ms)
+        return context
+
+    def handle_field_error(self, error, return_type, path):
+        if is_statement_timeout(error.original_error):
+            logger.warning("statement cancelled by statement_timeout at %s", path.as_list())
+            error = located_error(statement_timeout_error(), error.nodes, error.path)
+        return super().handle_field_error(error, return_type, path)
+
+    def _skip_past_deadline(self, field_def, field_nodes, path) -> None:
+        """Resolve nothing more; report it once, and wherever a null must propagate."""
+        if self.deadline_reported and not is_non_null_type(field_def.type):
+            return None
+        self.deadline_reported = True
+        error = located_error(request_deadline_error(), field_nodes, path.as_list())
+        return super().handle_field_error(error, field_def.type, path)
 
     def execute_field(self, parent_type, source, field_nodes, path):
         field_def = get_field_def(self.schema, parent_type, field_nodes[0])
+        if field_def and self.deadline is not None and time.monotonic() > self.deadline:
+            return self._skip_past_deadline(field_def, field_nodes, path)
         spec = getattr(field_def.resolve, FAST_LIST_ATTRIBUTE, None) if field_def else None
         plan = None
         if spec is not None and self._may_complete_fast(field_def.type, spec):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from graphql import GraphQLError
 from graphql.language import (
     DocumentNode,
@@ -18,6 +20,8 @@ from graphql.language import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    ListValueNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
 )
@@ -25,10 +29,19 @@ from graphql.language import (
 
 @dataclass(frozen=True)
 class DocumentLimits:
+    """Every bound of a request, read from settings once (``current_limits``)."""
+
     max_depth: int
     max_aliases: int
     max_fields: int
     max_repeats: int
+    max_list_items: int
+    max_document_bytes: int
+    max_tokens: int
+    max_nodes: int
+    max_list_cap: int
+    deadline_ms: int
+    statement_timeout_ms: int
 
     @classmethod
     def from_settings(cls) -> DocumentLimits:
@@ -37,7 +50,82 @@ class DocumentLimits:
             max_aliases=settings.GRAPHQL_MAX_ALIASES,
             max_fields=settings.GRAPHQL_MAX_FIELDS,
             max_repeats=settings.GRAPHQL_MAX_FIELD_REPEATS,
+            max_list_items=settings.GRAPHQL_MAX_INPUT_LIST_ITEMS,
+            max_document_bytes=settings.GRAPHQL_MAX_DOCUMENT_BYTES,
+            max_tokens=settings.GRAPHQL_MAX_TOKENS,
+            max_nodes=settings.GRAPHQL_MAX_NODES,
+            # The estimate counts lists by this cap, so a change must estimate again.
+            max_list_cap=settings.GRAPHQL_MAX_LIST_ITEMS,
+            deadline_ms=settings.GRAPHQL_DEADLINE_MS,
+            statement_timeout_ms=settings.REQUEST_STATEMENT_TIMEOUT_MS,
         )
+
+
+class _Current:
+    limits: DocumentLimits | None = None
+
+
+def current_limits() -> DocumentLimits:
+    """The limits in force: read once, read again only after a setting changed (tests)."""
+    limits = _Current.limits
+    if limits is None:
+        limits = _Current.limits = DocumentLimits.from_settings()
+    return limits
+
+
+@receiver(setting_changed)
+def _forget_limits(**kwargs) -> None:
+    _Current.limits = None
+
+
+def oversized_document(query: str, limit: int) -> GraphQLError | None:
+    """A refusal when the text is longer than ``limit`` bytes (UTF-8), checked before parsing."""
+    # A character is 1 to 4 bytes: only texts near the limit need encoding to tell.
+    if len(query) * 4 <= limit:
+        return None
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size <= limit:
+        return None
+    return GraphQLError(
+        f"The document is {size} bytes long; the limit is {limit}. "
+        "Send large values (page content) in variables."
+    )
+
+
+def _list_refusal(count: int, limit: int, where: str) -> GraphQLError:
+    return GraphQLError(f"A list {where} holds {count} items; the limit is {limit}.")
+
+
+def oversized_literal_list(document: DocumentNode, limit: int) -> GraphQLError | None:
+    """A refusal when a list written in the document holds more than ``limit`` items."""
+    pending: list[Node] = [document]
+    while pending:  # no recursion: literals nest arbitrarily deep
+        node = pending.pop()
+        if isinstance(node, ListValueNode) and len(node.values) > limit:
+            return _list_refusal(len(node.values), limit, "in the document")
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                pending.append(child)
+            elif isinstance(child, tuple | list):
+                pending.extend(item for item in child if isinstance(item, Node))
+    return None
+
+
+def oversized_variable_list(variables: dict | None, limit: int) -> GraphQLError | None:
+    """A refusal when a list anywhere in the variables holds more than ``limit`` items."""
+    if not variables:
+        return None
+    pending: list = [variables]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(v for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            if len(value) > limit:
+                return _list_refusal(len(value), limit, "in the variables")
+            pending.extend(v for v in value if isinstance(v, dict | list))
+    return None
 
 
 def _selection_sets(document: DocumentNode):
@@ -52,39 +140,55 @@ def _selection_sets(document: DocumentNode):
                 pending.append(nested)
 
 
-class _DepthMeter:
-    """Nesting depth of selection sets, with each named fragment measured once."""
+class _ShapeMeter:
+    """Nesting depth and aliases of selection sets, with each named fragment measured once.
+
+    Aliases are counted as they execute: a fragment counts wherever it is spread (but once
+    per selection set, as graphql-core merges repeated spreads), so spreading one fragment
+    of 20 aliases under two fields is 40.
+    """
 
     def __init__(self, document: DocumentNode) -> None:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.fragment_depths: dict[str, int] = {}
+        self.fragment_shapes: dict[str, tuple[int, int]] = {}
 
-    def depth(self, selection_set: SelectionSetNode | None) -> int:
+    def measure(
+        self, selection_set: SelectionSetNode | None, spread: set[str] | None = None
+    ) -> tuple[int, int]:
         if selection_set is None:
-            return 0
-        deepest = 0
+            return 0, 0
+        spread = set() if spread is None else spread
+        deepest = aliases = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
+                aliases += selection.alias is not None
                 if selection.name.value.startswith("__"):
-                    continue  # introspection is bounded by the schema itself
-                deepest = max(deepest, 1 + self.depth(selection.selection_set))
+                    continue  # introspection: graphql-core's MaxIntrospectionDepthRule
+                depth, inner = self.measure(selection.selection_set)
+                deepest, aliases = max(deepest, 1 + depth), aliases + inner
             elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self.depth(selection.selection_set))
+                depth, inner = self.measure(selection.selection_set, spread)
+                deepest, aliases = max(deepest, depth), aliases + inner
             elif isinstance(selection, FragmentSpreadNode):
-                deepest = max(deepest, self._fragment_depth(selection.name.value))
-        return deepest
+                name = selection.name.value
+                if name in spread:
+                    continue
+                spread.add(name)
+                depth, inner = self._fragment(name)
+                deepest, aliases = max(deepest, depth), aliases + inner
+        return deepest, aliases
 
-    def _fragment_depth(self, name: str) -> int:
-        if name in self.fragment_depths:
-            return self.fragment_depths[name]
+    def _fragment(self, name: str) -> tuple[int, int]:
+        if name in self.fragment_shapes:
+            return self.fragment_shapes[name]
         fragment = self.fragments.get(name)
         # Marked before descending: a cycle (refused by validation later) counts as flat.
-        self.fragment_depths[name] = 0
-        depth = self.depth(fragment.selection_set) if fragment else 0
-        self.fragment_depths[name] = depth
-        return depth
+        self.fragment_shapes[name] = (0, 0)
+        shape = self.measure(fragment.selection_set) if fragment else (0, 0)
+        self.fragment_shapes[name] = shape
+        return shape
 
 
 def _repeated_field(selection_set: SelectionSetNode, limit: int) -> FieldNode | None:
@@ -138,16 +242,12 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
                 repeated,
             )
         )
-    if first_alias_over is not None:
-        errors.append(
-            GraphQLError(
-                f"More than {limits.max_aliases} aliases in one request.", first_alias_over
-            )
-        )
-    meter = _DepthMeter(document)
+    meter = _ShapeMeter(document)
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            depth = meter.depth(definition.selection_set)
+            depth, operation_aliases = meter.measure(definition.selection_set)
+            if first_alias_over is None and operation_aliases > limits.max_aliases:
+                first_alias_over = definition
             if depth > limits.max_depth:
                 errors.append(
                     GraphQLError(
@@ -155,4 +255,10 @@ def check_limits(document: DocumentNode, limits: DocumentLimits) -> list[GraphQL
                         definition,
                     )
                 )
+    if first_alias_over is not None:
+        errors.append(
+            GraphQLError(
+                f"More than {limits.max_aliases} aliases in one request.", first_alias_over
+            )
+        )
     return errors

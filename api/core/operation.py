@@ -12,6 +12,7 @@ from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 from wiki.text import holds_unstorable_text
 
+from .deadline import is_statement_timeout
 from .errors import UNEXPECTED_MESSAGE, log_unexpected
 
 logger = logging.getLogger("api")
@@ -79,6 +80,8 @@ class WikiMutation(graphene.Mutation):
             # the field's data is null, and api.core.errors writes the error.
             raise
         except Exception as error:
+            if is_statement_timeout(error):
+                raise  # a clear DEADLINE_EXCEEDED in errors[] (execution.py), not a slug
             ref = log_unexpected(error)
             return output(
                 operation=Operation(

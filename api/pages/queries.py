@@ -4,8 +4,10 @@ import graphene
 
 from pages import history, services
 from pages.models import Page as PageModel
+from wiki.errors import DomainError, ErrorKey
 
 from ..core.context import get_caller
+from ..core.cost import capped_limit, list_cap
 from ..core.execution import fast_list
 from ..core.inputs import enum_value
 from ..core.scalars import UUID
@@ -25,7 +27,11 @@ class PageQueries(graphene.ObjectType):
     pages = graphene.List(
         PageListItem,
         limit=graphene.Int(
-            description="Most items returned, after permission filtering; < 1 = no limit."
+            description=(
+                "Most items returned, after permission filtering; absent or < 1 = the "
+                "server's list cap (GRAPHQL_MAX_LIST_ITEMS, 1000 unless configured), "
+                "which also bounds larger values."
+            )
         ),
         offset=graphene.Int(description="Items skipped after permission filtering (default 0)."),
         order_by=PageOrderBy(description="Sort field (default ID)."),
@@ -49,7 +55,9 @@ class PageQueries(graphene.ObjectType):
         PageHistoryResult,
         id=graphene.Argument(UUID, required=True, description="Page id."),
         offset_page=graphene.Int(description="Zero-based page of the trail (default 0)."),
-        offset_size=graphene.Int(description="Versions per page (default 100)."),
+        offset_size=graphene.Int(
+            description="Versions per page (default 100; at most the server's list cap, 1000)."
+        ),
         description="A page's versions, newest first. Needs read:history at the page.",
     )
     page_version_by_id = graphene.Field(
@@ -64,7 +72,8 @@ class PageQueries(graphene.ObjectType):
     def resolve_pages(root, info, **arguments):
         return services.list_pages(
             get_caller(info),
-            limit=arguments.get("limit"),
+            # Bounded by the server whatever the client asks (docs/api.md, Limits).
+            limit=capped_limit(arguments.get("limit")),
             offset=arguments.get("offset"),
             order_by=enum_value(arguments.get("order_by")) or "ID",
             direction=enum_value(arguments.get("order_by_direction")) or "ASC",
@@ -81,6 +90,8 @@ class PageQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_page_history_by_id(root, info, id, offset_page=None, offset_size=None):
+        if offset_size is not None and offset_size > list_cap():
+            raise DomainError(ErrorKey.INVALID_INPUT, f"offsetSize must be <= {list_cap()}")
         return history.history_trail(get_caller(info), id, offset_page, offset_size)
 
     @staticmethod

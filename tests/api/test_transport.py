@@ -194,7 +194,7 @@ def _aliases(count: int) -> str:
     return "{ " + " ".join(f"a{n}: sites {{ id }}" for n in range(count)) + " }"
 
 
-@pytest.mark.parametrize(("limit", "override"), [(50, False), (3, True)])
+@pytest.mark.parametrize(("limit", "override"), [(30, False), (3, True)])
 def test_alias_limit(settings, limit, override):
     if override:
         settings.GRAPHQL_MAX_ALIASES = limit
