@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import graphene
 
+from wiki.db_unavailable import is_database_unavailable
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 from wiki.text import holds_unstorable_text
@@ -79,6 +80,10 @@ class WikiMutation(graphene.Mutation):
             # the field's data is null, and api.core.errors writes the error.
             raise
         except Exception as error:
+            if is_database_unavailable(error):
+                # The database is away: HTTP 503 for the whole request (api.core.errors and
+                # wiki.db_unavailable), not a failed operation; the change may not have happened.
+                raise
             ref = log_unexpected(error)
             return output(
                 operation=Operation(
