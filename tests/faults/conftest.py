@@ -2,7 +2,9 @@
 with an administrator, an API key and a member; each test starts its own wiki server.
 
 The tests skip when PostgreSQL's or Redis's programs are missing, and fail instead on CI
-(``CI=true``), which must run them.
+(``CI=true``), which must run them. They bring their own PostgreSQL whatever the suite's
+database is, so they run in the suite's PostgreSQL pass only: CI's SQLite pass would repeat
+the same minute of work.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from tests.redis_support import unavailable
 
@@ -35,7 +38,7 @@ MEMBER_PASSWORD = "Password123"  # noqa: S105 - tests.factories.UserFactory's
 SETUP = f"""
 import json
 from accounts import apikeys
-from accounts.models import LOCAL_STRATEGY_ID
+from accounts.models import LOCAL_STRATEGY_ID, AuthStrategy
 from accounts.services import administrators_group, make_administrator
 from tests.factories import UserFactory, default_site
 from wiki.config import set_api_enabled
@@ -44,6 +47,11 @@ admin = UserFactory(email="admin@example.com", name="Administrator")
 make_administrator(admin)
 UserFactory(email="{MEMBER_EMAIL}", name="Member")
 set_api_enabled(True)
+# Self-registration with a verification mail (register queues a mail like forgotPassword).
+local = AuthStrategy.objects.get(pk=LOCAL_STRATEGY_ID)
+local.registration = True
+local.config = {{**(local.config or {{}}), "emailValidation": True}}
+local.save()
 issued = apikeys.create_api_key(
     None, name="faults", expiration="1d", group_ids=[administrators_group().pk]
 )
@@ -73,6 +81,11 @@ class WikiDatabase:
 
 @pytest.fixture(scope="session")
 def private_postgres() -> Iterator[PrivatePostgres]:
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the fault tests start their own PostgreSQL and run once, with the suite on "
+            "PostgreSQL (DATABASE_URL=postgres://...)"
+        )
     reason = postgres_unavailable_reason()
     if reason:
         unavailable(reason)

@@ -55,6 +55,26 @@ def wait_until(condition, what: str, timeout: float = 20.0, interval: float = 0.
         time.sleep(interval)
 
 
+class Phases:
+    """Seconds spent in each phase of a fault test, printed as the run's figures."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.started = self.last = time.monotonic()
+        self.spent: list[tuple[str, float]] = []
+
+    def done(self, phase: str) -> None:
+        now = time.monotonic()
+        self.spent.append((phase, now - self.last))
+        self.last = now
+
+    def report(self, **figures) -> str:
+        phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in self.spent)
+        counts = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in figures.items())
+        total = time.monotonic() - self.started
+        return f"[faults] {self.name}: {counts}; {phases}; total {total:.1f} s"
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------
 def postgres_bin() -> Path | None:
     """The folder of initdb, pg_ctl and postgres (the newest installed), or None."""

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from .services import WikiServer, server_env, wait_until
+from .services import Phases, WikiServer, server_env, wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -67,8 +67,10 @@ class Writer(threading.Thread):
 
 
 def test_postgres_stopped_and_started_under_a_running_server(database, tmp_path):
+    phases = Phases("postgres")
     server = WikiServer(tmp_path / "server", server_env(database.url))
     server.start()
+    phases.done("server start")
     try:
         master = server.process.pid
         assert server.get("/readyz").json() == {"status": "ok", "checks": {"database": "ok"}}
@@ -78,8 +80,10 @@ def test_postgres_stopped_and_started_under_a_running_server(database, tmp_path)
         writer.start()
         wait_until(lambda: len(writer.acknowledged) >= 5, "five pages written")
 
+        phases.done("writes before")
         database.postgres.stop(mode="fast")
         wait_until(lambda: writer.unavailable >= 3, "the writer to meet the outage")
+        phases.done("stop")
 
         # --- while the database is away
         api = server.graphql(PAGES, token=database.key)
@@ -114,8 +118,10 @@ def test_postgres_stopped_and_started_under_a_running_server(database, tmp_path)
         assert (healthy.status, healthy.json()) == (200, {"status": "ok"})
 
         # --- the database is back; the same processes serve again
+        phases.done("requests during the outage")
         database.postgres.start()
         wait_until(lambda: server.get("/readyz").status == 200, "readyz after the restart")
+        phases.done("start and readyz back")
         wait_until(lambda: len(writer.acknowledged) >= 5 + 5, "pages written after the restart")
         writer.halt.set()
         writer.join(timeout=20)
@@ -138,14 +144,19 @@ def test_postgres_stopped_and_started_under_a_running_server(database, tmp_path)
         # A write the server could not confirm may or may not have been committed; none is
         # stored twice.
         assert len(stored) == len(set(stored))
-        print(
-            f"\n[faults] postgres: {len(writer.acknowledged)} writes acknowledged, "
-            f"{writer.unavailable} answered 503, {len(stored)} stored, 0 lost"
-        )
         # The outage is logged as what it is, one line a request, without a trace.
         log = server.log()
         assert "database unavailable, answered 503" in log
         assert "Traceback" not in log, log[-3000:]
         assert "Internal Server Error" not in log
+        print(
+            "\n"
+            + phases.report(
+                writes_acknowledged=len(writer.acknowledged),
+                answered_503=writer.unavailable,
+                rows_stored=len(stored),
+                acknowledged_writes_lost=len(missing),
+            )
+        )
     finally:
         server.stop()

@@ -2,7 +2,7 @@
 
 The wiki runs under gunicorn with ``REDIS_URL`` naming a private ``redis-server`` (the rate
 limits' cache and Celery's broker). Redis is killed: reads keep answering, sign-in,
-``forgotPassword`` and ``createUser`` with a welcome mail succeed (the rate limits count in each
+``register``, ``forgotPassword`` and ``createUser`` with a welcome mail succeed (the rate limits count in each
 process's memory; the mails stay pending in the outbox, nothing reaches a broker), ``/readyz``
 names Redis, and nothing waits long. Redis is started again: ``/readyz`` recovers without a
 restart, and a Celery worker with beat re-queues the pending mails (``requeue_stale``) and
@@ -21,7 +21,15 @@ import pytest
 from tests.smtp_support import SmtpServer
 
 from .conftest import MEMBER_EMAIL, MEMBER_PASSWORD
-from .services import BASE_DIR, PYTHON, WikiServer, run_python, server_env, wait_until
+from .services import (
+    BASE_DIR,
+    PYTHON,
+    Phases,
+    WikiServer,
+    run_python,
+    server_env,
+    wait_until,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -34,6 +42,12 @@ mutation ($username: String!, $password: String!, $strategy: UUID!, $site: UUID!
 }"""
 FORGOT_PASSWORD = """
 mutation ($email: String!) { forgotPassword(email: $email) { operation { succeeded slug } } }"""
+REGISTER = """
+mutation ($email: String!) {
+  register(email: $email, password: "Correct-Horse-9", name: "Registrant") {
+    operation { succeeded slug message }
+  }
+}"""
 CREATE_USER = """
 mutation ($email: String!, $site: UUID!) {
   createUser(email: $email, name: "Newcomer", passwordRaw: "a long initial password",
@@ -104,6 +118,7 @@ def start_worker(env: dict[str, str], log_path) -> subprocess.Popen:
 
 
 def test_redis_stopped_and_started_under_a_running_server(database, private_redis, tmp_path):
+    phases = Phases("redis")
     smtp = SmtpServer()
     smtp.start()
     env = server_env(database.url, REDIS_URL=private_redis.url)
@@ -111,8 +126,10 @@ def test_redis_stopped_and_started_under_a_running_server(database, private_redi
     server = WikiServer(tmp_path / "server", env)
     worker = None
     newcomer = f"newcomer-{uuid.uuid4().hex[:8]}@example.com"
+    registrant = f"registrant-{uuid.uuid4().hex[:8]}@example.com"
     try:
         server.start()
+        phases.done("server start")
         assert server.get("/readyz").json() == {
             "status": "ok",
             "checks": {"database": "ok", "redis": "ok"},
@@ -151,7 +168,11 @@ def test_redis_stopped_and_started_under_a_running_server(database, private_redi
             "message": operation(created, "createUser")["message"],
         }
         assert created.seconds < SLOW
+        registered = server.graphql(REGISTER, {"email": registrant})
+        assert operation(registered, "register")["succeeded"] is True
+        assert registered.seconds < SLOW
         assert outbox(database, newcomer) == [("welcome", "pending", 0)]
+        assert outbox(database, registrant) == [("verify", "pending", 0)]
         assert ("reset", "pending", 0) in outbox(database, MEMBER_EMAIL)
         user_id = created.json()["data"]["createUser"]["user"]["id"]
         assert database.scalar("SELECT count(*) FROM accounts_user WHERE id = %s", (user_id,)) == 1
@@ -165,8 +186,10 @@ def test_redis_stopped_and_started_under_a_running_server(database, private_redi
         assert server.get("/healthz").status == 200
 
         # --- Redis is back: the same server, and the mails are delivered
+        phases.done("requests while Redis is down")
         private_redis.start()
         wait_until(lambda: server.get("/readyz").status == 200, "readyz after Redis is back")
+        phases.done("readyz back")
         worker = start_worker(
             {**env, "MAIL_REQUEUE_AFTER": "0", "MAIL_REQUEUE_INTERVAL": "0.5"},
             tmp_path / "worker.log",
@@ -176,6 +199,7 @@ def test_redis_stopped_and_started_under_a_running_server(database, private_redi
             "the welcome mail to be re-queued and sent",
             timeout=40,
         )
+        phases.done("worker start, re-queue and first delivery")
         welcome = [mail for mail in smtp.received if newcomer in mail.rcpt_tos]
         assert len(welcome) == 1
         assert "a long initial password" in welcome[0].text
@@ -183,13 +207,22 @@ def test_redis_stopped_and_started_under_a_running_server(database, private_redi
             lambda: ("reset", "pending", 0) not in outbox(database, MEMBER_EMAIL),
             "the reset mail to be sent",
         )
+        wait_until(
+            lambda: outbox(database, registrant) == [("verify", "sent", 1)],
+            "the verification mail to be sent",
+        )
+        for recipient in (newcomer, registrant, MEMBER_EMAIL):
+            delivered = [mail for mail in smtp.received if recipient in mail.rcpt_tos]
+            assert len(delivered) == 1, (recipient, len(delivered))
         assert operation(login(server, database), "login")["succeeded"] is True
 
+        phases.done("other deliveries")
         log = server.log()
         assert "counting in this process's memory" in log
         assert "could not be queued; the periodic re-queue will retry" in log
         assert "Internal Server Error" not in log
         assert "ERR_UNEXPECTED" not in log
+        print("\n" + phases.report(mails_delivered_after_the_outage=len(smtp.received)))
     finally:
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
