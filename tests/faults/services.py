@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlunsplit
 
 import psycopg
 import pytest
@@ -194,6 +195,14 @@ class PrivatePostgres:
 
 
 # --- Redis --------------------------------------------------------------------------------------
+def loopback_redis_url(port: int) -> str:
+    """A Redis URL on a loopback port these tests picked themselves: a private
+    ``redis-server``, a free port where nothing listens, or a socket that never answers.
+    Never the machine's shared Redis, which tests reach only through ``TEST_REDIS_URL``
+    (tests/redis_support.py)."""
+    return urlunsplit(("redis", f"127.0.0.1:{port}", "/0", "", ""))
+
+
 def redis_unavailable_reason() -> str | None:
     if shutil.which("redis-server") is None:
         return "redis-server is not installed"
@@ -210,7 +219,7 @@ class PrivateRedis:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return loopback_redis_url(self.port)
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

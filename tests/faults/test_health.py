@@ -13,7 +13,7 @@ from django.test import Client
 
 from tests.redis_support import redis_url
 
-from .services import free_port
+from .services import free_port, loopback_redis_url
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_readyz_names_redis_when_it_is_configured_and_answers(browser, settings)
 
 @pytest.mark.django_db
 def test_readyz_is_unavailable_when_redis_refuses(browser, settings, caplog):
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    settings.REDIS_URL = loopback_redis_url(free_port())
 
     response = browser.get("/readyz")
 
@@ -127,7 +127,7 @@ def test_readyz_is_unavailable_when_redis_refuses(browser, settings, caplog):
 @pytest.mark.django_db
 def test_readyz_gives_up_on_a_hung_redis_within_its_timeout(browser, settings):
     with silent_redis() as port:
-        settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+        settings.REDIS_URL = loopback_redis_url(port)
         started = time.monotonic()
         response = browser.get("/readyz")
         elapsed = time.monotonic() - started

@@ -15,7 +15,7 @@ from wiki import outbox
 from wiki.mail import OutgoingMail
 from wiki.models import OutboundMail
 
-from .services import free_port
+from .services import free_port, loopback_redis_url
 
 MESSAGE = OutgoingMail(to="someone@example.com", subject="Reset", text="Reset it", html="<p>x")
 
@@ -29,7 +29,7 @@ def enqueue_and_commit(django_capture_on_commit_callbacks) -> tuple[OutboundMail
 
 @pytest.mark.django_db
 def test_a_refusing_broker_leaves_the_message_pending(django_capture_on_commit_callbacks, caplog):
-    broker = Broker(url=f"redis://127.0.0.1:{free_port()}/0", queue="faults", prefix="faults:")
+    broker = Broker(url=loopback_redis_url(free_port()), queue="faults", prefix="faults:")
     with publishing_to(broker):
         row, elapsed = enqueue_and_commit(django_capture_on_commit_callbacks)
 
@@ -46,7 +46,7 @@ def test_a_hung_broker_costs_the_request_seconds_not_the_worker(
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
-        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        url = loopback_redis_url(silent.getsockname()[1])
         with publishing_to(Broker(url=url, queue="faults", prefix="faults:")):
             row, elapsed = enqueue_and_commit(django_capture_on_commit_callbacks)
 
