@@ -89,8 +89,13 @@ def publish(mail_id) -> bool:
     from .celery import app
 
     try:
-        # By name: the task module runs this one (wiki.tasks.deliver_mail).
-        app.send_task(DELIVER_TASK, args=(str(mail_id),))
+        # A connection of its own with the short Redis timeouts (wiki/settings.py): a broker
+        # that accepts connections and never answers costs the request a fraction of a
+        # second, not the workers' socket_timeout for every publish attempt. The message
+        # waits in the outbox meanwhile; nothing is lost by giving up early.
+        with app.connection_for_write(transport_options=_publish_timeouts()) as connection:
+            # By name: the task module runs this one (wiki.tasks.deliver_mail).
+            app.send_task(DELIVER_TASK, args=(str(mail_id),), connection=connection)
     except Exception:
         logger.warning(
             "outbox message %s could not be queued; the periodic re-queue will retry",
@@ -99,6 +104,13 @@ def publish(mail_id) -> bool:
         )
         return False
     return True
+
+
+def _publish_timeouts() -> dict[str, float]:
+    return {
+        "socket_connect_timeout": settings.REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": settings.REDIS_SOCKET_TIMEOUT,
+    }
 
 
 @dataclass(frozen=True)

@@ -389,3 +389,35 @@ LOGGING = {
         "django.server": {"filters": ["redact"], "level": "WARNING", "propagate": True},
     },
 }
+
+# --- Faults: health checks, the database or Redis away (wiki/health.py, wiki/db_unavailable.py)
+# /healthz and /readyz are answered right after SecurityMiddleware: before the ALLOWED_HOSTS
+# check, sessions and cookies (a load balancer probes with a Host of its own). A view failing
+# because the database is away answers 503, not 500; handler500 (wiki/urls.py) covers one
+# raised in a middleware.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "wiki.health.HealthCheckMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("wiki.health.HealthCheckMiddleware") + 1,
+    "wiki.db_unavailable.DatabaseUnavailableMiddleware",
+)
+# Probes speak plain HTTP to the server behind the TLS proxy (patterns match the path without
+# its leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# A database that does not answer a new connection fails the request (503) after this many
+# seconds instead of holding the worker until gunicorn kills it.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", DATABASE_CONNECT_TIMEOUT
+    )
+# Redis down or hung costs a request a fraction of a second, not a worker: the cache (rate
+# limits) gives up after these many seconds, then counts in memory for a while.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
+if REDIS_URL:
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_SOCKET_TIMEOUT
+    )

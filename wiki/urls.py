@@ -5,15 +5,21 @@ from accounts import companion_views, profile_views, signin_views
 from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
 from api.core.view import WikiGraphQLView
-
-# Unexpected failures everywhere (pages, admin, /_graphql): a reference, never the details.
-handler500 = "wiki.error_views.server_error"
+from wiki import health
 
 # The admin signs in through the wiki's sign-in: before admin.site.urls builds its routes.
 use_wiki_sign_in(admin.site)
 
+# Unexpected failures everywhere (pages, admin, /_graphql): a reference, never the details
+# (wiki.error_views); the database away answers 503, also when a middleware (not a view) met it.
+handler500 = "wiki.db_unavailable.server_error"
+
 urlpatterns = [
     path("_graphql", WikiGraphQLView.as_view(), name="graphql"),
+    # Answered by wiki.health.HealthCheckMiddleware before the host check; named here so that
+    # the paths stay reserved and resolvable (before the pages' catch-all).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(".well-known/jwk.json", account_views.jwk_json, name="jwk-json"),
     path(".well-known/jwk.pem", account_views.jwk_pem, name="jwk-pem"),
     # --- Sign-in in the browser: the login flow, the profile, and the admin's

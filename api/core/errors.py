@@ -11,6 +11,7 @@ import logging
 from graphene_django.views import HttpError
 from graphql import GraphQLError
 
+from wiki.db_unavailable import is_database_unavailable
 from wiki.error_views import UNEXPECTED_MESSAGE, error_reference, unexpected_graphql_error
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
@@ -33,6 +34,11 @@ def format_graphql_error(error: Exception) -> dict:
         # graphene-django's request-level refusals (invalid JSON, no query, body too large):
         # their messages are written for clients.
         return {"message": error.message}
+    cause = error.original_error if isinstance(error, GraphQLError) else error
+    if is_database_unavailable(cause):
+        # Not a failure of this request: the whole answer becomes HTTP 503 with
+        # ERR_SERVICE_UNAVAILABLE (wiki.db_unavailable's middleware), not ERR_UNEXPECTED.
+        raise cause
     if not isinstance(error, GraphQLError):
         return unexpected_graphql_error(log_unexpected(error))
     original = error.original_error

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import graphene
 
+from wiki.db_unavailable import is_database_unavailable
 from wiki.errors import DomainError, ErrorKey
 from wiki.rate_limits import RateLimited
 from wiki.text import holds_unstorable_text
@@ -82,6 +83,10 @@ class WikiMutation(graphene.Mutation):
         except Exception as error:
             if is_statement_timeout(error):
                 raise  # a clear DEADLINE_EXCEEDED in errors[] (execution.py), not a slug
+            if is_database_unavailable(error):
+                # The database is away: HTTP 503 for the whole request (api.core.errors and
+                # wiki.db_unavailable), not a failed operation; the change may not have happened.
+                raise
             ref = log_unexpected(error)
             return output(
                 operation=Operation(

@@ -230,21 +230,29 @@ def test_a_refusal_raised_by_any_resolver_reads_the_same(anonymous, monkeypatch)
 
 
 @pytest.mark.django_db
-def test_an_unreachable_cache_refuses_rather_than_lets_through(
-    anonymous, open_registration, monkeypatch
+def test_an_unreachable_cache_counts_in_process_memory(
+    anonymous, open_registration, frozen_clock, monkeypatch
 ):
-    """Fail closed: without counters, the call is not run (ERR_UNEXPECTED, logged)."""
+    """Redis down does not stop sign-up (issue 12, faults): the calls are counted in the
+    process's memory instead, and the limit still holds there."""
 
     class Down:
         def add(self, *args, **kwargs):
             raise redis.ConnectionError("cache is down")
 
     monkeypatch.setattr(rate_limits, "cache", Down())
+    monkeypatch.setattr(rate_limits, "_shared_down_until", 0.0)
+    rate_limits._local_counters.clear()
 
     response = anonymous(REGISTER, {"email": "jane@example.com"})
 
-    assert response.data["register"]["operation"]["slug"] == "ERR_UNEXPECTED"
-    assert not User.objects.filter(email="jane@example.com").exists()
+    assert response.data["register"]["operation"]["succeeded"] is True
+    assert User.objects.filter(email="jane@example.com").exists()
+    for n in range(4):
+        anonymous(REGISTER, {"email": f"jane{n}@example.com"})
+    assert_rate_limited(anonymous(REGISTER, {"email": "sixth@example.com"}), "register", 65)
+    assert not User.objects.filter(email="sixth@example.com").exists()
+    rate_limits._local_counters.clear()
 
 
 REFRESH = """
