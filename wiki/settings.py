@@ -86,8 +86,15 @@ MIDDLEWARE = [
     # First: its request id and timing cover everything below, and every answer echoes the id.
     "wiki.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Outside whitenoise, so that static files get the headers too (wiki/security_headers.py).
+    # Outside whitenoise and the probes, so that static files and /healthz get the headers too
+    # (wiki/security_headers.py).
     "wiki.security_headers.SecurityHeadersMiddleware",
+    # /healthz and /readyz, before the ALLOWED_HOSTS check, sessions and cookies: a load
+    # balancer probes with a Host of its own (wiki/health.py).
+    "wiki.health.HealthCheckMiddleware",
+    # A view failing because the database is away answers 503, not 500; handler500
+    # (wiki/urls.py) covers one raised in a middleware (wiki/db_unavailable.py).
+    "wiki.db_unavailable.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -391,18 +398,6 @@ LOGGING = {
 }
 
 # --- Faults: health checks, the database or Redis away (wiki/health.py, wiki/db_unavailable.py)
-# /healthz and /readyz are answered right after SecurityMiddleware: before the ALLOWED_HOSTS
-# check, sessions and cookies (a load balancer probes with a Host of its own). A view failing
-# because the database is away answers 503, not 500; handler500 (wiki/urls.py) covers one
-# raised in a middleware.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "wiki.health.HealthCheckMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("wiki.health.HealthCheckMiddleware") + 1,
-    "wiki.db_unavailable.DatabaseUnavailableMiddleware",
-)
 # Probes speak plain HTTP to the server behind the TLS proxy (patterns match the path without
 # its leading slash).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
