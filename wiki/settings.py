@@ -259,6 +259,23 @@ GRAPHQL_DOCUMENT_CACHE_MAX_BYTES = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_MA
 # Contract §1.1: 5 MB request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 
+
+# --- GraphQL transport: what /_graphql shows about itself (api/core/transport.py, exposure.py)
+def exposure_setting(name: str, default: str) -> str:
+    """``on``, ``signed-in`` (guests refused) or ``off``; a typo stops the server."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in {"on", "signed-in", "off"}:
+        raise ImproperlyConfigured(f"{name} must be on, signed-in or off, not {value!r}.")
+    return value
+
+
+# The explorer page at GET /_graphql.
+GRAPHQL_EXPLORER = env_bool("GRAPHQL_EXPLORER", True)
+# __schema and __type queries, and graphql-core's "Did you mean ...?" hints in error messages:
+# in production a guest gets neither, so the schema is not spelt out to anyone who asks.
+GRAPHQL_INTROSPECTION = exposure_setting("GRAPHQL_INTROSPECTION", "on" if DEBUG else "signed-in")
+GRAPHQL_SUGGESTIONS = exposure_setting("GRAPHQL_SUGGESTIONS", "on" if DEBUG else "signed-in")
+
 # --- Internationalisation and static files ----------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import companion_views, profile_views, signin_views
 from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
+from api.core import transport
 from api.core.view import WikiGraphQLView
 
 # The admin signs in through the wiki's sign-in: before admin.site.urls builds its routes.
@@ -11,6 +12,8 @@ use_wiki_sign_in(admin.site)
 
 urlpatterns = [
     path("_graphql", WikiGraphQLView.as_view(), name="graphql"),
+    # Below the endpoint: a JSON 404 (not the wiki's page for a missing page, nor a redirect).
+    re_path(r"^_graphql/", transport.not_found, name="graphql-not-found"),
     path(".well-known/jwk.json", account_views.jwk_json, name="jwk-json"),
     path(".well-known/jwk.pem", account_views.jwk_pem, name="jwk-pem"),
     # --- Sign-in in the browser: the login flow, the profile, and the admin's
@@ -40,3 +43,8 @@ urlpatterns = [
     # (the admin's "View site" link, admin.site.site_url = "/", leads there).
     path("", include("pages.urls")),
 ]
+
+# Failures outside any view (a bad Host header, an exception in middleware) answer JSON on the
+# /_graphql addresses, and Django's own pages elsewhere.
+handler400 = transport.bad_request
+handler500 = transport.server_error
