@@ -17,6 +17,7 @@ from graphene_django.settings import graphene_settings
 from graphql import GraphQLError, GraphQLSchema, parse, specified_rules, validate
 from graphql.language import DocumentNode, Node, StringValueNode
 
+from .exposure import asks_for_introspection
 from .limits import DocumentLimits, check_limits
 
 
@@ -28,6 +29,9 @@ class PreparedDocument:
     errors: tuple[GraphQLError, ...]
     #: A string literal holds NUL (written as ``\\u0000``), which no text column can store.
     carries_nul: bool = False
+    #: (transport) Selects ``__schema`` or ``__type``; who may run it is checked per request
+    #: (``exposure.py``), since this document is shared by every caller.
+    uses_introspection: bool = False
 
 
 def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
@@ -66,7 +70,12 @@ def _prepare(schema: GraphQLSchema, query: str, limits: DocumentLimits) -> Prepa
         errors = [GraphQLError("The document is nested too deeply.")]
     if errors:
         return PreparedDocument(None, tuple(errors))
-    return PreparedDocument(document, (), carries_nul=_literal_carries_nul(query, document))
+    return PreparedDocument(
+        document,
+        (),
+        carries_nul=_literal_carries_nul(query, document),
+        uses_introspection=asks_for_introspection(query, document),
+    )
 
 
 class DocumentCache:

@@ -4,7 +4,8 @@ What a request must look like before its body is read (method, Content-Type, Con
 is decided by ``transport.py``, each refusal a JSON answer with its own status. Everything a
 client can get wrong in the body itself (JSON, shapes, NUL) is answered here with HTTP 400 and a
 message that says what is wrong; nothing about it is worth an ERROR in the log. Documents come
-from the per-process cache (``documents.py``).
+from the per-process cache (``documents.py``); what the caller may learn about the schema
+(introspection, suggestions) is checked per request (``exposure.py``).
 
 CSRF: a request whose credential is the ``jwt`` cookie must pass Django's CSRF check (the
 ``X-CSRFToken`` header matching the ``csrftoken`` cookie, and a same-origin ``Origin``), since
@@ -31,7 +32,7 @@ from accounts import tokens
 from accounts.apikeys import KeyRejected
 from accounts.authentication import resolve_caller
 
-from . import transport
+from . import exposure, transport
 from .documents import documents
 from .errors import format_graphql_error
 from .execution import FastListExecutionContext
@@ -76,6 +77,15 @@ def csrf_refusal(request: HttpRequest) -> str | None:
     check = _CsrfCheck(lambda request: None)
     check.process_request(request)  # reads the csrftoken cookie
     return check.process_view(request, None, (), {})
+
+
+def _answer(caller, result: ExecutionResult) -> ExecutionResult:
+    """``result`` as ``caller`` may see it: without "did you mean" hints unless allowed."""
+    if exposure.suggestions().allows(caller):
+        return result
+    return ExecutionResult(
+        result.data, exposure.without_suggestions(result.errors), result.extensions
+    )
 
 
 # Exempt from the CSRF middleware, which would check every POST: the view checks the requests
@@ -182,13 +192,17 @@ class WikiGraphQLView(GraphQLView):
         if not query:
             raise _bad_request("Must provide query string.")
         schema = self.schema.graphql_schema
+        caller = request.caller
         prepared = documents.prepare(schema, query)
         if prepared.errors:
-            return ExecutionResult(data=None, errors=list(prepared.errors))
+            return _answer(caller, ExecutionResult(data=None, errors=list(prepared.errors)))
         if prepared.carries_nul:
             raise _bad_request(NUL_MESSAGE)
+        if prepared.uses_introspection and not exposure.introspection().allows(caller):
+            refusal = exposure.introspection_refusal(prepared.document, caller)
+            return ExecutionResult(data=None, errors=[refusal])
         try:
-            return execute(
+            result = execute(
                 schema,
                 prepared.document,
                 root_value=self.get_root_value(request),
@@ -200,6 +214,7 @@ class WikiGraphQLView(GraphQLView):
             )
         except Exception as error:  # noqa: BLE001 - mapped to ERR_UNEXPECTED by format_error
             return ExecutionResult(errors=[error])
+        return _answer(caller, result) if result.errors else result
 
     def json_encode(self, request, d, pretty=False):
         if pretty or self.pretty or request.GET.get("pretty"):
