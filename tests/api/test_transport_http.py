@@ -274,7 +274,7 @@ def test_a_body_that_exceeds_its_declared_length_is_cut_there(settings):
     assert response.json() == SITES_ANSWER
 
 
-@pytest.mark.parametrize("declared", ["abc", "-1", "1e3", "0x10"])
+@pytest.mark.parametrize("declared", ["abc", "-1", "+1", " 12", "1e3", "0x10", "\u00b2", "1_0"])
 def test_an_unreadable_content_length_is_400(declared):
     response = post({"query": SITES}, CONTENT_LENGTH=declared, **{"wsgi.input": UnreadableBody()})
 
@@ -433,3 +433,17 @@ def test_a_bad_host_header_on_a_page_keeps_djangos_page():
 
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_query_in_the_url_of_a_post_is_ignored(admin):
+    """graphene-django reads ?query= before the body; this endpoint reads only the body."""
+    url = f"{GRAPHQL_URL}?query={CREATE_USER}"
+
+    bearer = Client().post(
+        url,
+        json.dumps({"query": SITES}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {tokens.issue_session_token(admin)}",
+    )
+    assert bearer.json() == SITES_ANSWER
+    assert not User.objects.filter(email="forged@example.com").exists()
