@@ -95,6 +95,17 @@ def test_the_explorer_runs_under_a_strict_policy(
         )
 
         assert browser.execute_script("return window.cspViolations;") == []
+
+        # GraphiQL's dialogs (settings, shortcuts) add a scroll-lock <style> element, which the
+        # policy blocks: one report, and the dialog still opens (the page never scrolls anyway).
+        browser.find_element(By.CSS_SELECTOR, "button[aria-label='Open settings dialog']").click()
+        WebDriverWait(browser, 15).until(
+            lambda b: b.find_element(By.CSS_SELECTOR, "[role='dialog']").is_displayed()
+        )
+        assert "Clear storage" in browser.find_element(By.CSS_SELECTOR, "[role='dialog']").text
+        assert set(browser.execute_script("return window.cspViolations;")) <= {
+            "style-src-elem inline"
+        }
     finally:
         browser.execute_cdp_cmd(
             "Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]}
