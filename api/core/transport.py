@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -142,9 +143,12 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 def bad_request(request: HttpRequest, exception: Exception) -> object:
     """``handler400``: JSON on the endpoint's addresses (a bad ``Host`` header is refused in
     middleware, before any view), Django's page elsewhere."""
-    if is_endpoint_path(request):
-        return json_error(400, "Bad request.")
-    return defaults.bad_request(request, exception)
+    if not is_endpoint_path(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        # Django's own message is for the operator (it suggests ALLOWED_HOSTS): the log has it.
+        return json_error(400, "The Host header names no site this server answers to.")
+    return json_error(400, "Bad request.")
 
 
 def server_error(request: HttpRequest) -> object:

@@ -8,6 +8,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import BadRequest
 from django.core.servers.basehttp import (
     ThreadedWSGIServer,
     WSGIRequestHandler,
@@ -425,7 +426,9 @@ def test_a_bad_host_header_is_400_in_json():
         HTTP_HOST="evil.example",
     )
 
-    assert assert_json_refusal(response, 400) == "Bad request."
+    assert assert_json_refusal(response, 400) == (
+        "The Host header names no site this server answers to."
+    )
 
 
 def test_a_bad_host_header_on_a_page_keeps_djangos_page():
@@ -447,3 +450,14 @@ def test_a_query_in_the_url_of_a_post_is_ignored(admin):
     )
     assert bearer.json() == SITES_ANSWER
     assert not User.objects.filter(email="forged@example.com").exists()
+
+
+def test_a_bad_request_raised_inside_the_view_is_400_in_json(monkeypatch):
+    def refuse(request):
+        raise BadRequest("internal wording")
+
+    monkeypatch.setattr(view_module, "resolve_caller", refuse)
+
+    response = Client().post(GRAPHQL_URL, json.dumps({"query": SITES}), "application/json")
+
+    assert assert_json_refusal(response, 400) == "Bad request."
