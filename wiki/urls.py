@@ -44,7 +44,6 @@ urlpatterns = [
     path("", include("pages.urls")),
 ]
 
-# Failures outside any view (a bad Host header, an exception in middleware) answer JSON on the
-# /_graphql addresses, and Django's own pages elsewhere.
+# What middleware refuses before any view (a bad Host header) answers JSON on the /_graphql
+# addresses, and Django's own page elsewhere.
 handler400 = transport.bad_request
-handler500 = transport.server_error

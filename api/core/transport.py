@@ -6,21 +6,17 @@ page of another site can send without asking the browser first (form fields, mul
 A ``GET`` never runs anything; it serves only the explorer page, and only when that is on.
 
 Every answer about the request is JSON, with the status that names the problem: 404, 405,
-411, 413, 415 here, and JSON from the error handlers (``bad_request``, ``server_error``) for
-what fails outside the view on these addresses.
+411, 413, 415 here, and 400 from ``bad_request`` (``handler400``) for what middleware refuses
+on these addresses. An exception is ``handler500``'s to answer (wiki/urls.py), in JSON here.
 """
 
 from __future__ import annotations
-
-import sys
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-
-from .errors import format_graphql_error
 
 ENDPOINT = "/_graphql"
 JSON_MEDIA_TYPE = "application/json"
@@ -52,7 +48,7 @@ def request_refusal(request: HttpRequest) -> JsonResponse | None:
         and declared.isdigit()
         and int(declared) <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
     ):
-        return None  # the everyday request, in a third of the time the checks below take
+        return None  # the everyday request, without the three calls below
     for check in (method_refusal, content_type_refusal, size_refusal):
         refusal = check(request)
         if refusal is not None:
@@ -125,11 +121,12 @@ def content_type_refusal(request: HttpRequest) -> JsonResponse | None:
 
 
 def is_endpoint_path(request: HttpRequest) -> bool:
-    return request.path == ENDPOINT or request.path.startswith(ENDPOINT + "/")
+    path = request.path_info  # without the SCRIPT_NAME prefix a proxy may add
+    return path == ENDPOINT or path.startswith(ENDPOINT + "/")
 
 
 @csrf_exempt  # no request to these addresses changes anything; answered for every method
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+def not_found(request: HttpRequest) -> JsonResponse:
     """``/_graphql/`` and anything below it: no such endpoint, said in JSON.
 
     The trailing-slash form is not a second address of the endpoint: one address, so that
@@ -149,14 +146,3 @@ def bad_request(request: HttpRequest, exception: Exception) -> object:
         # Django's own message is for the operator (it suggests ALLOWED_HOSTS): the log has it.
         return json_error(400, "The Host header names no site this server answers to.")
     return json_error(400, "Bad request.")
-
-
-def server_error(request: HttpRequest) -> object:
-    """``handler500``: on the endpoint's addresses, the generic message and reference of
-    ``errors.format_graphql_error`` (which logs the exception with it) instead of a page."""
-    if not is_endpoint_path(request):
-        return defaults.server_error(request)
-    error = sys.exc_info()[1]  # Django calls the handler inside its ``except`` block
-    if error is None:
-        error = RuntimeError("server error without an exception")
-    return JsonResponse({"data": None, "errors": [format_graphql_error(error)]}, status=500)

@@ -20,7 +20,7 @@ import json
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, UnreadablePostError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -151,9 +151,14 @@ class WikiGraphQLView(GraphQLView):
         try:
             body = request.body.decode("utf-8")
         except RequestDataTooBig:
-            # transport.size_refusal reads the declared length first; this is the backstop.
+            # A body longer than its Content-Length said, under ASGI (which buffers it all):
+            # under WSGI transport.size_refusal has answered already.
             message = transport.BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
             raise HttpError(HttpResponse(status=413), message) from None
+        except UnreadablePostError:
+            # The client broke off while sending: nobody may read this answer, but it is not
+            # the server's failure either (no ERROR, no trace in the log).
+            raise _bad_request("The body could not be read to its end.") from None
         except UnicodeDecodeError:
             raise _bad_request("POST body is not valid UTF-8.") from None
         try:
