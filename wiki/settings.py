@@ -283,6 +283,23 @@ REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("REQUEST_STATEMENT_TIMEOUT_MS"
 # Contract §1.1: 5 MB request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 
+
+# --- GraphQL transport: what /_graphql shows about itself (api/core/transport.py, exposure.py)
+def exposure_setting(name: str, default: str) -> str:
+    """``on``, ``signed-in`` (guests refused) or ``off``; a typo stops the server."""
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in {"on", "signed-in", "off"}:
+        raise ImproperlyConfigured(f"{name} must be on, signed-in or off, not {value!r}.")
+    return value
+
+
+# The explorer page at GET /_graphql.
+GRAPHQL_EXPLORER = env_bool("GRAPHQL_EXPLORER", True)
+# __schema and __type queries, and graphql-core's "Did you mean ...?" hints in error messages:
+# in production a guest gets neither, so the schema is not spelt out to anyone who asks.
+GRAPHQL_INTROSPECTION = exposure_setting("GRAPHQL_INTROSPECTION", "on" if DEBUG else "signed-in")
+GRAPHQL_SUGGESTIONS = exposure_setting("GRAPHQL_SUGGESTIONS", "on" if DEBUG else "signed-in")
+
 # --- Page views in the browser ----------------------------------------------------------------
 # Rendered page views each process keeps while nothing they show has changed (pages.view_cache),
 # in bytes; 0 renders every view afresh.

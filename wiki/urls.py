@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import companion_views, profile_views, signin_views
 from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
+from api.core import transport
 from api.core.view import WikiGraphQLView
 from wiki import health
 
@@ -16,6 +17,8 @@ handler500 = "wiki.db_unavailable.server_error"
 
 urlpatterns = [
     path("_graphql", WikiGraphQLView.as_view(), name="graphql"),
+    # Below the endpoint: a JSON 404 (not the wiki's page for a missing page, nor a redirect).
+    re_path(r"^_graphql/", transport.not_found, name="graphql-not-found"),
     # Answered by wiki.health.HealthCheckMiddleware before the host check; named here so that
     # the paths stay reserved and resolvable (before the pages' catch-all).
     path("healthz", health.healthz, name="healthz"),
@@ -49,3 +52,7 @@ urlpatterns = [
     # (the admin's "View site" link, admin.site.site_url = "/", leads there).
     path("", include("pages.urls")),
 ]
+
+# What middleware refuses before any view (a bad Host header) answers JSON on the /_graphql
+# addresses, and Django's own page elsewhere.
+handler400 = transport.bad_request

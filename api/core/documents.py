@@ -25,6 +25,7 @@ from graphql import (
 from graphql.language import DocumentNode, Node, StringValueNode
 
 from .cost import CostPlan, plan_costs, static_refusals
+from .exposure import asks_for_introspection
 from .limits import (
     DocumentLimits,
     check_limits,
@@ -48,6 +49,9 @@ class PreparedDocument:
     carries_nul: bool = False
     #: The worst-case object count of each operation (``cost.py``); None for refusals.
     cost: CostPlan | None = None
+    #: (transport) Selects ``__schema`` or ``__type``; who may run it is checked per request
+    #: (``exposure.py``), since this document is shared by every caller.
+    uses_introspection: bool = False
 
 
 def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
@@ -103,7 +107,11 @@ def _prepare(schema: GraphQLSchema, query: str, limits: DocumentLimits) -> Prepa
     if errors:
         return PreparedDocument(None, tuple(errors))
     return PreparedDocument(
-        document, (), carries_nul=_literal_carries_nul(query, document), cost=cost
+        document,
+        (),
+        carries_nul=_literal_carries_nul(query, document),
+        cost=cost,
+        uses_introspection=asks_for_introspection(query, document),
     )
 
 

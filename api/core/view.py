@@ -1,8 +1,11 @@
 """The ``/_graphql`` endpoint (API.md §1.1): JSON POST only, credentials resolved first.
 
-Everything a client can get wrong about the request itself (body, JSON, shapes, NUL) is
-answered here with HTTP 400 and a message that says what is wrong; nothing about it is worth
-an ERROR in the log. Documents come from the per-process cache (``documents.py``).
+What a request must look like before its body is read (method, Content-Type, Content-Length)
+is decided by ``transport.py``, each refusal a JSON answer with its own status. Everything a
+client can get wrong in the body itself (JSON, shapes, NUL) is answered here with HTTP 400 and a
+message that says what is wrong; nothing about it is worth an ERROR in the log. Documents come
+from the per-process cache (``documents.py``); what the caller may learn about the schema
+(introspection, suggestions) is checked per request (``exposure.py``).
 
 CSRF: a request whose credential is the ``jwt`` cookie must pass Django's CSRF check (the
 ``X-CSRFToken`` header matching the ``csrftoken`` cookie, and a same-origin ``Origin``), since
@@ -15,8 +18,9 @@ from __future__ import annotations
 import json
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, UnreadablePostError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -28,6 +32,7 @@ from accounts import tokens
 from accounts.apikeys import KeyRejected
 from accounts.authentication import resolve_caller
 
+from . import exposure, transport
 from .documents import documents
 from .errors import format_graphql_error
 from .execution import FastListExecutionContext
@@ -57,10 +62,6 @@ def _check_json_value(value) -> None:
             pending.extend((child, depth + 1) for child in children)
 
 
-def _error_response(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"data": None, "errors": [{"message": message}]}, status=status)
-
-
 def _bad_request(message: str) -> HttpError:
     return HttpError(HttpResponseBadRequest(message))
 
@@ -79,6 +80,15 @@ def csrf_refusal(request: HttpRequest) -> str | None:
     return check.process_view(request, None, (), {})
 
 
+def _answer(caller, result: ExecutionResult) -> ExecutionResult:
+    """``result`` as ``caller`` may see it: without "did you mean" hints unless allowed."""
+    if exposure.suggestions().allows(caller):
+        return result
+    return ExecutionResult(
+        result.data, exposure.without_suggestions(result.errors), result.extensions
+    )
+
+
 # Exempt from the CSRF middleware, which would check every POST: the view checks the requests
 # that a browser's cookie authenticates itself, and only those (dispatch, below).
 @method_decorator(csrf_exempt, name="dispatch")
@@ -87,26 +97,19 @@ class WikiGraphQLView(GraphQLView):
     execution_context_class = FastListExecutionContext
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method == "GET":
-            if self.request_wants_html(request):
-                # The page carries a CSRF token (and sets the csrftoken cookie) for the
-                # explorer's requests, which a signed-in person's jwt cookie authenticates.
-                return render(request, self.graphiql_template, {"endpoint": request.path})
-            return _error_response(
-                400, "Send operations as POST with Content-Type: application/json."
-            )
-        if request.method != "POST":
-            response = _error_response(
-                405, "GraphQL only supports POST (and GET for the explorer)."
-            )
-            response["Allow"] = "GET, POST"
-            return response
-        if self.get_content_type(request) != "application/json":
-            return _error_response(400, "Content-Type must be application/json.")
+        if (
+            request.method == "GET"
+            and settings.GRAPHQL_EXPLORER
+            and self.request_wants_html(request)
+        ):
+            return self.explorer_page(request)
+        refusal = transport.request_refusal(request)
+        if refusal is not None:
+            return refusal
         if tokens.token_is_from_cookie(request):
             refusal = csrf_refusal(request)
             if refusal is not None:
-                return _error_response(
+                return transport.json_error(
                     403,
                     f"CSRF check failed ({refusal}). A request authenticated by the jwt cookie "
                     "must send the csrftoken cookie's token in the X-CSRFToken header; or "
@@ -115,13 +118,19 @@ class WikiGraphQLView(GraphQLView):
         try:
             request.caller = resolve_caller(request)
         except KeyRejected as rejection:
-            return _error_response(rejection.status, rejection.key.value)
+            return transport.json_error(rejection.status, rejection.key.value)
         response = self._execute(request)
         if request.caller.ignored_token:
             # The contract answers as for a guest; RFC 6750's hint tells the client why an
             # authenticated query came back empty.
             response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response
+
+    def explorer_page(self, request: HttpRequest) -> HttpResponse:
+        # The page carries a CSRF token (and sets the csrftoken cookie) for the explorer's
+        # requests, which a signed-in person's jwt cookie authenticates. It loads nothing but
+        # files of this site, and runs no inline script or style (a strict CSP holds).
+        return render(request, self.graphiql_template, {"endpoint": request.path})
 
     def _execute(self, request: HttpRequest) -> HttpResponse:
         """graphene-django's ``dispatch`` for one JSON POST, without what we never use.
@@ -142,8 +151,15 @@ class WikiGraphQLView(GraphQLView):
     def parse_body(self, request: HttpRequest):
         try:
             body = request.body.decode("utf-8")
-        except RequestDataTooBig as error:
-            raise _bad_request(str(error)) from None
+        except RequestDataTooBig:
+            # A body longer than its Content-Length said, under ASGI (which buffers it all):
+            # under WSGI transport.size_refusal has answered already.
+            message = transport.BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            raise HttpError(HttpResponse(status=413), message) from None
+        except UnreadablePostError:
+            # The client broke off while sending: nobody may read this answer, but it is not
+            # the server's failure either (no ERROR, no trace in the log).
+            raise _bad_request("The body could not be read to its end.") from None
         except UnicodeDecodeError:
             raise _bad_request("POST body is not valid UTF-8.") from None
         try:
@@ -182,14 +198,18 @@ class WikiGraphQLView(GraphQLView):
         if not query:
             raise _bad_request("Must provide query string.")
         schema = self.schema.graphql_schema
+        caller = request.caller
         prepared = documents.prepare(schema, query)
         record_operation(request, prepared.document, operation_name)  # for the request log
         if prepared.errors:
-            return ExecutionResult(data=None, errors=list(prepared.errors))
+            return _answer(caller, ExecutionResult(data=None, errors=list(prepared.errors)))
         if prepared.carries_nul:
             raise _bad_request(NUL_MESSAGE)
+        if prepared.uses_introspection and not exposure.introspection().allows(caller):
+            refusal = exposure.introspection_refusal(prepared.document, caller)
+            return ExecutionResult(data=None, errors=[refusal])
         try:
-            return execute(
+            result = execute(
                 schema,
                 prepared.document,
                 root_value=self.get_root_value(request),
@@ -201,6 +221,7 @@ class WikiGraphQLView(GraphQLView):
             )
         except Exception as error:  # noqa: BLE001 - mapped to ERR_UNEXPECTED by format_error
             return ExecutionResult(errors=[error])
+        return _answer(caller, result) if result.errors else result
 
     def json_encode(self, request, d, pretty=False):
         if pretty or self.pretty or request.GET.get("pretty"):

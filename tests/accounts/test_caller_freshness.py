@@ -466,7 +466,7 @@ class _Server:
             except urllib.error.HTTPError as error:
                 with error:
                     answer = error.code
-                    if error.code == 400 and b"POST" in error.read():
+                    if error.code == 405 and b"POST" in error.read():
                         return
             except OSError:
                 time.sleep(0.2)

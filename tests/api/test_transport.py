@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 
 from accounts import directory, services, tokens
-from accounts.models import User
 from tests.conftest import GRAPHQL_URL
 from tests.token_support import verified_claims
 
@@ -41,39 +40,7 @@ def messages(response) -> list[str]:
     return [error["message"] for error in response.json()["errors"]]
 
 
-# --- Content types and bodies -------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "text/plain",
-        "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=xyz",
-        "application/graphql",
-        "",
-    ],
-)
-def test_only_json_bodies_are_executed(admin, content_type):
-    # A browser could send this cross-site without a preflight, carrying the jwt cookie.
-    client = Client()
-    client.cookies["jwt"] = tokens.issue_session_token(admin)
-
-    response = post({"query": CREATE_USER}, content_type=content_type, client=client)
-
-    assert response.status_code == 400
-    assert response.json() == {
-        "data": None,
-        "errors": [{"message": "Content-Type must be application/json."}],
-    }
-    assert not User.objects.filter(email="csrf@example.com").exists()
-
-
-def test_json_with_charset_is_accepted():
-    response = post({"query": SITES}, content_type="application/json; charset=utf-8")
-
-    assert response.status_code == 200
-    assert response.json() == {"data": {"sites": [{"hostname": "*"}]}}
-
-
+# --- Bodies (content types, methods and sizes: test_transport_http.py) ---------------------------
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -256,7 +223,7 @@ def test_unexpected_mutation_failure_hides_details(admin_key_client, monkeypatch
     assert "secret detail" in caplog.text
 
 
-# --- Methods, explorer, size ----------------------------------------------------------------------
+# --- Explorer, size ------------------------------------------------------------------------------
 def test_explorer_is_served_from_local_assets():
     client = Client()
 
@@ -277,35 +244,6 @@ def test_explorer_is_served_from_local_assets():
         served = client.get(asset)
         assert served.status_code == 200, asset
         assert b"".join(served.streaming_content if served.streaming else [served.content])
-
-
-@pytest.mark.parametrize("accept", [None, "application/json", "*/*"])
-def test_get_without_html_is_400(accept):
-    headers = {"HTTP_ACCEPT": accept} if accept else {}
-
-    response = Client().get(GRAPHQL_URL, {"query": API_STATE}, **headers)
-
-    assert response.status_code == 400
-    assert response.json()["data"] is None
-
-
-@pytest.mark.parametrize("method", ["put", "delete", "patch"])
-def test_other_methods_are_405(method):
-    response = getattr(Client(), method)(
-        GRAPHQL_URL, data=json.dumps({"query": API_STATE}), content_type="application/json"
-    )
-
-    assert response.status_code == 405
-    assert response["Allow"] == "GET, POST"
-
-
-def test_body_over_5_mb_is_400():
-    padding = "x" * (5 * 1024 * 1024)
-
-    response = post({"query": SITES, "variables": {"pad": padding}})
-
-    assert response.status_code == 400
-    assert messages(response) == ["Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."]
 
 
 def test_body_under_5_mb_is_executed():
