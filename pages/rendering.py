@@ -21,9 +21,15 @@ from __future__ import annotations
 
 import html
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import nh3
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from markdown_it import MarkdownIt
 
 from wiki.errors import DomainError, ErrorKey
@@ -198,8 +204,73 @@ def build_toc(headings: list[tuple[int, str, str]], low: int, high: int) -> list
     return roots
 
 
+DEFAULT_RENDER_SECONDS = 10.0
+
+
+def _render_budget() -> float:
+    """``PAGE_RENDER_SECONDS``; the default where no Django settings are configured (the
+    bench's rendering processes import this module alone)."""
+    try:
+        return float(settings.PAGE_RENDER_SECONDS)
+    except ImproperlyConfigured:
+        return DEFAULT_RENDER_SECONDS
+
+
+class _OutOfTime(Exception):
+    """The render's time budget ran out (``_time_budget``)."""
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Raise ``_OutOfTime`` inside the block once ``seconds`` of wall time have passed.
+
+    Markdown parsing is linear, but some inputs cost some 50 µs a character (``![`` repeated,
+    ``[a](``, ``a**``): within the 5 MB body limit one save could hold a worker for minutes. A
+    timer signal interrupts the parser wherever it is. Signals reach only the main thread, so
+    the budget holds where requests run there (gunicorn's sync workers, Celery's prefork
+    children, ``manage.py``) and is skipped elsewhere (threaded servers), as it is when some
+    other code already runs a timer.
+    """
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def render(content: str, content_type: str, toc_depth: dict[str, int] | None = None) -> Rendered:
-    """Render ``content`` of a content type (``markdown``, ``html``, anything else is text)."""
+    """Render ``content`` of a content type (``markdown``, ``html``, anything else is text);
+    ``ERR_INVALID_INPUT`` for content that takes longer than ``PAGE_RENDER_SECONDS``."""
+    budget = _render_budget()
+    try:
+        with _time_budget(budget):
+            anchored, headings = _render_html(content, content_type)
+    except _OutOfTime:
+        raise DomainError(
+            ErrorKey.INVALID_INPUT, f"the content takes longer than {budget:g} s to render"
+        ) from None
+    depth = toc_depth or {"min": 1, "max": 2}
+    text = " ".join(html.unescape(_TAGS.sub(" ", anchored)).split())
+    return Rendered(anchored, build_toc(headings, depth["min"], depth["max"]), text)
+
+
+def _render_html(content: str, content_type: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """The source as sanitised HTML with its headings anchored, and the headings."""
     if content_type == "markdown":
         raw_html = _markdown.render(content)
     elif content_type == "html":
@@ -211,7 +282,4 @@ def render(content: str, content_type: str, toc_depth: dict[str, int] | None = N
             ErrorKey.INVALID_INPUT, f"the content nests HTML more than {MAX_HTML_NESTING} deep"
         )
     # Raw HTML inside markdown passes the parser, so sanitising comes after rendering.
-    anchored, headings = _anchor_headings(sanitize(raw_html))
-    depth = toc_depth or {"min": 1, "max": 2}
-    text = " ".join(html.unescape(_TAGS.sub(" ", anchored)).split())
-    return Rendered(anchored, build_toc(headings, depth["min"], depth["max"]), text)
+    return _anchor_headings(sanitize(raw_html))

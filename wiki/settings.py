@@ -304,6 +304,9 @@ GRAPHQL_SUGGESTIONS = exposure_setting("GRAPHQL_SUGGESTIONS", "on" if DEBUG else
 # Rendered page views each process keeps while nothing they show has changed (pages.view_cache),
 # in bytes; 0 renders every view afresh.
 PAGE_VIEW_CACHE_BYTES = int(os.environ.get("PAGE_VIEW_CACHE_BYTES", str(32 * 1024 * 1024)))
+# Seconds one page's source may take to render (pages/rendering.py); past it the save is
+# refused. Ordinary Markdown renders 5 MB in about a second; 0 switches the budget off.
+PAGE_RENDER_SECONDS = float(os.environ.get("PAGE_RENDER_SECONDS", "10"))
 
 # --- Internationalisation and static files ----------------------------------------------------
 LANGUAGE_CODE = "en-us"
