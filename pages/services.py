@@ -226,9 +226,12 @@ def change_tag_usage(site_id, changes: Mapping[str, int]) -> None:
         default=Value(0),
         output_field=IntegerField(),
     )
-    Tag.objects.filter(pk__in=in_id_order).update(
-        usage_count=Greatest(F("usage_count") + change, Value(0)), updated_at=timezone.now()
-    )
+    # Row locks need a transaction: callers outside one (a script, a test's set-up) get theirs
+    # here; inside one, no savepoint is added.
+    with transaction.atomic(savepoint=False):
+        Tag.objects.filter(pk__in=in_id_order).update(
+            usage_count=Greatest(F("usage_count") + change, Value(0)), updated_at=timezone.now()
+        )
 
 
 def attach_tags(page: Page, tags: Iterable[str]) -> None:

@@ -160,7 +160,8 @@ def test_real_queries_at_depth_four_run():
 
 
 # --- Introspection ------------------------------------------------------------------------------
-def test_the_full_introspection_query_runs():
+def test_the_full_introspection_query_runs(settings):
+    settings.GRAPHQL_INTROSPECTION = "on"  # a guest's introspection (production: signed-in)
     query = get_introspection_query(
         descriptions=True,
         specified_by_url=True,
@@ -577,7 +578,8 @@ def of_type_chain(levels: int) -> str:
     )
 
 
-def test_deep_of_type_chains_in_introspection_are_answered():
+def test_deep_of_type_chains_in_introspection_are_answered(settings):
+    settings.GRAPHQL_INTROSPECTION = "on"  # a guest's introspection (production: signed-in)
     # ofType is not a list: the answer ends where the type does, and the depth counts none
     # of it; graphql-core's parser bounds the nesting of the text.
     assert post(of_type_chain(10)).json() == {"data": {"__type": {"name": "Query", "ofType": None}}}

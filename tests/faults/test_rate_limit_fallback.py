@@ -69,10 +69,16 @@ def rate_limit_log() -> Records:
     something upstream (not this module) keeps them from reaching pytest's caplog."""
     logger = logging.getLogger(rate_limits.__name__)
     assert not logger.disabled, "the wiki.rate_limits logger was disabled by an earlier test"
+    # Whatever level or global switch an earlier test left behind, this test hears WARNING.
+    previous_level, previous_disable = logger.level, logging.root.manager.disable
+    logger.setLevel(logging.DEBUG)
+    logging.disable(logging.NOTSET)
     handler = Records()
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)
+    logger.setLevel(previous_level)
+    logging.disable(previous_disable)
 
 
 @pytest.fixture(autouse=True)
@@ -160,7 +166,7 @@ def test_production_settings_bound_redis_and_database_waits():
     code = (
         "import json; from wiki import settings as s; print(json.dumps({"
         "'cache': s.CACHES['default']['OPTIONS'], 'db': s.DATABASES['default']['OPTIONS'],"
-        "'middleware': s.MIDDLEWARE[:3], 'exempt': s.SECURE_REDIRECT_EXEMPT}))"
+        "'middleware': s.MIDDLEWARE[:5], 'exempt': s.SECURE_REDIRECT_EXEMPT}))"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter
         [str(PYTHON), "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
@@ -170,8 +176,12 @@ def test_production_settings_bound_redis_and_database_waits():
 
     assert found["cache"] == {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
     assert found["db"]["connect_timeout"] == 3
+    # The probes answer before the host check and sessions; only the request line and the
+    # security headers come first (wiki/settings.py).
     assert found["middleware"] == [
+        "wiki.request_log.RequestLogMiddleware",
         "django.middleware.security.SecurityMiddleware",
+        "wiki.security_headers.SecurityHeadersMiddleware",
         "wiki.health.HealthCheckMiddleware",
         "wiki.db_unavailable.DatabaseUnavailableMiddleware",
     ]

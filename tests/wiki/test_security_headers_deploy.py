@@ -70,14 +70,14 @@ def test_the_production_defaults_pass_and_send_no_preload(tmp_path):
 
     # Only W021 ("preload not chosen") is silenced, and only because preload is off.
     assert check == "check: passed"
-    assert hsts == "hsts: 400 max-age=31536000; includeSubDomains"
+    assert hsts == "hsts: 405 max-age=31536000; includeSubDomains"
 
 
 def test_an_operator_who_opts_into_preload_passes_too(tmp_path):
     check, hsts = production(tmp_path, SECURE_HSTS_PRELOAD="1")
 
     assert check == "check: passed"
-    assert hsts == "hsts: 400 max-age=31536000; includeSubDomains; preload"
+    assert hsts == "hsts: 405 max-age=31536000; includeSubDomains; preload"
 
 
 def test_the_checks_still_catch_a_weakened_setting(tmp_path):
@@ -86,4 +86,4 @@ def test_the_checks_still_catch_a_weakened_setting(tmp_path):
     assert check.startswith("check: failed")
     assert "security.W004" in check
     assert "security.W021" not in check
-    assert hsts == "hsts: 400 None"
+    assert hsts == "hsts: 405 None"
