@@ -56,7 +56,7 @@ SORTS = ("relevancy", "title", "updatedAt")
 # tag one more join, so an unbounded query made a statement PostgreSQL could not even plan
 # (20,000 words overflowed its stack). Far above what a person or a script searches for.
 MAX_QUERY_CHARS = 1000
-MAX_QUERY_TERMS = 32
+MAX_QUERY_TERMS = 20
 MAX_FILTER_TAGS = 20
 MAX_FILTER_LOCALES = 50
 

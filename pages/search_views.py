@@ -90,6 +90,11 @@ def read_request(data: QueryDict) -> SearchRequest:
             f"The search text is too long ({len(query)} characters); "
             f"the limit is {MAX_QUERY_CHARS}."
         )
+    words = sum(len(terms) for terms in search.parse_terms(query))
+    if words > search.MAX_QUERY_TERMS:
+        raise SearchRefused(
+            f"The search has too many words ({words}); the limit is {search.MAX_QUERY_TERMS}."
+        )
     path = data.get("path", "").strip()
     if len(path) > MAX_PATH_CHARS:
         raise SearchRefused(f"The path filter is too long; the limit is {MAX_PATH_CHARS}.")

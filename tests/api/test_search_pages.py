@@ -91,8 +91,8 @@ def _words(n: int) -> str:
     "arguments",
     [
         {"query": "x" * 1001},
-        {"query": _words(33)},
-        {"query": _words(20) + " " + " ".join(f"-n{i}" for i in range(13))},
+        {"query": _words(21)},
+        {"query": _words(10) + " " + " ".join(f"-n{i}" for i in range(11))},
         {"query": _words(20_000)},  # once a statement PostgreSQL could not plan
         {"query": "x", "tags": [f"tag-{i}" for i in range(21)]},
         {"query": "x", "locale": [f"l{i}" for i in range(51)]},
@@ -108,7 +108,12 @@ def test_a_search_at_its_bounds_runs(admin_client):
     page("Alpha", "w0 w1")
     for arguments in (
         {"query": "w0 " + "x" * 996},
-        {"query": _words(32)},
+        {"query": _words(20)},
+        {  # everything at once, at its bound
+            "query": _words(10) + " " + " ".join(f"-n{i}" for i in range(10)),
+            "tags": [f"tag-{i}" for i in range(20)],
+            "locale": [f"l{i}" for i in range(50)],
+        },
         {"query": "w0", "tags": [f"tag-{i}" for i in range(20)]},
         {"query": "w0", "locale": [f"l{i}" for i in range(50)]},
     ):

@@ -238,6 +238,7 @@ def test_a_huge_page_number_finds_nothing_without_an_error(client):
         ({"q": "x", "tag": "a\x00"}, "NUL characters (\\u0000) are not allowed."),
         ({"q": "x" * (MAX_QUERY_CHARS + 1)}, "The search text is too long"),
         ({"q": "word " * 20_000}, "The search text is too long"),
+        ({"q": " ".join(f"w{n}" for n in range(21))}, "The search has too many words (21)"),
         ({"q": "x", "path": "p" * 300}, "The path filter is too long"),
         ({"q": "x", "tag": ",".join(f"t{n}" for n in range(MAX_VALUES + 1))}, "Too many tags"),
         ({"q": "x", "locale": [f"l{n}" for n in range(MAX_VALUES + 1)]}, "Too many locales"),
