@@ -22,7 +22,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.language import DocumentNode, Node, StringValueNode
+from graphql.language import DocumentNode, StringValueNode
 
 from .cost import CostPlan, plan_costs, static_refusals
 from .exposure import asks_for_introspection
@@ -30,6 +30,7 @@ from .limits import (
     DocumentLimits,
     check_limits,
     current_limits,
+    every_node,
     oversized_document,
     oversized_literal_list,
 )
@@ -58,18 +59,9 @@ def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
     # The lexer refuses a raw NUL, so one can only come from an escape; most texts have none.
     if "\\u0000" not in query:
         return False
-    pending: list[Node] = [document]
-    while pending:  # no recursion: literals nest arbitrarily deep
-        node = pending.pop()
-        if isinstance(node, StringValueNode) and "\x00" in node.value:
-            return True
-        for key in node.keys:
-            child = getattr(node, key, None)
-            if isinstance(child, Node):
-                pending.append(child)
-            elif isinstance(child, tuple | list):
-                pending.extend(item for item in child if isinstance(item, Node))
-    return False
+    return any(
+        isinstance(node, StringValueNode) and "\x00" in node.value for node in every_node(document)
+    )
 
 
 TOO_DEEP = "The document is nested too deeply."

@@ -8,6 +8,7 @@ however often it is spread), so a refused document costs little more than parsin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -96,19 +97,26 @@ def _list_refusal(count: int, limit: int, where: str) -> GraphQLError:
     return GraphQLError(f"A list {where} holds {count} items; the limit is {limit}.")
 
 
-def oversized_literal_list(document: DocumentNode, limit: int) -> GraphQLError | None:
-    """A refusal when a list written in the document holds more than ``limit`` items."""
+def every_node(document: DocumentNode) -> Iterator[Node]:
+    """Every node of the document, literals included, without recursion (they nest
+    arbitrarily deep)."""
     pending: list[Node] = [document]
-    while pending:  # no recursion: literals nest arbitrarily deep
+    while pending:
         node = pending.pop()
-        if isinstance(node, ListValueNode) and len(node.values) > limit:
-            return _list_refusal(len(node.values), limit, "in the document")
+        yield node
         for key in node.keys:
             child = getattr(node, key, None)
             if isinstance(child, Node):
                 pending.append(child)
             elif isinstance(child, tuple | list):
                 pending.extend(item for item in child if isinstance(item, Node))
+
+
+def oversized_literal_list(document: DocumentNode, limit: int) -> GraphQLError | None:
+    """A refusal when a list written in the document holds more than ``limit`` items."""
+    for node in every_node(document):
+        if isinstance(node, ListValueNode) and len(node.values) > limit:
+            return _list_refusal(len(node.values), limit, "in the document")
     return None
 
 

@@ -12,6 +12,8 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -61,9 +63,10 @@ def require_browser() -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium per test module, with a fresh profile that is deleted afterwards."""
+@contextmanager
+def chromium(*, console_log: bool = False) -> Iterator:
+    """A headless Chromium with a fresh profile, deleted afterwards; ``console_log`` keeps the
+    page console for ``driver.get_log("browser")``."""
     require_browser()
 
     from selenium import webdriver
@@ -75,6 +78,8 @@ def browser():
     options.binary_location = CHROMIUM
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    if console_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     try:
@@ -82,6 +87,13 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module, with a fresh profile that is deleted afterwards."""
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ reported.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -22,7 +19,7 @@ from accounts import tokens
 from accounts.groups import administrators_group
 from accounts.services import make_administrator
 from pages.rendering import render
-from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, require_browser
+from tests.browser.conftest import chromium
 from tests.factories import PageFactory, UserFactory
 from wiki.security_headers import ADMIN_POLICY, DOCUMENT_POLICY, EXPLORER_POLICY
 
@@ -49,26 +46,9 @@ RESULT_PANE = ".result-window .CodeMirror"
 @pytest.fixture(scope="module")
 def csp_browser():
     """Chromium keeping its console log, with the violation listener in every document."""
-    require_browser()
-
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="wiki-chromium-csp-")
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LISTENER})
-    try:
+    with chromium(console_log=True) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": LISTENER})
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
