@@ -35,7 +35,7 @@ from django.utils import timezone
 from .browser import Visit
 from .models import Page, PublishState
 
-# What the views render in place of the CSRF token, and ``replace`` swaps for the real one.
+# What the views render in place of the CSRF token, and ``personalised`` swaps for the real one.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 _PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
 
