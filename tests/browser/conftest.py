@@ -96,6 +96,23 @@ def browser():
         yield driver
 
 
+def sign_in_with_cookie(browser, base: str, user) -> None:
+    """Sign ``user`` in as the sign-in page would: their session token in the ``jwt`` cookie
+    of the live server's origin (a static file of the site is opened first to set it on)."""
+    from accounts import tokens
+
+    browser.get(f"{base}/static/wiki/site.css")
+    browser.add_cookie(
+        {
+            "name": tokens.COOKIE_NAME,
+            "value": tokens.issue_session_token(user),
+            "path": "/",
+            "httpOnly": True,
+            "sameSite": "Lax",
+        }
+    )
+
+
 @pytest.fixture
 def fresh_browser(browser):
     """The module's browser without cookies or stored explorer state from an earlier test."""

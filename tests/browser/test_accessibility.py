@@ -8,12 +8,12 @@ from urllib.parse import quote
 import pytest
 from selenium.webdriver.common.by import By
 
-from accounts import tokens
 from accounts.models import GUESTS_GROUP_ID, Group
 from accounts.services import make_administrator
 from pages.edits import PagePatch, update_page
 from pages.models import Page
 from pages.services import attach_tags
+from tests.browser.conftest import sign_in_with_cookie
 from tests.factories import PageFactory, UserFactory, rule
 
 from .axe_support import assert_accessible, describe, run_axe
@@ -43,11 +43,7 @@ def public_pages(db):
 
 def _sign_in(browser, base: str) -> None:
     """The session cookie a sign-in sets, set on the live server's origin."""
-    user = UserFactory(name="Axe Reader")
-    browser.get(f"{base}/robots.txt")
-    browser.add_cookie(
-        {"name": tokens.COOKIE_NAME, "value": tokens.issue_session_token(user), "path": "/"}
-    )
+    sign_in_with_cookie(browser, base, UserFactory(name="Axe Reader"))
 
 
 def test_the_helper_fails_on_serious_problems(fresh_browser):
@@ -89,10 +85,7 @@ def _writer(browser, base: str) -> None:
     """A signed-in administrator: every action link and form of the pages shows."""
     admin = UserFactory(name="Axe Writer")
     make_administrator(admin)
-    browser.get(f"{base}/robots.txt")
-    browser.add_cookie(
-        {"name": tokens.COOKIE_NAME, "value": tokens.issue_session_token(admin), "path": "/"}
-    )
+    sign_in_with_cookie(browser, base, admin)
 
 
 def test_page_view_tags_and_not_found_with_create(fresh_browser, live_server, public_pages):

@@ -15,11 +15,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from accounts import tokens
 from accounts.groups import administrators_group
 from accounts.services import make_administrator
 from pages.rendering import render
-from tests.browser.conftest import chromium
+from tests.browser.conftest import chromium, sign_in_with_cookie
 from tests.factories import PageFactory, UserFactory
 from wiki.security_headers import ADMIN_POLICY, DOCUMENT_POLICY, EXPLORER_POLICY
 
@@ -90,19 +89,6 @@ def settled(browser) -> None:
     )
 
 
-def sign_in(browser, base: str, user) -> None:
-    browser.get(f"{base}/static/api/explorer.js")  # a page of the site, to set its cookie
-    browser.add_cookie(
-        {
-            "name": tokens.COOKIE_NAME,
-            "value": tokens.issue_session_token(user),
-            "path": "/",
-            "httpOnly": True,
-            "sameSite": "Lax",
-        }
-    )
-
-
 @pytest.fixture
 def administrator():
     admin = UserFactory(email="csp-admin@example.com", name="CSP Admin")
@@ -112,7 +98,7 @@ def administrator():
 
 def test_an_inline_script_in_the_admin_is_refused_and_reported(browser, live_server, administrator):
     base = live_server.url
-    sign_in(browser, base, administrator)
+    sign_in_with_cookie(browser, base, administrator)
     browser.get(f"{base}/admin/")
     settled(browser)
     assert violations(browser) == []
@@ -176,7 +162,7 @@ def test_the_admin_pages_load_without_a_refusal(browser, live_server, administra
         content=content,
         render=render(content, "markdown").html,
     )
-    sign_in(browser, base, administrator)
+    sign_in_with_cookie(browser, base, administrator)
     browser.get(f"{base}/admin/")
     settled(browser)
     lists = browser.execute_script(
@@ -225,7 +211,7 @@ def test_the_sign_in_and_profile_pages_load_without_a_refusal(browser, live_serv
         if found := violations(browser):
             refused[path] = found
 
-    sign_in(browser, base, user)
+    sign_in_with_cookie(browser, base, user)
     browser.get(f"{base}/_profile")
     settled(browser)
     if found := violations(browser):

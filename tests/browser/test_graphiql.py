@@ -7,6 +7,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser.conftest import sign_in_with_cookie
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -137,20 +139,10 @@ def _run(browser, document: str, expected: str) -> str:
 
 def test_a_signed_in_person_runs_queries_as_themselves(fresh_browser, live_server, user):
     """Item 10 of issue 9: the jwt cookie, plus the CSRF token the page carries."""
-    from accounts import tokens
     from accounts.models import User
 
     browser, base = fresh_browser, live_server.url
-    browser.get(f"{base}/static/api/explorer.js")  # any page of the site, to set its cookie
-    browser.add_cookie(
-        {
-            "name": tokens.COOKIE_NAME,
-            "value": tokens.issue_session_token(user),
-            "path": "/",
-            "httpOnly": True,
-            "sameSite": "Lax",
-        }
-    )
+    sign_in_with_cookie(browser, base, user)
     browser.get(f"{base}/_graphql")
     _wait_for_editor(browser)
 

@@ -11,6 +11,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from api.core.view import WikiGraphQLView
+from tests.browser.conftest import sign_in_with_cookie
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,7 +58,6 @@ def _result_text(browser) -> str:
 def test_the_explorer_runs_under_a_strict_policy(
     fresh_browser, live_server, admin, strict_explorer
 ):
-    from accounts import tokens
 
     browser, base = fresh_browser, live_server.url
     # Runs before the page's own scripts, and is not itself subject to the page's policy.
@@ -65,10 +65,7 @@ def test_the_explorer_runs_under_a_strict_policy(
         "Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_VIOLATIONS}
     )
     try:
-        browser.get(f"{base}/static/api/explorer.js")  # the site's origin, to set its cookie
-        browser.add_cookie(
-            {"name": tokens.COOKIE_NAME, "value": tokens.issue_session_token(admin), "path": "/"}
-        )
+        sign_in_with_cookie(browser, base, admin)
         browser.get(f"{base}/_graphql")
         WebDriverWait(browser, 15).until(
             ec.presence_of_element_located((By.CSS_SELECTOR, QUERY_EDITOR))

@@ -11,10 +11,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from accounts import tokens
 from pages import edits
 from pages.models import PageHistory
 from tests.api.page_edit_support import make_page
+from tests.browser.conftest import sign_in_with_cookie
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,19 +28,6 @@ THIRD = "# Guide\n\nStart here.\nThe new way.\nEnd.\nA last word.\n"
 
 def _wait(browser, condition, timeout: int = 15):
     return WebDriverWait(browser, timeout).until(condition)
-
-
-def _sign_in(browser, base: str, user) -> None:
-    browser.get(f"{base}/static/wiki/site.css")  # any address of the site, to set its cookie
-    browser.add_cookie(
-        {
-            "name": tokens.COOKIE_NAME,
-            "value": tokens.issue_session_token(user),
-            "path": "/",
-            "httpOnly": True,
-            "sameSite": "Lax",
-        }
-    )
 
 
 def _changes(browser) -> list[tuple[str, str]]:
@@ -58,7 +45,7 @@ def test_history_lists_versions_shows_one_and_compares_two(fresh_browser, live_s
     edits.update_page(None, page.pk, edits.PagePatch(content=SECOND))
     edits.update_page(None, page.pk, edits.PagePatch(content=THIRD, title="Guide, revised"))
     newer, older = PageHistory.objects.filter(page_id=page.pk).order_by("-legacy_id")
-    _sign_in(browser, base, admin)
+    sign_in_with_cookie(browser, base, admin)
 
     browser.get(f"{base}/h/en/docs/guide")
     _wait(browser, ec.presence_of_element_located((By.ID, "versions")))
@@ -97,7 +84,7 @@ def test_history_lists_versions_shows_one_and_compares_two(fresh_browser, live_s
 def test_the_source_page_links_its_download(fresh_browser, live_server, admin):
     browser, base = fresh_browser, live_server.url
     make_page("docs/guide", title="Guide", content=FIRST)
-    _sign_in(browser, base, admin)
+    sign_in_with_cookie(browser, base, admin)
 
     browser.get(f"{base}/s/en/docs/guide")
     source = _wait(browser, ec.presence_of_element_located((By.ID, "page-source")))
