@@ -23,6 +23,15 @@ RACE_MARKS = [
 ]
 
 
+def run_in_threads(target, arguments) -> None:
+    """``target(*args)`` for each of ``arguments`` at once, a thread each; back when all end."""
+    threads = [threading.Thread(target=target, args=tuple(args)) for args in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def race_as(requests: list[tuple[str, tuple[str, dict]]]) -> list[GraphQLResponse]:
     """Send every (token, (document, variables)) at once, one thread and connection each."""
     barrier = threading.Barrier(len(requests))
@@ -38,14 +47,10 @@ def race_as(requests: list[tuple[str, tuple[str, dict]]]) -> list[GraphQLRespons
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=send, args=(index, token, *request))
-        for index, (token, request) in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(
+        send,
+        [(index, token, *request) for index, (token, request) in enumerate(requests)],
+    )
     assert failures == []
     return answers
 

@@ -27,7 +27,7 @@ from pages.edits import PagePatch
 from pages.models import Page, PageHistory, PageTag, Tag, TreeItem, TreeItemType
 from wiki.errors import DomainError, ErrorKey
 
-from .concurrency_support import RACE_MARKS
+from .concurrency_support import RACE_MARKS, run_in_threads
 from .page_edit_support import make_page
 
 pytestmark = RACE_MARKS
@@ -65,11 +65,7 @@ def test_creates_and_updates_with_overlapping_tags_in_any_order_never_deadlock(a
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(write, [(n,) for n in range(WRITERS)])
 
     assert failures == []
     links: dict = {}
@@ -137,11 +133,7 @@ def test_pages_created_with_tags_under_a_folder_being_deleted_never_deadlock(adm
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(write, [(n,) for n in range(WRITERS)])
 
     assert failures == []
     # Each created page is there, or went with its folder (and has its 'deleted' version).

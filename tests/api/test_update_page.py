@@ -13,6 +13,7 @@ from pages.models import Page, PageHistory
 from tests.conftest import GraphQLClient
 from tests.factories import UserFactory, rule
 
+from .concurrency_support import run_in_threads
 from .page_edit_support import linked, make_page, page_row, usage, world
 from .permission_support import (
     KINDS,
@@ -372,11 +373,7 @@ def test_concurrent_updates_lose_no_version(admin):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(write, [(n,) for n in range(writers)])
     assert results == ["ok"] * writers
     titles = list(
         PageHistory.objects.filter(page_id=page.pk)

@@ -16,6 +16,7 @@ from django.db import connection
 from accounts.authentication import user_caller
 from pages.edits import PagePatch, StaleVersion, update_page
 from pages.models import Page, PageHistory
+from tests.api.concurrency_support import run_in_threads
 from tests.factories import GroupFactory, PageFactory, UserFactory, rule
 from wiki.errors import DomainError, ErrorKey
 
@@ -120,11 +121,7 @@ def test_of_simultaneous_saves_from_one_version_exactly_one_goes_through():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=save, args=(n,)) for n in range(len(writers))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(save, [(n,) for n in range(len(writers))])
 
     assert sorted(outcomes) == ["saved"] + ["stale"] * (len(writers) - 1)
     assert PageHistory.objects.filter(page_id=page.pk).count() == 1

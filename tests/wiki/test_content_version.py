@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from pages.models import Page, TreeItem
+from tests.api.concurrency_support import run_in_threads
 from tests.factories import PageFactory, UserFactory
 from tests.pages.read_support import make_page
 from wiki.content_version import version_subquery
@@ -82,11 +83,7 @@ def test_writers_racing_through_folds_neither_wait_nor_lose_a_change():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=write, args=(page,)) for page in pages]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(write, [(page,) for page in pages])
 
     assert failures == []
     assert version() == before + 8 * 90 * 2
