@@ -20,14 +20,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from wiki.api_path import GRAPHQL_PATH
 from wiki.errors import DomainError
 from wiki.text import uuid_or_none
 
 from . import sessions, tokens
 from .authentication import active_user
 from .models import User
-
-GRAPHQL_PATH = "/_graphql"  # API.md §1.1
 
 
 class CookieAuthenticationMiddleware(AuthenticationMiddleware):

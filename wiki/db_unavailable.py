@@ -29,13 +29,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from . import error_views
+from .api_path import GRAPHQL_PATH
 from .errors import ErrorKey
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before trying again: a PostgreSQL restart takes a few.
 RETRY_AFTER_SECONDS = 5
-GRAPHQL_PATH = "/_graphql"
 
 # SQLSTATEs of a server that cannot serve now (PostgreSQL's appendix A): class 08 (connection
 # exception), 53300 too_many_connections, 57P01 admin_shutdown, 57P02 crash_shutdown,

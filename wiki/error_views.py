@@ -16,13 +16,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
+from .api_path import is_graphql_path
 from .errors import ErrorKey
 from .request_log import current_request_id
 
 logger = logging.getLogger(__name__)
 
 UNEXPECTED_MESSAGE = "An unexpected error occurred. Reference: {ref}."
-GRAPHQL_PATH = "/_graphql"  # API.md §1.1
 
 
 def error_reference() -> str:
@@ -42,8 +42,7 @@ def unexpected_graphql_error(ref: str) -> dict:
 def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: JSON under ``/_graphql``, else the 500 page; the reference in both."""
     ref = getattr(request, "request_id", None) or error_reference()
-    path = request.path_info
-    if path == GRAPHQL_PATH or path.startswith(GRAPHQL_PATH + "/"):
+    if is_graphql_path(request.path_info):
         response = JsonResponse(
             {"data": None, "errors": [unexpected_graphql_error(ref)]}, status=500
         )

@@ -18,7 +18,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-ENDPOINT = "/_graphql"
+from wiki.api_path import GRAPHQL_PATH, is_graphql_path
+
 JSON_MEDIA_TYPE = "application/json"
 UTF_8_NAMES = frozenset({"utf-8", "utf8"})
 
@@ -121,8 +122,7 @@ def content_type_refusal(request: HttpRequest) -> JsonResponse | None:
 
 
 def is_endpoint_path(request: HttpRequest) -> bool:
-    path = request.path_info  # without the SCRIPT_NAME prefix a proxy may add
-    return path == ENDPOINT or path.startswith(ENDPOINT + "/")
+    return is_graphql_path(request.path_info)  # without the SCRIPT_NAME prefix a proxy may add
 
 
 @csrf_exempt  # no request to these addresses changes anything; answered for every method
@@ -133,7 +133,7 @@ def not_found(request: HttpRequest) -> JsonResponse:
     caches, logs and CSRF origins see one; the message names the right one.
     """
     return json_error(
-        404, f"Nothing is served at {request.path}: the GraphQL endpoint is {ENDPOINT}."
+        404, f"Nothing is served at {request.path}: the GraphQL endpoint is {GRAPHQL_PATH}."
     )
 
 
