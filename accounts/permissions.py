@@ -8,6 +8,7 @@ before any LIMIT.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 import uuid
@@ -343,6 +344,10 @@ class Caller:
     #: The access version ``policy`` was read under (``accounts.access_cache``); None when
     #: unknown. Whatever else a request keeps per process under this version may be reused.
     access_version: int | None = None
+    #: Set on the copy an endpoint hands to the services after checking its own gate of global
+    #: scopes (``/graphql``, API-v2.md §2.5): ``require_any`` then passes, and everything else
+    #: (page rules, elevation, protected targets, identity) is checked as always.
+    gate_passed: bool = False
 
     @property
     def is_guest(self) -> bool:
@@ -367,7 +372,13 @@ class Caller:
     def can_at(self, scope: str, ctx: PageContext) -> bool:
         return self.policy.can_at(scope, ctx)
 
+    def past_gate(self) -> Caller:
+        """This caller, for services called after an endpoint's own global-scope gate."""
+        return dataclasses.replace(self, gate_passed=True)
+
     def require_any(self, *wanted: str) -> None:
+        if self.gate_passed:
+            return
         if not self.has_any(*wanted):
             raise DomainError(self.forbidden_key, f"needs one of {', '.join(wanted)}")
 

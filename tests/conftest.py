@@ -39,10 +39,11 @@ class GraphQLResponse:
 
 
 class GraphQLClient:
-    """Posts JSON to /_graphql with an optional ``Authorization: Bearer`` token."""
+    """Posts JSON to /_graphql (or ``url``) with an optional ``Authorization: Bearer`` token."""
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, url: str = GRAPHQL_URL) -> None:
         self.token = token
+        self.url = url
         self.http = Client()
 
     def __call__(self, query: str, variables: dict | None = None, **headers) -> GraphQLResponse:
@@ -52,7 +53,7 @@ class GraphQLClient:
         if variables is not None:
             body["variables"] = variables
         response = self.http.post(
-            GRAPHQL_URL, data=json.dumps(body), content_type="application/json", **headers
+            self.url, data=json.dumps(body), content_type="application/json", **headers
         )
         return GraphQLResponse(response.status_code, response.json())
 

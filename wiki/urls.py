@@ -6,6 +6,7 @@ from accounts import views as account_views
 from accounts.admin_login import use_wiki_sign_in
 from api.core import transport
 from api.core.view import WikiGraphQLView
+from api.v2.view import graphql_v2_view
 from wiki import health
 
 # The admin signs in through the wiki's sign-in: before admin.site.urls builds its routes.
@@ -19,6 +20,8 @@ urlpatterns = [
     path("_graphql", WikiGraphQLView.as_view(), name="graphql"),
     # Below the endpoint: a JSON 404 (not the wiki's page for a missing page, nor a redirect).
     re_path(r"^_graphql/", transport.not_found, name="graphql-not-found"),
+    # The Wiki.js 2 API (API-v2.md), for the clients written against Wiki.js 2.
+    path("graphql", graphql_v2_view(), name="graphql-v2"),
     # Answered by wiki.health.HealthCheckMiddleware before the host check; named here so that
     # the paths stay reserved and resolvable (before the pages' catch-all).
     path("healthz", health.healthz, name="healthz"),
