@@ -9,6 +9,7 @@ from tests.conftest import GraphQLClient
 from tests.factories import GroupFactory, UserFactory
 from tests.token_support import verified_claims
 from wiki.errors import DomainError, ErrorKey
+from wiki.models import Site
 
 from .auth_support import (
     PY_LOGIN,
@@ -49,9 +50,9 @@ SHORT_PASSWORD = refused(1012, "InputInvalid", "Password must be at least 8 char
 AUTH_GENERIC = refused(1001, "AuthGenericError", "An unexpected error occured during login.")
 
 
-def login(client, email, password=PASSWORD, strategy="local", document=TF_LOGIN) -> dict:
+def login(client, email, password=PASSWORD, strategy="local", document=TF_LOGIN, **headers) -> dict:
     variables = {"username": email, "password": password, "strategy": strategy}
-    return result_of(client(document, variables), "login")
+    return result_of(client(document, variables, **headers), "login")
 
 
 def only(**fields) -> dict:
@@ -184,6 +185,16 @@ def test_an_unexpected_failure_is_the_generic_auth_error(v2_anonymous, monkeypat
     monkeypatch.setattr(signin, "login", broken)
 
     assert login(v2_anonymous, "ada@example.com") == only(responseResult=AUTH_GENERIC)
+
+
+def test_no_site_serving_the_request_is_the_generic_auth_error(v2_anonymous):
+    """§2.8: without a ``*`` site and a matching host, the site-bound login fails generically."""
+    UserFactory(email="ada@example.com")
+    Site.objects.filter(hostname="*").update(hostname="wiki.example.com")
+
+    assert login(v2_anonymous, "ada@example.com") == only(responseResult=AUTH_GENERIC)
+    result = login(v2_anonymous, "ada@example.com", HTTP_HOST="wiki.example.com")
+    assert result["responseResult"] == ok("Login success")
 
 
 # --- loginTFA ----------------------------------------------------------------------------------
