@@ -226,6 +226,21 @@ def test_login_tfa_setup_activates_tfa(v2_anonymous):
     assert TotpDevice.objects.get(user=user).confirmed
 
 
+def test_login_tfa_continues_with_the_tokens_strategy(v2_anonymous):
+    """No strategy argument: the strategy the token was issued for is used (§3.5)."""
+    other = AuthStrategy.objects.create(module="local", display_name="Second local")
+    user = UserFactory(email="two@example.com")
+    secret = give_totp(user)
+    TotpDevice.objects.filter(user=user).update(strategy_id=other.pk)
+    token = token_for(user, UserKey.Kind.TFA, strategy_id=other.pk)
+
+    answer = v2_anonymous(PY_LOGIN_TFA, {"continuationToken": token, "securityCode": code(secret)})
+
+    result = result_of(answer, "loginTFA")
+    assert result["responseResult"] == ok("TFA success")
+    assert verified_claims(result["jwt"])["id"] == str(user.pk)
+
+
 def test_login_tfa_then_asks_for_a_forced_password_change(v2_anonymous):
     user = UserFactory(email="two@example.com", must_change_password=True)
     secret = give_totp(user)
