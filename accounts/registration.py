@@ -30,6 +30,10 @@ from .validation import check_password_length, clean_email, clean_name
 
 logger = logging.getLogger(__name__)
 
+# The detail of ``ERR_EMAIL_ADDRESS_NOT_ALLOWED`` when the allow-list refused the address (the
+# key also covers a malformed address, which Wiki.js 2 clients are told differently).
+NOT_IN_ALLOW_LIST = "allowedEmailRegex"
+
 
 def email_regex_problem(pattern: str) -> str | None:
     """Why ``pattern`` cannot be the allowed-email pattern, or None when it can.
@@ -76,7 +80,7 @@ def register(
     check_password_length(password or "")
     name = clean_name(name)
     if not email_allowed(strategy, email):
-        raise DomainError(ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, "allowedEmailRegex")
+        raise DomainError(ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, NOT_IN_ALLOW_LIST)
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL)
     validate = validates_email(strategy)

@@ -36,6 +36,7 @@ from .signin_result import NextAction, SignInResult
 from .validation import check_password_length
 
 __all__ = [
+    "TOKEN_STRATEGY",
     "NextAction",
     "SignInResult",
     "change_own_password",
@@ -49,6 +50,9 @@ __all__ = [
 
 _SECURITY_CODE = re.compile(r"[0-9]{6}")
 MIN_CONTINUATION_TOKEN_LENGTH = 2
+# ``strategy_id`` of a step that continues with whatever strategy its token records: Wiki.js 2's
+# ``loginTFA`` and ``loginChangePassword`` (API-v2.md §3.5) take no strategy argument.
+TOKEN_STRATEGY = object()
 
 
 def login_redirect(user: User) -> str:
@@ -201,10 +205,14 @@ def login_tfa(
 
 
 def _token_strategy(key, strategy_id, *, default: uuid.UUID | None) -> AuthStrategy:
-    """The strategy the token records (else ``default``), which ``strategy_id`` must name."""
+    """The strategy the token records (else ``default``), which ``strategy_id`` must name
+    (unless it is ``TOKEN_STRATEGY``)."""
     recorded = continuation.strategy_of(key) or (str(default) if default else None)
-    given_id = uuid_or_none(strategy_id)
-    given = str(given_id) if given_id else None
+    if strategy_id is TOKEN_STRATEGY:
+        given = recorded
+    else:
+        given_id = uuid_or_none(strategy_id)
+        given = str(given_id) if given_id else None
     if recorded is None or given != recorded:
         raise DomainError(ErrorKey.INVALID_STRATEGY, f"the token is for strategy {recorded}")
     return strategies.enabled_strategy(given)
