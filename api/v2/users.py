@@ -54,7 +54,7 @@ from .user_types import (
     UserTokenResponse,
 )
 
-LIST_GATE = (scopes.WRITE_USERS, scopes.MANAGE_USERS, SYSTEM)
+WRITE_USERS_GATE = (scopes.WRITE_USERS, scopes.MANAGE_USERS, SYSTEM)
 READ_GATE = (
     scopes.WRITE_GROUPS,
     scopes.MANAGE_GROUPS,
@@ -145,7 +145,7 @@ class UserQuery(graphene.ObjectType):
     @staticmethod
     @raising(generic=SYSTEM_GENERIC)
     def resolve_list(root, info, filter=None, order_by=None):
-        caller = gate(info, *LIST_GATE)
+        caller = gate(info, *WRITE_USERS_GATE)
         return directory.list_users_by_legacy_order(caller, text_filter=filter, order_by=order_by)
 
     @staticmethod
@@ -354,7 +354,7 @@ class UserMutation(graphene.ObjectType):
         output=_created,
     )
     def resolve_create(root, info, email, name, provider_key, groups, **arguments):
-        caller = gate(info, *LIST_GATE)
+        caller = gate(info, *WRITE_USERS_GATE)
         password_raw = arguments.get("password_raw")
         try:
             created = services.create_user(

@@ -589,3 +589,15 @@ def test_reset_password_gate(kind, admin, mail_configured, jane):
         assert mail.outbox == []
     else:
         assert result(r, "resetPassword")["succeeded"] is True
+
+
+def test_nested_mutations_run_in_document_order(v2_admin_key, jane):
+    r = v2_admin_key(
+        f"""mutation {{ users {{
+          off: deactivate(id: {jane.legacy_id}) {{ {RESULT} }}
+          on: activate(id: {jane.legacy_id}) {{ {RESULT} }}
+        }} }}"""
+    )
+    assert r.data["users"]["off"]["responseResult"]["succeeded"] is True
+    assert r.data["users"]["on"]["responseResult"]["succeeded"] is True
+    assert User.objects.get(pk=jane.pk).is_active is True

@@ -227,3 +227,11 @@ def test_change_password_refuses_guests_and_api_keys(v2_anonymous, v2_admin_key,
         assert answer(r, "changePassword") == {"responseResult": AUTH_REQUIRED, "jwt": None}
     admin.refresh_from_db()
     assert admin.check_password("Password123")
+
+
+def test_update_profile_takes_site_as_the_sites_appearance(v2_for, jane):
+    """A synonym of "" (the reference says so): what /_graphql stores for the site's."""
+    r = v2_for(jane)(UPDATE_PROFILE, profile_variables(appearance="site"))
+    assert answer(r, "updateProfile")["responseResult"]["succeeded"] is True
+    single = v2_for(jane)("{ users { profile { appearance } } }")
+    assert single.data == {"users": {"profile": {"appearance": ""}}}
