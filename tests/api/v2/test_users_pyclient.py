@@ -195,7 +195,9 @@ def test_reset_password(v2_admin_key, mail_configured):
 def test_self_service(v2_for):
     user = UserFactory(name="Self Person")
     client = v2_for(user)
-    profile_args = dict.fromkeys(("name", "location", "jobTitle", "timezone", "dateFormat", "appearance"), "String!")
+    profile_args = dict.fromkeys(
+        ("name", "location", "jobTitle", "timezone", "dateFormat", "appearance"), "String!"
+    )
     answer = call(
         client,
         "mutation",
