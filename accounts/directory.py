@@ -204,3 +204,78 @@ def filter_user_list(
     users = sorted(users, key=sort_key, reverse=descending)
     window = _page_window(page, page_size)
     return users[window[0] : window[1]] if window else users
+
+
+# --- Addressed by legacy ids (the Wiki.js 2 API, API-v2.md §1.6, §3.3) ------------------------
+LEGACY_USER_ORDER_FIELDS = {
+    "id": "legacy_id",
+    "email": "email",
+    "name": "name",
+    "createdAt": "created_at",
+    "lastLoginAt": "last_login",
+}
+USER_SEARCH_LIMIT = 10
+
+
+def _by_legacy_order(order_by: str | None) -> list[OrderBy]:
+    column = LEGACY_USER_ORDER_FIELDS.get(order_by or "id", "legacy_id")
+    # Never-logged-in users first, as ``_user_ordering`` sorts them ascending.
+    first = F(column).asc(nulls_first=True if column == "last_login" else None)
+    return [first] if column == "legacy_id" else [first, F("legacy_id").asc()]
+
+
+def list_users_by_legacy_order(
+    caller: Caller, *, text_filter: str | None = None, order_by: str | None = None
+) -> QuerySet[User]:
+    """Every user (the guest included) whose name or email contains ``text_filter``, ascending
+    by ``id`` (the legacy id, also the default and the tie-break), ``email``, ``name``,
+    ``createdAt`` or ``lastLoginAt``; any other ``order_by`` counts as ``id``."""
+    caller.require_any(*scopes.READ_USERS_ANY)
+    return User.objects.filter(_text_match(text_filter)).order_by(*_by_legacy_order(order_by))
+
+
+def search_users(caller: Caller, text: str) -> QuerySet[User]:
+    """At most 10 users whose name or email contains ``text``, by legacy id (empty: the first
+    10)."""
+    caller.require_any(*scopes.READ_USERS_ANY)
+    return User.objects.filter(_text_match(text)).order_by("legacy_id")[:USER_SEARCH_LIMIT]
+
+
+def user_id_by_legacy_id(legacy_id: int | None) -> uuid.UUID:
+    """The id of the user with that legacy id, or ERR_INVALID_USER."""
+    found = (
+        User.objects.filter(legacy_id=legacy_id).values_list("pk", flat=True).first()
+        if legacy_id is not None and legacy_id >= 1
+        else None
+    )
+    if found is None:
+        raise DomainError(ErrorKey.INVALID_USER, f"legacy id {legacy_id}")
+    return found
+
+
+# A legacy id that names nothing becomes a text no id parses from: the services then refuse it
+# with their own key at their own point in the order of checks (unknown user, unknown group).
+_NO_SUCH_ID = "legacy-id-{}"
+
+
+def legacy_user_ref(legacy_id: int | None) -> uuid.UUID | str:
+    """The id of the user with that legacy id, else a reference the services refuse with
+    ``ERR_INVALID_USER`` where they check the user's existence."""
+    found = (
+        User.objects.filter(legacy_id=legacy_id).values_list("pk", flat=True).first()
+        if legacy_id is not None and legacy_id >= 1
+        else None
+    )
+    return found if found is not None else _NO_SUCH_ID.format(legacy_id)
+
+
+def legacy_group_refs(legacy_ids) -> list[uuid.UUID | str]:
+    """The ids of the groups with those legacy ids (nulls dropped); one that names no group
+    becomes a reference the services refuse with ``ERR_INVALID_GROUP``, in their order."""
+    wanted = list(dict.fromkeys(n for n in legacy_ids or () if n is not None))
+    found = dict(
+        Group.objects.filter(legacy_id__in=[n for n in wanted if n >= 1]).values_list(
+            "legacy_id", "pk"
+        )
+    )
+    return [found.get(n, _NO_SUCH_ID.format(n)) for n in wanted]

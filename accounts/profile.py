@@ -17,6 +17,7 @@ from wiki.errors import DomainError, ErrorKey
 from . import scopes
 from .models import User
 from .permissions import Caller
+from .services import delegated_author
 from .validation import clean_name, clean_preference
 
 DEFAULTS_KEYS = ("timezone", "dateFormat", "timeFormat")
@@ -49,18 +50,45 @@ _PREFS = {
 }
 
 
+def _check_may_serve_self(user: User | None) -> User:
+    if user is None:
+        # Deleted since the request began: no identity left to act as.
+        raise DomainError(ErrorKey.NOT_AUTHENTICATED, "the account was deleted")
+    if not user.is_active:
+        raise DomainError(ErrorKey.INACTIVE_USER)
+    if not user.is_verified:
+        raise DomainError(ErrorKey.USER_NOT_VERIFIED)
+    return user
+
+
+def check_own_account(caller: Caller) -> User:
+    """The checks every self-service change starts with: a signed-in user (not the guest, not
+    an API key) whose account is active and verified; the account read afresh."""
+    caller.require_signed_in_user()
+    return _check_may_serve_self(User.objects.filter(pk=caller.user.pk).first())
+
+
+def own_profile(caller: Caller) -> User:
+    """The account whose profile the caller reads: their own; an API key reads the root
+    administrator's (the Wiki.js 2 API does, API-v2.md §1.5); the guest has none."""
+    if caller.is_api_key:
+        return delegated_author()
+    caller.require_signed_in_user()
+    user = User.objects.filter(pk=caller.user.pk).first()
+    if user is None:
+        raise DomainError(ErrorKey.NOT_AUTHENTICATED, "the account was deleted")
+    if not user.is_active:
+        raise DomainError(ErrorKey.INACTIVE_USER)
+    return user
+
+
 def update_profile(caller: Caller, changes: ProfileChanges) -> User:
     """Checks in contract order on the caller's locked row, then one save."""
     caller.require_signed_in_user()
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(pk=caller.user.pk).first()
-        if user is None:
-            # Deleted since the request began: no identity left to act as.
-            raise DomainError(ErrorKey.NOT_AUTHENTICATED, "the account was deleted")
-        if not user.is_active:
-            raise DomainError(ErrorKey.INACTIVE_USER)
-        if not user.is_verified:
-            raise DomainError(ErrorKey.USER_NOT_VERIFIED)
+        user = _check_may_serve_self(
+            User.objects.select_for_update().filter(pk=caller.user.pk).first()
+        )
         given = {f.name: getattr(changes, f.name) for f in fields(changes)}
         given = {name: value for name, value in given.items() if value is not None}
         name = clean_name(given["name"]) if "name" in given else None

@@ -18,9 +18,10 @@ from wiki.mail import OutgoingMail
 from wiki.models import OutboundMail, Site
 from wiki.rate_limits import hit
 
-from . import continuation
+from . import continuation, scopes
 from .mail import render_reset_mail, render_verify_mail
 from .models import AuthStrategy, Group, User
+from .permissions import Caller
 from .rule_regex import compile_rule_regex, pattern_problem
 from .services import insert_local_user
 from .signin import SignInResult, finish_sign_in
@@ -131,6 +132,28 @@ def forgot_password(*, email: str, site: Site | None, client_address: str) -> No
     with transaction.atomic():
         token = continuation.issue(user, continuation.Kind.RESET_PASSWORD)
         _send(render_reset_mail, user, site, token, OutboundMail.Kind.RESET)
+
+
+def send_password_reset(caller: Caller | None, user_id, *, site: Site | None) -> User:
+    """An administrator mails a user the password reset link of ``forgotPassword``.
+
+    Checks: permission → forbidden; the user exists → ``ERR_INVALID_USER``; a system user or
+    one without a local password → ``ERR_INVALID_STRATEGY``; mail configured. The token and
+    its mail are written together, as ``forgotPassword`` writes them.
+    """
+    if caller is not None:
+        caller.require_any(*scopes.MANAGE_USERS_ANY)
+    with transaction.atomic():
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            raise DomainError(ErrorKey.INVALID_USER, str(user_id))
+        if user.is_system or not user.has_local_credentials:
+            raise DomainError(ErrorKey.INVALID_STRATEGY, f"user {user.pk} has no local password")
+        if not is_mail_configured():
+            raise DomainError(ErrorKey.MAIL_NOT_CONFIGURED)
+        token = continuation.issue(user, continuation.Kind.RESET_PASSWORD)
+        _send(render_reset_mail, user, site, token, OutboundMail.Kind.RESET)
+    return user
 
 
 def _unused_token() -> str:

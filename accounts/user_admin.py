@@ -83,6 +83,9 @@ class UserPatch:
     is_verified: bool | None = None
     meta: dict | None = None
     prefs: dict | None = None
+    #: Keys of ``meta`` / ``prefs`` to set, keeping the others (``meta``/``prefs`` replace).
+    meta_changes: dict | None = None
+    prefs_changes: dict | None = None
 
 
 def update_user(caller: Caller | None, user_id, patch: UserPatch) -> User:
@@ -111,6 +114,12 @@ def _apply_patch(caller: Caller | None, user: User, patch: UserPatch) -> None:
         check_membership_change(caller, user, groups)
     meta = _clean_meta(patch.meta) if patch.meta else None
     prefs = _clean_prefs(patch.prefs) if patch.prefs else None
+    if patch.meta_changes:
+        meta = {**(meta if meta is not None else user.meta or {})}
+        meta.update(_clean_meta(patch.meta_changes))
+    if patch.prefs_changes:
+        prefs = {**(prefs if prefs is not None else user.prefs or {})}
+        prefs.update(_clean_prefs(patch.prefs_changes))
 
     if user.has_local_credentials:
         for field, value in (
@@ -132,6 +141,21 @@ def _apply_patch(caller: Caller | None, user: User, patch: UserPatch) -> None:
     if groups is not None:
         user.groups.set(groups)
         user.__dict__.pop("global_permissions", None)
+
+
+def update_user_and_password(
+    caller: Caller | None, user_id, patch: UserPatch, new_password: str | None = None
+) -> User:
+    """``updateUser`` and, with ``new_password``, ``changeUserPassword``: both or neither.
+
+    One change of a user's details and password, as Wiki.js 2's ``users.update`` makes it
+    (API-v2.md §3.3); each part keeps its own checks, in that order.
+    """
+    with transaction.atomic():
+        user = update_user(caller, user_id, patch)
+        if new_password is not None:
+            user = change_user_password(caller, user.pk, new_password)
+    return user
 
 
 def _email_taken(email: str, own_id) -> bool:

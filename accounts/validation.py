@@ -9,6 +9,8 @@ from django.core.validators import EmailValidator
 from wiki.errors import DomainError, ErrorKey
 
 MIN_PASSWORD_LENGTH = 8
+MIN_NAME_LENGTH = 2
+MAX_NAME_LENGTH = 255
 _email_validator = EmailValidator()
 
 
@@ -23,11 +25,35 @@ def clean_email(raw: str | None) -> str:
     return email
 
 
-def clean_name(raw: str | None) -> str:
+def name_problem(raw: str | None) -> str | None:
+    """Which rule of a display name ``raw`` breaks: ``blank``, ``short``, ``long``; else None.
+
+    Clients that name the failed rule in their messages (the Wiki.js 2 API, API-v2.md §2.8)
+    ask this after ``clean_name`` refused a name, so both read the same rule.
+    """
     name = (raw or "").strip()
-    if not 2 <= len(name) <= 255:
+    if not name:
+        return "blank"
+    if len(name) < MIN_NAME_LENGTH:
+        return "short"
+    if len(name) > MAX_NAME_LENGTH:
+        return "long"
+    return None
+
+
+def clean_name(raw: str | None) -> str:
+    if name_problem(raw) is not None:
         raise DomainError(ErrorKey.INVALID_INPUT, "name must be 2-255 characters")
-    return name
+    return (raw or "").strip()
+
+
+def password_problem(password: str | None) -> str | None:
+    """Which rule a new password breaks: ``blank`` (absent or empty), ``short``; else None."""
+    if not password:
+        return "blank"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return "short"
+    return None
 
 
 def check_password_length(password: str) -> None:
