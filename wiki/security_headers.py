@@ -99,7 +99,7 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 # The view names whose HTML answer is the explorer (wiki/urls.py).
-EXPLORER_VIEWS = frozenset({"graphql"})
+EXPLORER_VIEWS = frozenset({"graphql", "graphql-v2"})
 ADMIN_NAMESPACE = "admin"
 # The admin's own screens and the wiki's additions beside it (API access, mail settings).
 ADMIN_PREFIX = "/admin/"
