@@ -87,8 +87,8 @@ RENEWED_TOKEN_HEADER = "new-jwt"  # noqa: S105 - a header name
 
 
 def request_error(status: int, message: str, code: str = BAD_REQUEST, **headers: str):
-    """An answer about the request itself: nothing ran, so ``data`` is null."""
-    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    """An answer about the request itself: nothing ran, so it has ``errors`` only (§1.2)."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     response = JsonResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value
@@ -102,7 +102,8 @@ def _refusal(status: int, message: str) -> JsonResponse:
 def key_refusal(rejection: KeyRejected) -> JsonResponse:
     """§1.3: an API key refused, with Wiki.js 2's message and a code clients can read."""
     message, code = KEY_REFUSALS.get(rejection.status, (KEY_INVALID, "UNAUTHENTICATED"))
-    return request_error(rejection.status, message, code)
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    return JsonResponse(body, status=rejection.status)
 
 
 def post_refusal(request: HttpRequest) -> JsonResponse | None:
@@ -176,10 +177,7 @@ def _coded(errors, code: str) -> list[GraphQLError]:
 def _not_run(errors) -> bool:
     """Whether ``execute`` refused before resolving anything: variables that do not coerce, an
     unknown ``operationName``, a list or size bound that depends on the variables."""
-    return all(
-        isinstance(error, GraphQLError) and error.path is None and error.original_error is None
-        for error in errors
-    )
+    return all(isinstance(error, GraphQLError) and error.path is None for error in errors)
 
 
 class _Answer:
