@@ -347,3 +347,21 @@ def test_malformed_batches_are_400(batch, message):
 
     assert response.status_code == 400
     assert errors_of(response) == [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+
+
+@pytest.mark.parametrize("send", ["post", "get"])
+def test_an_unknown_operation_name_is_400_bad_user_input(send):
+    if send == "post":
+        response = post_json({"query": NAMESPACES, "operationName": "Missing"})
+    else:
+        response = Client().get(get_url(NAMESPACES, operation_name="Missing"))
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Unknown operation named 'Missing'.",
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ]
+    }
