@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts import tokens
+from accounts import sessions, tokens
+from accounts.authentication import resolve_caller
 from accounts.models import User
 from accounts.permissions import CallerKind
 from accounts.services import administrators_group
@@ -122,8 +123,16 @@ def test_a_json_content_type_with_a_charset_still_gets_the_header(user):
     assert_fresh_token_of(user, response["new-jwt"])
 
 
-def test_a_get_gets_the_new_token_as_the_jwt_cookie(user):
+def test_a_get_gets_the_new_token_as_the_jwt_cookie(user, monkeypatch):
     before = timezone.now()
+    issued = []
+    start_session = sessions.start_session
+
+    def counting(*args, **kwargs):
+        issued.append(args)
+        return start_session(*args, **kwargs)
+
+    monkeypatch.setattr(sessions, "start_session", counting)
 
     response = with_cookie(expired_token(user, timedelta(days=13))).get(get_url(QUERY))
 
@@ -138,7 +147,7 @@ def test_a_get_gets_the_new_token_as_the_jwt_cookie(user):
     user.refresh_from_db()
     assert user.last_login >= before
     # Renewed once, by the endpoint (the cookie middleware leaves the API addresses alone).
-    assert len([c for c in response.cookies.values() if c.key == "jwt"]) == 1
+    assert len(issued) == 1
 
 
 def test_a_batch_renews_once(user):
@@ -232,5 +241,31 @@ def test_the_main_endpoint_does_not_renew(user):
     assert response.status_code == 200
     assert response.wsgi_request.caller.kind == CallerKind.GUEST
     assert "new-jwt" not in response
+    user.refresh_from_db()
+    assert user.last_login is None
+
+
+# --- The domain rule itself (accounts.authentication.resolve_caller) ---------------------------------
+def test_resolve_caller_renews_only_when_asked(user, rf):
+    token = expired_token(user, timedelta(hours=1))
+    request = rf.post("/anywhere", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    plain = resolve_caller(request)
+    renewing = resolve_caller(request, renew=True)
+
+    assert plain.is_guest
+    assert plain.renewed_token is None
+    assert renewing.is_user
+    assert renewing.user == user
+    assert_fresh_token_of(user, renewing.renewed_token)
+
+
+def test_resolve_caller_does_not_renew_a_valid_token(user, rf):
+    token = tokens.issue_session_token(user)
+
+    caller = resolve_caller(rf.get("/", HTTP_AUTHORIZATION=f"Bearer {token}"), renew=True)
+
+    assert caller.user == user
+    assert caller.renewed_token is None
     user.refresh_from_db()
     assert user.last_login is None
