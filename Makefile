@@ -65,13 +65,15 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## schema: write schema.graphql from the live schema
+## schema: write schema.graphql (/_graphql) and schema-v2.graphql (/graphql) from the live schemas
 schema: setup
 	DEBUG=1 $(BIN)/python manage.py export_schema schema.graphql
+	DEBUG=1 $(BIN)/python manage.py export_schema --v2 schema-v2.graphql
 
-## schema-check: fail when schema.graphql differs from the live schema
+## schema-check: fail when schema.graphql or schema-v2.graphql differs from its live schema
 schema-check: setup
 	DEBUG=1 $(BIN)/python manage.py export_schema --check schema.graphql
+	DEBUG=1 $(BIN)/python manage.py export_schema --v2 --check schema-v2.graphql
 
 ## check-deploy: Django's deployment checks with the production defaults an operator gets: an
 ##               empty environment (env -i) and no .env, only what production cannot default

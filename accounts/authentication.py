@@ -16,10 +16,11 @@ from django.http import HttpRequest
 
 from wiki import content_version
 from wiki.config import get_setting, merged_setting, stored_setting
+from wiki.errors import DomainError
 from wiki.prepared import PreparedRow
 from wiki.text import uuid_or_none
 
-from . import access_cache, tokens
+from . import access_cache, sessions, tokens
 from .apikeys import recognise_api_key
 from .models import GUEST_EMAIL, User
 from .permissions import Caller, CallerKind
@@ -90,18 +91,26 @@ def _api_key_caller(api_key, version: int | None) -> Caller:
     return Caller(CallerKind.API_KEY, policy, api_key=api_key, access_version=version)
 
 
-def resolve_caller(request: HttpRequest) -> Caller:
+def resolve_caller(request: HttpRequest, *, renew: bool = False) -> Caller:
     """The caller of ``request``.
 
     A missing, malformed, badly signed or expired token, or a token whose user is gone or
     inactive, makes a guest request. An API key that is valid but refused raises
     ``accounts.apikeys.KeyRejected`` so the view can answer 401/403.
+
+    ``renew``: Wiki.js 2's rule (API-v2.md §1.3), which ``/graphql`` keeps: an expired user
+    session token within the renewal window is exchanged for a fresh one, and the request runs
+    as its user (``Caller.renewed_token``). ``/_graphql`` does not renew (API.md §1.3: its
+    clients call ``refreshToken``).
     """
     token = tokens.token_from_request(request)
     if not token:
         return guest_caller()
     try:
         claims = tokens.read_token(token)
+    except tokens.TokenExpired as error:
+        renewed = _renewed_caller(token) if renew else None
+        return renewed or _ignoring_token(f"it does not verify: {error}")
     except tokens.TokenError as error:
         return _ignoring_token(f"it does not verify: {error}")
     if "api" in claims:
@@ -112,6 +121,24 @@ def resolve_caller(request: HttpRequest) -> Caller:
     if user is None or user.is_system:
         return _ignoring_token("its user is unknown or deactivated")
     return _user_caller(user, user.access_version)
+
+
+def _renewed_caller(token: str) -> Caller | None:
+    """The caller of an expired session token renewed now, or None when it cannot be.
+
+    The checks are ``refreshToken``'s (``sessions.renewable_session``: within
+    ``auth.tokenRenewal`` of its expiry, a session and not an API key, its user existing, not a
+    system account, active). The new token is a sign-in like any other: it updates
+    ``lastLoginAt`` and keeps the ways the session was signed in to (``amr``).
+    """
+    try:
+        user, methods = sessions.renewable_session(token)
+    except DomainError as refusal:
+        logger.info("expired token not renewed: %s", refusal.key.value)
+        return None
+    caller = user_caller(user)
+    caller.renewed_token = sessions.start_session(user, methods=methods)
+    return caller
 
 
 def _ignoring_token(reason: str) -> Caller:

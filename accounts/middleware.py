@@ -6,7 +6,7 @@ of the session token in the ``jwt`` cookie, read again on every request, so deac
 deleting an account signs it out at once. ``/_graphql`` resolves its own caller (Bearer header
 first, see ``accounts.authentication``); this sets ``request.user`` there too, from the cookie.
 
-On a GET of a page (not ``/_graphql``, whose clients call ``refreshToken``), a cookie whose
+On a GET of a page (not an API endpoint, which decides that itself), a cookie whose
 token expired less than ``auth.tokenRenewal`` ago is exchanged for a fresh one, as Wiki.js
 does on its non-GraphQL routes (§1.3).
 """
@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from wiki.api_path import GRAPHQL_PATH
+from wiki.api_path import is_api_endpoint
 from wiki.errors import DomainError
 from wiki.text import uuid_or_none
 
@@ -31,7 +31,9 @@ from .models import User
 
 class CookieAuthenticationMiddleware(AuthenticationMiddleware):
     def process_request(self, request: HttpRequest) -> None:
-        if request.method == "GET" and request.path_info != GRAPHQL_PATH:
+        # The API endpoints decide themselves: /_graphql never renews (its clients call
+        # refreshToken), /graphql renews any credential, the Bearer header too (API-v2.md §1.3).
+        if request.method == "GET" and not is_api_endpoint(request.path_info):
             _renew_expired_cookie(request)
         request.user = SimpleLazyObject(lambda: cookie_user(request))
         request.auser = lambda: sync_to_async(cookie_user)(request)

@@ -341,6 +341,10 @@ class Caller:
     api_key: object | None = None
     #: Why a token that came with the request was ignored (the request then runs as guest).
     ignored_token: str | None = None
+    #: A fresh session token issued for this request because its own had expired within the
+    #: renewal window (``resolve_caller(renew=True)``, API-v2.md §1.3); the endpoint hands it
+    #: back to the client.
+    renewed_token: str | None = None
     #: The access version ``policy`` was read under (``accounts.access_cache``); None when
     #: unknown. Whatever else a request keeps per process under this version may be reused.
     access_version: int | None = None

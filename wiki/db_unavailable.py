@@ -1,7 +1,7 @@
 """The database gone (restarting, refusing connections): HTTP 503, not a 500.
 
 PostgreSQL restarting or unreachable is a fault of the moment, not of the request: the client
-is told so (HTTP 503 with ``Retry-After``; for ``/_graphql`` JSON carrying
+is told so (HTTP 503 with ``Retry-After``; for ``/_graphql`` and ``/graphql`` JSON carrying
 ``ERR_SERVICE_UNAVAILABLE``, for a browser a short page without any trace), and nothing is
 logged as a crash. The server recovers by itself: Django marks a connection on which such an
 error happened and, at the end of the request, closes it when a ``SELECT 1`` on it fails; a
@@ -29,7 +29,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from . import error_views
-from .api_path import GRAPHQL_PATH
+from .api_path import is_api_endpoint
 from .errors import ErrorKey
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,8 @@ def is_database_unavailable(error: BaseException | None) -> bool:
 
 
 def wants_json(request: HttpRequest) -> bool:
-    """``/_graphql`` and clients that ask for JSON rather than a page."""
-    if request.path_info == GRAPHQL_PATH:
+    """``/_graphql``, ``/graphql`` and clients that ask for JSON rather than a page."""
+    if is_api_endpoint(request.path_info):
         return True
     return request.accepts("application/json") and not request.accepts("text/html")
 

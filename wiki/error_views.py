@@ -1,10 +1,11 @@
 """What a client sees of a failure nobody foresaw: a reference, never the failure itself.
 
 ``handler500`` (wiki/urls.py) answers every exception a view lets through, in the browser
-pages, the admin and ``/_graphql`` alike. Django has already logged the exception with its
+pages, the admin and both API endpoints alike. Django has already logged the exception with its
 trace (logger ``django.request``) on a line carrying the request id; the answer shows that id
-as its reference, so a user's "Reference: ..." finds the trace. ``/_graphql`` answers JSON in
-the shape of every GraphQL error (API.md §2); everything else the 500 page.
+as its reference, so a user's "Reference: ..." finds the trace. ``/_graphql`` and ``/graphql``
+answer JSON in the shape of every GraphQL error of their dialect (API.md §2, API-v2.md §2.4:
+Apollo's ``INTERNAL_SERVER_ERROR`` on ``/graphql``); everything else the 500 page.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError, Json
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 
-from .api_path import is_graphql_path
+from .api_path import is_api_path, is_v2_path
 from .errors import ErrorKey
 from .request_log import current_request_id
 
 logger = logging.getLogger(__name__)
 
 UNEXPECTED_MESSAGE = "An unexpected error occurred. Reference: {ref}."
+#: The code of every error raised while resolving on ``/graphql`` (API-v2.md §2.4).
+V2_UNEXPECTED_CODE = "INTERNAL_SERVER_ERROR"
 
 
 def error_reference() -> str:
@@ -31,20 +34,18 @@ def error_reference() -> str:
     return current_request_id() or uuid.uuid4().hex
 
 
-def unexpected_graphql_error(ref: str) -> dict:
+def unexpected_graphql_error(ref: str, code: str = ErrorKey.UNEXPECTED.value) -> dict:
     """The ``errors[]`` entry of an unexpected failure."""
-    return {
-        "message": UNEXPECTED_MESSAGE.format(ref=ref),
-        "extensions": {"code": ErrorKey.UNEXPECTED.value, "ref": ref},
-    }
+    return {"message": UNEXPECTED_MESSAGE.format(ref=ref), "extensions": {"code": code, "ref": ref}}
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """``handler500``: JSON under ``/_graphql``, else the 500 page; the reference in both."""
+    """``handler500``: JSON on the API addresses, else the 500 page; the reference in both."""
     ref = getattr(request, "request_id", None) or error_reference()
-    if is_graphql_path(request.path_info):
+    if is_api_path(request.path_info):
+        code = V2_UNEXPECTED_CODE if is_v2_path(request.path_info) else ErrorKey.UNEXPECTED.value
         response = JsonResponse(
-            {"data": None, "errors": [unexpected_graphql_error(ref)]}, status=500
+            {"data": None, "errors": [unexpected_graphql_error(ref, code)]}, status=500
         )
     else:
         try:

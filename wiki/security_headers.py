@@ -9,8 +9,8 @@ Django's ``SecurityMiddleware`` already sets ``X-Content-Type-Options``, ``Refer
   - JSON, files and everything else that is no HTML page: ``default-src 'none'``: such an
     answer opened as a document (a JSON error, an SVG, a text file) can run, load or frame
     nothing;
-  - the GraphQL explorer (the HTML answer of ``/_graphql``): its bundle writes ``<style>``
-    elements at run time, so those may be inline (nothing else);
+  - the GraphQL explorer (the HTML answer of ``/_graphql`` and ``/graphql``): its bundle
+    writes ``<style>`` elements at run time, so those may be inline (nothing else);
   - the Django admin: the wiki's own origin only, plus what the admin's own templates hold;
   - any other HTML page (sign-in, profile, companion pages, Django's error pages): the wiki's
     own origin only, no inline script or style.
@@ -99,7 +99,7 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 # The view names whose HTML answer is the explorer (wiki/urls.py).
-EXPLORER_VIEWS = frozenset({"graphql"})
+EXPLORER_VIEWS = frozenset({"graphql", "graphql-v2"})
 ADMIN_NAMESPACE = "admin"
 # The admin's own screens and the wiki's additions beside it (API access, mail settings).
 ADMIN_PREFIX = "/admin/"

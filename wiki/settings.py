@@ -282,6 +282,10 @@ GRAPHQL_DEADLINE_MS = int(os.environ.get("GRAPHQL_DEADLINE_MS", "10000"))
 REQUEST_STATEMENT_TIMEOUT_MS = int(os.environ.get("REQUEST_STATEMENT_TIMEOUT_MS", "5000"))
 # Contract §1.1: 5 MB request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+# Operations in one batch at /graphql (a JSON array, API-v2.md §1.1). Each runs under every
+# bound above, its own deadline included, so a batch may take this many times as long. The
+# Wiki.js 2 web client's batching link sends at most 10.
+GRAPHQL_MAX_BATCH_OPERATIONS = int(os.environ.get("GRAPHQL_MAX_BATCH_OPERATIONS", "10"))
 
 
 # --- GraphQL transport: what /_graphql shows about itself (api/core/transport.py, exposure.py)

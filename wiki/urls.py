@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(r"^_graphql/", transport.not_found, name="graphql-not-found"),
     # The Wiki.js 2 API (API-v2.md), for the clients written against Wiki.js 2.
     path("graphql", graphql_v2_view(), name="graphql-v2"),
+    re_path(r"^graphql/", transport.not_found, name="graphql-v2-not-found"),
     # Answered by wiki.health.HealthCheckMiddleware before the host check; named here so that
     # the paths stay reserved and resolvable (before the pages' catch-all).
     path("healthz", health.healthz, name="healthz"),
@@ -56,6 +57,6 @@ urlpatterns = [
     path("", include("pages.urls")),
 ]
 
-# What middleware refuses before any view (a bad Host header) answers JSON on the /_graphql
-# addresses, and Django's own page elsewhere.
+# What middleware refuses before any view (a bad Host header) answers JSON on the API
+# addresses (/_graphql and /graphql), and Django's own page elsewhere.
 handler400 = transport.bad_request

@@ -53,6 +53,10 @@ class PreparedDocument:
     #: (transport) Selects ``__schema`` or ``__type``; who may run it is checked per request
     #: (``exposure.py``), since this document is shared by every caller.
     uses_introspection: bool = False
+    #: The refusal came before a document existed (too long, a syntax error, too many tokens,
+    #: nested too deeply to parse), not from the limits or validation: ``/graphql`` tells the
+    #: two apart (API-v2.md §1.2).
+    parse_failed: bool = False
 
 
 def _literal_carries_nul(query: str, document: DocumentNode) -> bool:
@@ -70,13 +74,13 @@ TOO_DEEP = "The document is nested too deeply."
 def _prepare(schema: GraphQLSchema, query: str, limits: DocumentLimits) -> PreparedDocument:
     too_long = oversized_document(query, limits.max_document_bytes)
     if too_long is not None:
-        return PreparedDocument(None, (too_long,))
+        return PreparedDocument(None, (too_long,), parse_failed=True)
     try:
         document = parse(query, max_tokens=limits.max_tokens)
     except GraphQLError as error:
-        return PreparedDocument(None, (error,))
+        return PreparedDocument(None, (error,), parse_failed=True)
     except RecursionError:
-        return PreparedDocument(None, (GraphQLError(TOO_DEEP),))
+        return PreparedDocument(None, (GraphQLError(TOO_DEEP),), parse_failed=True)
     try:
         refusals = check_limits(document, limits)
     except RecursionError:  # a chain of hundreds of fragments, each spreading the next

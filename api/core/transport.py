@@ -18,7 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from wiki.api_path import GRAPHQL_PATH, is_graphql_path
+from wiki.api_path import endpoint_of, is_api_path
 
 JSON_MEDIA_TYPE = "application/json"
 UTF_8_NAMES = frozenset({"utf-8", "utf8"})
@@ -78,32 +78,29 @@ def method_refusal(request: HttpRequest) -> JsonResponse | None:
     return json_error(405, message, Allow=allowed_methods())
 
 
-def size_refusal(request: HttpRequest) -> JsonResponse | None:
+def size_refusal(request: HttpRequest, answer=json_error) -> JsonResponse | None:
     """Refuse by the ``Content-Length`` header alone, before a byte of the body is read.
 
     Django would answer a missing or unreadable length by reading nothing (or fail on the
     ``int()`` of a malformed one), which reaches the client as a puzzling "invalid JSON".
+    ``answer(status, message)`` builds the refusal (``/graphql`` adds its error code).
     """
     declared = request.META.get("CONTENT_LENGTH")
     if declared is None or declared == "":
         # WSGI servers hand chunked bodies over without a length, and Django reads none.
-        return json_error(
+        return answer(
             411, "Send the body with a Content-Length header (chunked bodies are not read)."
         )
     length = int(declared) if declared.isascii() and declared.isdigit() else -1
     if length < 0:
-        return json_error(400, "The Content-Length header is not a number of bytes.")
+        return answer(400, "The Content-Length header is not a number of bytes.")
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
-        return body_too_large(limit)
+        return answer(413, BODY_TOO_LARGE.format(limit=limit))
     return None
 
 
 BODY_TOO_LARGE = "The request body is larger than the limit of {limit} bytes."
-
-
-def body_too_large(limit: int) -> JsonResponse:
-    return json_error(413, BODY_TOO_LARGE.format(limit=limit))
 
 
 def content_type_refusal(request: HttpRequest) -> JsonResponse | None:
@@ -122,18 +119,20 @@ def content_type_refusal(request: HttpRequest) -> JsonResponse | None:
 
 
 def is_endpoint_path(request: HttpRequest) -> bool:
-    return is_graphql_path(request.path_info)  # without the SCRIPT_NAME prefix a proxy may add
+    """Either API endpoint (``/_graphql``, ``/graphql``) or an address below one."""
+    return is_api_path(request.path_info)  # without the SCRIPT_NAME prefix a proxy may add
 
 
 @csrf_exempt  # no request to these addresses changes anything; answered for every method
 def not_found(request: HttpRequest) -> JsonResponse:
-    """``/_graphql/`` and anything below it: no such endpoint, said in JSON.
+    """``/_graphql/``, ``/graphql/`` and anything below them: no such endpoint, said in JSON.
 
     The trailing-slash form is not a second address of the endpoint: one address, so that
     caches, logs and CSRF origins see one; the message names the right one.
     """
+    endpoint = endpoint_of(request.path_info)
     return json_error(
-        404, f"Nothing is served at {request.path}: the GraphQL endpoint is {GRAPHQL_PATH}."
+        404, f"Nothing is served at {request.path}: the GraphQL endpoint is {endpoint}."
     )
 
 

@@ -45,7 +45,7 @@ MAX_JSON_NESTING = 64
 NESTING_MESSAGE = f"POST body is nested too deeply (more than {MAX_JSON_NESTING} levels)."
 
 
-def _check_json_value(value) -> None:
+def check_json_value(value) -> None:
     """Refuse NUL in any string (key or value), and nesting deeper than the limit."""
     pending = [(value, 0)]
     while pending:  # no recursion: JSON may nest as deep as the parser allowed
@@ -54,15 +54,15 @@ def _check_json_value(value) -> None:
             if "\x00" in item:
                 # PostgreSQL cannot store NUL in text; refuse it here with a clear answer
                 # instead of failing deep inside a service.
-                raise _bad_request(NUL_MESSAGE)
+                raise bad_request_error(NUL_MESSAGE)
         elif isinstance(item, dict | list):
             if depth >= MAX_JSON_NESTING:
-                raise _bad_request(NESTING_MESSAGE)
+                raise bad_request_error(NESTING_MESSAGE)
             children = (*item.keys(), *item.values()) if isinstance(item, dict) else item
             pending.extend((child, depth + 1) for child in children)
 
 
-def _bad_request(message: str) -> HttpError:
+def bad_request_error(message: str) -> HttpError:
     return HttpError(HttpResponseBadRequest(message))
 
 
@@ -149,6 +149,14 @@ class WikiGraphQLView(GraphQLView):
         return HttpResponse(status=status_code, content=result, content_type="application/json")
 
     def parse_body(self, request: HttpRequest):
+        data = self.read_json_body(request)
+        if not isinstance(data, dict):
+            raise bad_request_error("The received data is not a valid JSON query.")
+        check_json_value(data)
+        return data
+
+    def read_json_body(self, request: HttpRequest):
+        """The body's JSON value, whatever its shape; HTTP 400 (413) when there is none."""
         try:
             body = request.body.decode("utf-8")
         except RequestDataTooBig:
@@ -159,44 +167,41 @@ class WikiGraphQLView(GraphQLView):
         except UnreadablePostError:
             # The client broke off while sending: nobody may read this answer, but it is not
             # the server's failure either (no ERROR, no trace in the log).
-            raise _bad_request("The body could not be read to its end.") from None
+            raise bad_request_error("The body could not be read to its end.") from None
         except UnicodeDecodeError:
-            raise _bad_request("POST body is not valid UTF-8.") from None
+            raise bad_request_error("POST body is not valid UTF-8.") from None
         try:
             data = json.loads(body)
         except RecursionError:
-            raise _bad_request(NESTING_MESSAGE) from None
+            raise bad_request_error(NESTING_MESSAGE) from None
         except ValueError:
-            raise _bad_request("POST body sent invalid JSON.") from None
-        if not isinstance(data, dict):
-            raise _bad_request("The received data is not a valid JSON query.")
-        _check_json_value(data)
+            raise bad_request_error("POST body sent invalid JSON.") from None
         return data
 
     def get_graphql_params(self, request: HttpRequest, data: dict):
         query = data.get("query")
         if query is not None and not isinstance(query, str):
-            raise _bad_request('"query" must be a string holding a GraphQL document.')
+            raise bad_request_error('"query" must be a string holding a GraphQL document.')
         variables = data.get("variables")
         if isinstance(variables, str):
             # Some clients send variables as JSON text inside the JSON body.
             try:
                 variables = json.loads(variables) if variables.strip() else None
             except (RecursionError, ValueError):
-                raise _bad_request('"variables" holds text that is not valid JSON.') from None
-            _check_json_value(variables)
+                raise bad_request_error('"variables" holds text that is not valid JSON.') from None
+            check_json_value(variables)
         if variables is not None and not isinstance(variables, dict):
-            raise _bad_request('"variables" must be a JSON object (or null).')
+            raise bad_request_error('"variables" must be a JSON object (or null).')
         operation_name = data.get("operationName")
         if operation_name is not None and not isinstance(operation_name, str):
-            raise _bad_request('"operationName" must be a string (or null).')
+            raise bad_request_error('"operationName" must be a string (or null).')
         return query, variables, operation_name, data.get("id")
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
     ):
         if not query:
-            raise _bad_request("Must provide query string.")
+            raise bad_request_error("Must provide query string.")
         schema = self.schema.graphql_schema
         caller = request.caller
         prepared = documents.prepare(schema, query)
@@ -204,7 +209,7 @@ class WikiGraphQLView(GraphQLView):
         if prepared.errors:
             return _answer(caller, ExecutionResult(data=None, errors=list(prepared.errors)))
         if prepared.carries_nul:
-            raise _bad_request(NUL_MESSAGE)
+            raise bad_request_error(NUL_MESSAGE)
         if prepared.uses_introspection and not exposure.introspection().allows(caller):
             refusal = exposure.introspection_refusal(prepared.document, caller)
             return ExecutionResult(data=None, errors=[refusal])
