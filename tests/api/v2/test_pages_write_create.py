@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 OK = (True, 0, "ok", "Page created successfully.")
 
 
-def create(client, **changes):
-    return client(FULL_CREATE, {**FULL_ARGUMENTS, **changes})
+def create(client, HTTP_HOST="testserver", **changes):  # noqa: N803 (a Django test header)
+    return client(FULL_CREATE, {**FULL_ARGUMENTS, **changes}, HTTP_HOST=HTTP_HOST)
 
 
 def test_wikijscmd_creates_a_published_markdown_page(v2_admin_key, admin):
@@ -302,3 +302,45 @@ def test_wrong_argument_types_fail_validation(v2_admin):
         'title: "t", publishStartDate: 5) { responseResult { succeeded } } } }'
     )
     assert r.status == 400, r.body
+
+
+def test_a_guest_past_the_gate_is_refused_by_the_page_rules(admin, v2_anonymous):
+    from accounts.models import GUESTS_GROUP_ID, Group
+
+    guests = Group.objects.get(pk=GUESTS_GROUP_ID)
+    guests.permissions = [*guests.permissions, "write:pages"]
+    guests.rules = [rule(path="docs", roles=("read:pages", "write:pages"))]
+    guests.save()
+
+    assert status(create(v2_anonymous, path="blog/x"), "create") == refused(
+        dialect.PAGE_CREATE_FORBIDDEN
+    )
+    assert not Page.objects.exists()
+    assert status(create(v2_anonymous, path="docs/x"), "create") == OK
+    # A guest writes as the guest user (API.md §1.4).
+    assert Page.objects.get().author.email == "guest@example.com"
+
+
+def test_the_page_is_created_in_the_requests_site(v2_admin, settings):
+    from wiki.models import Site
+
+    settings.ALLOWED_HOSTS = ["testserver", "wiki.example.com", "other.example.com"]
+
+    named = Site.objects.create(hostname="wiki.example.com", config={"title": "Team Wiki"})
+
+    assert status(create(v2_admin, HTTP_HOST="wiki.example.com"), "create") == OK
+    assert status(create(v2_admin, HTTP_HOST="other.example.com"), "create") == OK
+    sites = sorted(Page.objects.values_list("site__hostname", flat=True))
+    assert sites == ["*", "wiki.example.com"]
+    assert Page.objects.filter(site=named).count() == 1
+
+
+def test_without_a_site_for_the_request_the_creation_fails_generically(v2_admin):
+    from wiki.models import Site
+
+    Site.objects.filter(hostname="*").delete()
+
+    r = create(v2_admin)
+
+    assert status(r, "create") == refused(dialect.PAGE_GENERIC)
+    assert not Page.objects.exists()

@@ -360,3 +360,34 @@ def test_update_is_seen_on_the_other_endpoint_with_authorship(v2_key_for, group_
     assert status(r, "update") == OK
     read = on_graphql(admin)(page.pk)
     assert (read["content"], read["author"]["id"]) == ("By key", str(admin.pk))
+
+
+def test_the_move_part_applies_the_title_rule_to_the_updated_title(v2_admin):
+    page = make_page("docs/intro", title="Intro")
+
+    r = v2_admin(FULL_UPDATE, {"id": page.legacy_id, "title": "intro", "path": "guide/start"})
+
+    assert status(r, "update") == OK
+    assert result(r, "update")["page"]["title"] == "start"
+
+
+def test_a_guest_past_the_gate_is_refused_by_the_page_rules(v2_anonymous):
+    from accounts.models import GUESTS_GROUP_ID, Group
+
+    guests = Group.objects.get(pk=GUESTS_GROUP_ID)
+    guests.permissions = [*guests.permissions, "write:pages"]
+    guests.rules = [rule(path="docs", roles=("read:pages", "write:pages"))]
+    guests.save()
+    page = make_page("blog/post")
+    open_page = make_page("docs/open")
+    before = world()
+
+    r = v2_anonymous(PARTIAL_UPDATE, {"id": page.legacy_id, "content": "x"})
+
+    assert status(r, "update") == refused(dialect.PAGE_UPDATE_FORBIDDEN)
+    assert world() == before
+    r = v2_anonymous(FULL_UPDATE, {"id": open_page.legacy_id, "path": "blog/moved"})
+    assert status(r, "update") == refused(dialect.PAGE_MOVE_FORBIDDEN)
+    assert world() == before
+    r = v2_anonymous(PARTIAL_UPDATE, {"id": open_page.legacy_id, "content": "By a guest"})
+    assert status(r, "update") == OK
