@@ -46,6 +46,9 @@ class PagePatch:
     relations: list[dict[str, Any]] | None = None
     tags: list[str | None] | None = None
     flags: dict[str, bool | None] | None = None  # config flags, isBrowsable, isSearchable
+    #: Both publish dates are set to the values above, None clearing one: for callers that
+    #: write a whole publishing view at once (the /graphql adapter, API-v2.md §5.4).
+    replace_publish_dates: bool = False
     script_css: str | None = None
     script_js_load: str | None = None
     script_js_unload: str | None = None
@@ -95,8 +98,13 @@ def update_page(
     patch: PagePatch,
     *,
     expected_version: datetime | None = None,
+    blank_content_refused: bool = False,
 ) -> Page:
     """``updatePage``: a true partial patch; absent fields keep their values.
+
+    Blank content is ignored (the contract keeps the stored content), unless
+    ``blank_content_refused``: then it fails right after the permission check, as Wiki.js 2's
+    ``PageEmptyContent`` does on ``/graphql`` (API-v2.md §3.2).
 
     ``expected_version`` (the browser's editor; the API never gives it) is the ``updated_at``
     of the state the change was made from. Every service that changes a page sets a new
@@ -108,6 +116,8 @@ def update_page(
     _require_write(caller, page)
     if expected_version is not None and page.updated_at != expected_version:
         raise StaleVersion(page)
+    if blank_content_refused and patch.content is not None:
+        v.check_content(patch.content)
     ctx = PageContext.of(page)
     changes: dict[str, Any] = {}
     if patch.title is not None:
@@ -135,9 +145,9 @@ def update_page(
             patch.publish_start_date or page.publish_start_date,
             patch.publish_end_date or page.publish_end_date,
         )
-    if patch.publish_start_date is not None:
+    if patch.replace_publish_dates or patch.publish_start_date is not None:
         changes["publish_start_date"] = patch.publish_start_date
-    if patch.publish_end_date is not None:
+    if patch.replace_publish_dates or patch.publish_end_date is not None:
         changes["publish_end_date"] = patch.publish_end_date
     toc_depth = v.clean_toc_depth(patch.toc_depth)
     if patch.relations is not None:
@@ -230,8 +240,15 @@ def move_page(
     destination_locale: str,
     destination_path: str,
     title: str | None = None,
+    *,
+    title_follows_path: bool = False,
 ) -> Page:
-    """``movePage``: path, locale and maybe title change; alias, tags and content stay."""
+    """``movePage``: path, locale and maybe title change; alias, tags and content stay.
+
+    ``title_follows_path`` is Wiki.js 2's rule (API-v2.md §3.2), used when no ``title`` is
+    given: a page titled after the last segment of its path is retitled after the last segment
+    of its destination; any other title stays.
+    """
     page = _locked_page(page_id)
     path = v.normalize_path(destination_path)
     locale = v.normalize_locale(destination_locale)
@@ -243,6 +260,8 @@ def move_page(
     if Page.objects.filter(site_id=page.site_id, locale=locale, path=path).exists():
         raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH)
     new_title = v.clean_title(title) if title is not None else None
+    if new_title is None and title_follows_path and page.title == _last_segment(page.path):
+        new_title = _last_segment(path)
 
     affected = ["path"] if locale == page.locale else ["locale", "path"]
     if new_title is not None and new_title != page.title:
@@ -261,6 +280,10 @@ def move_page(
         raise DomainError(ErrorKey.PAGE_DUPLICATE_PATH) from exc
     move_page_item(page)
     return page
+
+
+def _last_segment(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 @transaction.atomic

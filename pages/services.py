@@ -53,6 +53,11 @@ class PageInput:
     script_js_unload: str | None = None
 
 
+# Wiki.js 2's unfinished private pages: a flag its clients send and read back, stored in the
+# page's configuration and ignored everywhere else (API-v2.md §5.4). Absent = not private.
+LEGACY_IS_PRIVATE = "legacyIsPrivate"
+
+# Boolean page settings kept in ``Page.config``; a ``flags`` entry of None leaves one as it is.
 CONFIG_FLAGS = (
     "allowComments",
     "allowContributions",
@@ -60,6 +65,7 @@ CONFIG_FLAGS = (
     "showSidebar",
     "showTags",
     "showToc",
+    LEGACY_IS_PRIVATE,
 )
 
 

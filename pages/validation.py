@@ -19,8 +19,16 @@ MAX_TEXT = 255
 MAX_PATH = 255
 MAX_RELATION_TARGET = 1024
 RELATION_POSITIONS = ("left", "center", "right")
-# Known editors and the content type each produces; any other editor stores text.
-CONTENT_TYPE_BY_EDITOR = {"markdown": "markdown", "asciidoc": "html", "wysiwyg": "html"}
+# Known editors and the content type each produces; any other editor stores text. ``ckeditor``
+# (Wiki.js 2's visual editor) and ``code`` (its raw HTML editor) write HTML: without them, HTML
+# written by Wiki.js 2 tools would be shown as escaped text (API-v2.md §5.5).
+CONTENT_TYPE_BY_EDITOR = {
+    "markdown": "markdown",
+    "asciidoc": "html",
+    "wysiwyg": "html",
+    "ckeditor": "html",
+    "code": "html",
+}
 
 
 # First path segments that the server's own routes use (§4.1.1, the list Wiki.js 2 reserves plus
@@ -120,9 +128,13 @@ def clean_icon(raw: str | None) -> str:
     return clean_short_text(raw, "icon") or DEFAULT_ICON
 
 
+# The ``check`` of a blank-content refusal (Wiki.js 2 names it PageEmptyContent).
+CONTENT_CHECK = "content"
+
+
 def check_content(content: str | None) -> str:
     if content is None or not content.strip():
-        raise DomainError(ErrorKey.INVALID_INPUT, "content is blank")
+        raise DomainError(ErrorKey.INVALID_INPUT, "content is blank", check=CONTENT_CHECK)
     return content
 
 

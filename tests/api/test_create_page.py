@@ -320,7 +320,9 @@ def test_toc_depth_defaults_to_the_site_setting(admin_client):
         ("markdown", "*hi* <b>x</b>", "markdown", "<p><em>hi</em> <b>x</b></p>\n"),
         ("asciidoc", '<p onclick="x()">hi</p><script>x()</script>', "html", "<p>hi</p>"),
         ("wysiwyg", "<h2>Hi</h2><iframe src=x></iframe>", "html", '<h2 id="hi">Hi</h2>'),
-        ("code", "a < b <script>", "text", "<pre>a &lt; b &lt;script&gt;</pre>"),
+        ("ckeditor", "<p>a</p><script>x()</script>", "html", "<p>a</p>"),
+        ("code", "<p>a</p><script>x()</script>", "html", "<p>a</p>"),
+        ("raw", "a < b <script>", "text", "<pre>a &lt; b &lt;script&gt;</pre>"),
         ("Markdown", "*hi*", "text", "<pre>*hi*</pre>"),
     ],
 )
