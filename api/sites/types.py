@@ -3,6 +3,7 @@
 import graphene
 
 from wiki.models import default_site_config
+from wiki.navigation import CONFIG_KEY as NAVIGATION_KEY
 
 from ..core.scalars import JSON, UUID, Date
 from ..pages.types import PageTocDepth
@@ -192,6 +193,13 @@ class Site(graphene.ObjectType):
     editors = graphene.Field(SiteEditors, description="Editors.")
     theme = graphene.Field(SiteTheme, description="Theme.")
     config = JSON(description="The whole configuration object.")
+
+    @staticmethod
+    def resolve_config(site, info):
+        # The navigation (/graphql's ``navigation``) names groups and may hold menu items meant
+        # for some of them only: it is shown to navigation managers there, not to everyone here.
+        config = site.config if isinstance(site.config, dict) else {}
+        return {key: value for key, value in config.items() if key != NAVIGATION_KEY}
 
     resolve_title = _value("title")
     resolve_description = _value("description")
