@@ -4,6 +4,8 @@ STATIC the locale's menu (items limited by visibilityGroups), MIXED both, NONE n
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import GUESTS_GROUP_ID, Group
 from pages.view_cache import page_views
@@ -234,3 +236,37 @@ def test_a_page_that_hides_its_sidebar_hides_the_menu_too(guides):
 
     assert element(view, "site-menu") is None
     assert element(view, "sidebar") is None
+
+
+# --- Cost -------------------------------------------------------------------------------------
+def _queries(http, address: str) -> int:
+    http.get(address)  # warm the process's caches (guest id, policies, sites)
+    with CaptureQueriesContext(connection) as captured:
+        response = http.get(address)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_menu_costs_no_query_and_restricted_items_one(guides, settings):
+    settings.PAGE_VIEW_CACHE_BYTES = 0
+    http = browser()
+    tree_mode = _queries(http, guides)
+
+    many = [item(f"i{n}", f"Item {n}", f"/item-{n}") for n in range(50)]
+    set_navigation("STATIC", [{"locale": "en", "items": many}])
+    static_mode = _queries(http, guides)
+    set_navigation("MIXED", [{"locale": "en", "items": many}])
+    mixed_mode = _queries(http, guides)
+    restricted = [
+        {**entry, "visibilityMode": "restricted", "visibilityGroups": [2]} for entry in many
+    ]
+    set_navigation("STATIC", [{"locale": "en", "items": restricted}], known={2})
+    restricted_mode = _queries(http, guides)
+    set_navigation("NONE")
+    none_mode = _queries(http, guides)
+
+    # The menu is read with the site (the breadcrumbs' listing runs in every mode); restricted
+    # items read the visitor's groups once, however many there are.
+    assert static_mode == mixed_mode == none_mode == tree_mode
+    assert restricted_mode == tree_mode + 1
+    assert len(links_in(element(browser().get(guides), "site-menu"))) == 0
