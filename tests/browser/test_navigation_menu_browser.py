@@ -7,7 +7,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from accounts.models import GUESTS_GROUP_ID, Group
-from tests.factories import PageFactory, default_site, rule
+from tests.factories import default_site, rule
+from tests.pages.read_support import make_page
 from wiki import navigation as storage
 
 from .axe_support import assert_accessible
@@ -37,12 +38,12 @@ MENU = [
 
 
 @pytest.fixture
-def menu_site(db):
+def menu_site(admin):
     guests = Group.objects.get(pk=GUESTS_GROUP_ID)
     guests.rules = [rule(path="docs")]
     guests.save()
     for n in (1, 2):
-        PageFactory(path=f"docs/part-{n}", title=f"Part {n}")
+        make_page(f"docs/part-{n}", title=f"Part {n}")
     site = default_site()
     storage.store_menus(site.pk, storage.clean_trees(MENU, set()))
     storage.store_mode(site.pk, storage.MIXED)
@@ -55,7 +56,9 @@ def test_mixed_mode_menu_is_accessible_and_its_links_work(fresh_browser, live_se
     menu = fresh_browser.find_element(By.ID, "site-menu")
     assert [a.text for a in menu.find_elements(By.TAG_NAME, "a")] == ["Second part"]
     assert "Unsafe" in menu.text
-    assert fresh_browser.find_element(By.ID, "sidebar").is_displayed()
+    sidebar = fresh_browser.find_element(By.ID, "sidebar")
+    assert sidebar.is_displayed()
+    assert "Part 2" in sidebar.text
 
     menu.find_element(By.LINK_TEXT, "Second part").click()
     assert fresh_browser.find_element(By.ID, "page-title").text == "Part 2"
