@@ -171,6 +171,14 @@ def _value(name: str):
     return staticmethod(resolve)
 
 
+def public_config(config) -> dict:
+    """The configuration as ``Site.config`` shows it to everyone. The navigation (/graphql's
+    ``navigation``) names groups and may hold menu items meant for some of them only: it is
+    shown to navigation managers there, not here."""
+    config = config if isinstance(config, dict) else {}
+    return {key: value for key, value in config.items() if key != NAVIGATION_KEY}
+
+
 class Site(graphene.ObjectType):
     id = UUID(description="Site id.")
     hostname = graphene.String(description='Host name, or "*" for the fallback site.')
@@ -196,10 +204,7 @@ class Site(graphene.ObjectType):
 
     @staticmethod
     def resolve_config(site, info):
-        # The navigation (/graphql's ``navigation``) names groups and may hold menu items meant
-        # for some of them only: it is shown to navigation managers there, not to everyone here.
-        config = site.config if isinstance(site.config, dict) else {}
-        return {key: value for key, value in config.items() if key != NAVIGATION_KEY}
+        return public_config(site.config)
 
     resolve_title = _value("title")
     resolve_description = _value("description")

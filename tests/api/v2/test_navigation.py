@@ -339,6 +339,12 @@ def test_main_api_sites_do_not_show_the_navigation(v2_admin, anonymous):
     assert r.errors == [], r.body
     assert all("navigation" not in site["config"] for site in r.data["sites"])
     assert "Secret" not in str(r.body)
+    one = anonymous(
+        "query ($id: UUID!) { siteById(id: $id) { config } }", {"id": str(default_site().pk)}
+    )
+    assert one.errors == [], one.body
+    assert "navigation" not in one.data["siteById"]["config"]
+    assert one.data["siteById"]["config"]["title"] == "Default Site"
 
 
 # --- Gates ------------------------------------------------------------------------------------
