@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from accounts import scopes
 from wiki.errors import DomainError
+from wiki.navigation import navigation_of
 from wiki.text import uuid_or_none
 
 from . import validation as v
@@ -45,6 +46,7 @@ from .content_policy import protect, with_content_policy
 from .lookup import HOME, page_with_editor
 from .models import Page, PageTag
 from .navigation import sidebar_html, surroundings, table_of_contents, toc_html
+from .navigation_menu import menu_html, menu_items
 from .services import list_pages, page_for_reading
 from .view_cache import CSRF_PLACEHOLDER, page_views
 from .visibility import visible_to
@@ -139,8 +141,12 @@ def _show(here: Visit, target: Target, page: Page | None) -> HttpResponse:
     scripts = _mapping(page.scripts)
     own_css = str(scripts.get("css") or "")
     own_js = str(scripts.get("jsLoad") or "")
-    crumbs, side = surroundings(
-        here, page, with_sidebar=config.get("showSidebar", True) is not False
+    # The site's navigation mode decides what the sidebar holds (wiki.navigation).
+    navigation = navigation_of(here.site)
+    show_sidebar = config.get("showSidebar", True) is not False
+    crumbs, side = surroundings(here, page, with_sidebar=show_sidebar and navigation.shows_tree)
+    menu = (
+        menu_items(here, navigation, page.locale) if show_sidebar and navigation.shows_menu else []
     )
     toc = table_of_contents(page)
     context = {
@@ -154,6 +160,7 @@ def _show(here: Visit, target: Target, page: Page | None) -> HttpResponse:
         "home_url": page_url(here.site, page.locale, HOME),
         "sidebar": side,
         "sidebar_html": sidebar_html(side) if side is not None else "",
+        "menu_html": menu_html(here, page.locale, menu) if menu else "",
         "author_name": page.author_name,
         "actions": _actions(here, page),
         "style_url": _asset_url("_page-style", page, own_css, "css"),

@@ -5,9 +5,9 @@ import graphene
 from wiki.models import Site as SiteModel
 from wiki.sites import site_for_hostname
 
-from ..core.execution import fast_list
+from ..core.execution import computed, fast_list
 from ..core.scalars import UUID
-from .types import Site
+from .types import Site, public_config
 
 
 class SiteQueries(graphene.ObjectType):
@@ -25,7 +25,7 @@ class SiteQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    @fast_list(SiteModel)
+    @fast_list(SiteModel, computed={"config": computed("config", compute=public_config)})
     def resolve_sites(root, info):
         return SiteModel.objects.order_by("hostname")
 

@@ -3,6 +3,7 @@
 import graphene
 
 from wiki.models import default_site_config
+from wiki.navigation import CONFIG_KEY as NAVIGATION_KEY
 
 from ..core.scalars import JSON, UUID, Date
 from ..pages.types import PageTocDepth
@@ -170,6 +171,14 @@ def _value(name: str):
     return staticmethod(resolve)
 
 
+def public_config(config) -> dict:
+    """The configuration as ``Site.config`` shows it to everyone. The navigation (/graphql's
+    ``navigation``) names groups and may hold menu items meant for some of them only: it is
+    shown to navigation managers there, not here."""
+    config = config if isinstance(config, dict) else {}
+    return {key: value for key, value in config.items() if key != NAVIGATION_KEY}
+
+
 class Site(graphene.ObjectType):
     id = UUID(description="Site id.")
     hostname = graphene.String(description='Host name, or "*" for the fallback site.')
@@ -192,6 +201,10 @@ class Site(graphene.ObjectType):
     editors = graphene.Field(SiteEditors, description="Editors.")
     theme = graphene.Field(SiteTheme, description="Theme.")
     config = JSON(description="The whole configuration object.")
+
+    @staticmethod
+    def resolve_config(site, info):
+        return public_config(site.config)
 
     resolve_title = _value("title")
     resolve_description = _value("description")
