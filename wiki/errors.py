@@ -77,8 +77,11 @@ class ErrorKey(StrEnum):
 class DomainError(Exception):
     """A foreseen failure of a business rule, named by its contract key."""
 
-    def __init__(self, key: ErrorKey, detail: str = "") -> None:
+    def __init__(self, key: ErrorKey, detail: str = "", *, check: str = "") -> None:
         self.key = ErrorKey(key)
         # The detail is for logs and admin messages only; clients see the bare key.
         self.detail = detail
+        # Which check failed, where one key covers several (API-v2.md §2.8): an endpoint that
+        # words them differently (the Wiki.js 2 dialect) tells them apart by it.
+        self.check = check
         super().__init__(f"{self.key.value}: {detail}" if detail else self.key.value)
