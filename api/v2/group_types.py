@@ -27,12 +27,16 @@ class PageRuleMatch(graphene.Enum):
 class PageRule(graphene.ObjectType):
     """A rule as ``legacy_rules.rule_to_v2`` renders it (a dict)."""
 
-    id = graphene.String(required=True)
-    deny = graphene.Boolean(required=True)
-    match = PageRuleMatch(required=True)
-    roles = graphene.List(graphene.String, required=True)
-    path = graphene.String(required=True)
-    locales = graphene.List(graphene.String, required=True)
+    id = graphene.String(
+        required=True, description="The id the rule was written with, else its UUID."
+    )
+    deny = graphene.Boolean(required=True, description="Whether the rule denies (DENY).")
+    match = PageRuleMatch(required=True, description="How path is compared (TAGALL as TAG).")
+    roles = graphene.List(graphene.String, required=True, description="Page roles.")
+    path = graphene.String(required=True, description="Path, regular expression or tags.")
+    locales = graphene.List(
+        graphene.String, required=True, description="Locale codes; empty = all."
+    )
 
     @staticmethod
     def resolve_id(rule, info):
@@ -60,12 +64,16 @@ class PageRule(graphene.ObjectType):
 
 
 class PageRuleInput(graphene.InputObjectType):
-    id = graphene.String(required=True)
-    deny = graphene.Boolean(required=True)
-    match = PageRuleMatch(required=True)
-    roles = graphene.List(graphene.String, required=True)
-    path = graphene.String(required=True)
-    locales = graphene.List(graphene.String, required=True)
+    id = graphene.String(
+        required=True, description="Any text; rules keep what v2 cannot express by id."
+    )
+    deny = graphene.Boolean(required=True, description="DENY when true, else ALLOW.")
+    match = PageRuleMatch(required=True, description="How path is compared.")
+    roles = graphene.List(graphene.String, required=True, description="Page roles only.")
+    path = graphene.String(required=True, description="Path, regular expression or tags.")
+    locales = graphene.List(
+        graphene.String, required=True, description="Locale codes; empty = all."
+    )
 
 
 def remember_groups(info, groups) -> list:
@@ -90,12 +98,12 @@ def _member_batch(info) -> dict:
 class GroupMinimal(graphene.ObjectType):
     """A listed group; ``userCount`` comes from the list's own count (one query)."""
 
-    id = graphene.Int(required=True)
-    name = graphene.String(required=True)
-    is_system = graphene.Boolean(required=True)
-    user_count = graphene.Int()
-    created_at = Date(required=True)
-    updated_at = Date(required=True)
+    id = graphene.Int(required=True, description="Legacy group id.")
+    name = graphene.String(required=True, description="Name.")
+    is_system = graphene.Boolean(required=True, description="Administrators, Guests, Users.")
+    user_count = graphene.Int(description="Number of members.")
+    created_at = Date(required=True, description="Creation time.")
+    updated_at = Date(required=True, description="Last change.")
 
     @staticmethod
     def resolve_id(group, info):
@@ -107,15 +115,17 @@ class GroupMinimal(graphene.ObjectType):
 
 
 class Group(graphene.ObjectType):
-    id = graphene.Int(required=True)
-    name = graphene.String(required=True)
-    is_system = graphene.Boolean(required=True)
-    redirect_on_login = graphene.String()
-    permissions = graphene.List(graphene.String, required=True)
-    page_rules = graphene.List(PageRule)
-    users = graphene.List(UserMinimal)
-    created_at = Date(required=True)
-    updated_at = Date(required=True)
+    id = graphene.Int(required=True, description="Legacy group id.")
+    name = graphene.String(required=True, description="Name.")
+    is_system = graphene.Boolean(required=True, description="Administrators, Guests, Users.")
+    redirect_on_login = graphene.String(description='Where members land after login ("/").')
+    permissions = graphene.List(
+        graphene.String, required=True, description="Global permission scopes."
+    )
+    page_rules = graphene.List(PageRule, description="Ordered page rules.")
+    users = graphene.List(UserMinimal, description="Members, by legacy id.")
+    created_at = Date(required=True, description="Creation time.")
+    updated_at = Date(required=True, description="Last change.")
 
     @staticmethod
     def resolve_id(group, info):
@@ -147,4 +157,4 @@ class Group(graphene.ObjectType):
 
 class GroupResponse(graphene.ObjectType):
     response_result = graphene.Field(ResponseStatus, required=True)
-    group = graphene.Field(Group)
+    group = graphene.Field(Group, description="The created group.")

@@ -120,9 +120,17 @@ def _pk(model, legacy_id: int):
 
 class GroupQuery(graphene.ObjectType):
     list_ = graphene.List(
-        GroupMinimal, name="list", filter=graphene.String(), order_by=graphene.String()
+        GroupMinimal,
+        name="list",
+        filter=graphene.String(description="Part of the name, any case."),
+        order_by=graphene.String(description="id, name, createdAt, updatedAt or userCount."),
+        description="All groups with their member counts.",
     )
-    single = graphene.Field(Group, id=graphene.Int(required=True))
+    single = graphene.Field(
+        Group,
+        id=graphene.Int(required=True, description="Legacy group id."),
+        description="One group; null when none has the id.",
+    )
 
     @staticmethod
     @raising(generic=SYSTEM_GENERIC)
@@ -140,25 +148,40 @@ class GroupQuery(graphene.ObjectType):
 
 
 class GroupMutation(graphene.ObjectType):
-    create = graphene.Field(GroupResponse, name=graphene.String(required=True))
+    create = graphene.Field(
+        GroupResponse,
+        name=graphene.String(required=True, description="Name, 1-255 characters."),
+        description="Create a group with the default permissions and rule.",
+    )
     update = graphene.Field(
         DefaultResponse,
-        id=graphene.Int(required=True),
-        name=graphene.String(required=True),
-        redirect_on_login=graphene.String(required=True),
-        permissions=graphene.List(graphene.String, required=True),
-        page_rules=graphene.List(PageRuleInput, required=True),
+        id=graphene.Int(required=True, description="Legacy group id."),
+        name=graphene.String(required=True, description="Name, 1-255 characters."),
+        redirect_on_login=graphene.String(required=True, description='"" is stored as "/".'),
+        permissions=graphene.List(
+            graphene.String, required=True, description="Replaces the global permissions."
+        ),
+        page_rules=graphene.List(
+            PageRuleInput, required=True, description="Replaces the page rules."
+        ),
+        description="Replace a group's name, redirect, permissions and page rules.",
     )
-    delete = graphene.Field(DefaultResponse, id=graphene.Int(required=True))
+    delete = graphene.Field(
+        DefaultResponse,
+        id=graphene.Int(required=True, description="Legacy group id."),
+        description="Delete a group that is not a system group.",
+    )
     assign_user = graphene.Field(
         DefaultResponse,
-        group_id=graphene.Int(required=True),
-        user_id=graphene.Int(required=True),
+        group_id=graphene.Int(required=True, description="Legacy group id."),
+        user_id=graphene.Int(required=True, description="Legacy user id."),
+        description="Add a user to a group.",
     )
     unassign_user = graphene.Field(
         DefaultResponse,
-        group_id=graphene.Int(required=True),
-        user_id=graphene.Int(required=True),
+        group_id=graphene.Int(required=True, description="Legacy group id."),
+        user_id=graphene.Int(required=True, description="Legacy user id."),
+        description="Remove a user from a group (no change when not a member).",
     )
 
     @staticmethod

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Group, Membership
 from accounts.services import administrators_group
+from api.v2.schema import schema
 from api.v2.user_types import UserMinimal
 from tests.api.group_support import GROUP_BY_ID
 from tests.factories import GroupFactory, UserFactory
@@ -303,3 +304,71 @@ def test_mutations_run_in_document_order(v2_admin):
     )
     assert r.errors == [], r.body
     assert member_ids(group) == [member.legacy_id]
+
+
+# --- the schema of the namespace (§3.4, §4.4, §4.7) ---------------------------------------------
+def _shape(type_name: str) -> dict:
+    graphql_type = schema.graphql_schema.type_map[type_name]
+    return {
+        name: (str(field.type), {arg: str(a.type) for arg, a in getattr(field, "args", {}).items()})
+        for name, field in graphql_type.fields.items()
+    }
+
+
+def test_schema_of_the_groups_namespace():
+    assert _shape("GroupQuery") == {
+        "list": ("[GroupMinimal]", {"filter": "String", "orderBy": "String"}),
+        "single": ("Group", {"id": "Int!"}),
+    }
+    pair = {"groupId": "Int!", "userId": "Int!"}
+    assert _shape("GroupMutation") == {
+        "create": ("GroupResponse", {"name": "String!"}),
+        "update": (
+            "DefaultResponse",
+            {
+                "id": "Int!",
+                "name": "String!",
+                "redirectOnLogin": "String!",
+                "permissions": "[String]!",
+                "pageRules": "[PageRuleInput]!",
+            },
+        ),
+        "delete": ("DefaultResponse", {"id": "Int!"}),
+        "assignUser": ("DefaultResponse", pair),
+        "unassignUser": ("DefaultResponse", pair),
+    }
+    assert {k: v[0] for k, v in _shape("Group").items()} == {
+        "id": "Int!",
+        "name": "String!",
+        "isSystem": "Boolean!",
+        "redirectOnLogin": "String",
+        "permissions": "[String]!",
+        "pageRules": "[PageRule]",
+        "users": "[UserMinimal]",
+        "createdAt": "Date!",
+        "updatedAt": "Date!",
+    }
+    assert {k: v[0] for k, v in _shape("GroupMinimal").items()} == {
+        "id": "Int!",
+        "name": "String!",
+        "isSystem": "Boolean!",
+        "userCount": "Int",
+        "createdAt": "Date!",
+        "updatedAt": "Date!",
+    }
+    rule = {
+        "id": "String!",
+        "deny": "Boolean!",
+        "match": "PageRuleMatch!",
+        "roles": "[String]!",
+        "path": "String!",
+        "locales": "[String]!",
+    }
+    assert {k: v[0] for k, v in _shape("PageRule").items()} == rule
+    assert {k: v[0] for k, v in _shape("PageRuleInput").items()} == rule
+    assert {k: v[0] for k, v in _shape("GroupResponse").items()} == {
+        "responseResult": "ResponseStatus!",
+        "group": "Group",
+    }
+    match = schema.graphql_schema.type_map["PageRuleMatch"]
+    assert list(match.values) == ["START", "EXACT", "END", "REGEX", "TAG"]
