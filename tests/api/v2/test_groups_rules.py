@@ -286,3 +286,25 @@ def test_rules_written_through_v2_decide_what_members_read(v2_admin, client_for)
     rules[0]["deny"] = True
     write(v2_admin, group, rules)
     assert reader(PAGE, {"id": str(pages["docs/intro"].pk)}).data["pageById"] is None
+
+
+def test_the_main_api_lists_rules_without_legacy_ids(v2_admin, admin_client):
+    group = GroupFactory(name="Listed")
+    write(v2_admin, group, [tf_rule(group, 0, path="docs")])
+    r = admin_client(
+        '{ groups(filter: "Listed") { id rules { id name mode match roles path locales sites } } }'
+    )
+    assert r.errors == [], r.body
+    [listed] = r.data["groups"]
+    assert listed["rules"] == [
+        {
+            "id": expected_uuid(group, f"tf_{group.legacy_id}_0"),
+            "name": "",
+            "mode": "ALLOW",
+            "match": "START",
+            "roles": ["read:pages"],
+            "path": "docs",
+            "locales": [],
+            "sites": [],
+        }
+    ]
