@@ -138,3 +138,64 @@ def update_variables(group: Group, **changes) -> dict:
 
 def member_ids(group: Group) -> list[int]:
     return sorted(User.objects.filter(memberships__group=group).values_list("legacy_id", flat=True))
+
+
+def pyclient(action: str, method: str, reference: str, params: str, response: str) -> str:
+    """A document as wikijs-pyclient's PayloadTemplate lays it out (``wikijs/regulators.py``):
+    declared variables only for the arguments given, comma-separated selections."""
+    reference = f"({reference})" if reference else ""
+    params = f"({params})" if params else ""
+    return f"""
+            {action} {reference} {{
+                groups {{
+                    {method} {params}
+                        {{{response}}}
+                }}
+            }}
+        """
+
+
+PY_RESULT = "responseResult { succeeded, errorCode, slug, message }"
+PY_LIST = pyclient("query", "list", "", "", "id, name, isSystem, userCount, createdAt, updatedAt")
+PY_LIST_FILTERED = pyclient(
+    "query",
+    "list",
+    "$filter: String, $orderBy: String",
+    "filter: $filter, orderBy: $orderBy",
+    "id, name, isSystem, userCount, createdAt, updatedAt",
+)
+PY_SINGLE = pyclient(
+    "query",
+    "single",
+    "$id: Int!",
+    "id: $id",
+    "id, name, isSystem, redirectOnLogin, permissions, "
+    "pageRules { id, deny, match, roles, path, locales }, users { id, name, email }, "
+    "createdAt, updatedAt",
+)
+PY_UPDATE = pyclient(
+    "mutation",
+    "update",
+    "$id: Int!, $name: String!, $redirectOnLogin: String!, $permissions: [String]!, "
+    "$pageRules: [PageRuleInput]!",
+    "id: $id, name: $name, redirectOnLogin: $redirectOnLogin, permissions: $permissions, "
+    "pageRules: $pageRules",
+    PY_RESULT,
+)
+PY_DELETE = pyclient("mutation", "delete", "$id: Int!", "id: $id", PY_RESULT)
+PY_ASSIGN = pyclient(
+    "mutation",
+    "assignUser",
+    "$groupId: Int!, $userId: Int!",
+    "groupId: $groupId, userId: $userId",
+    PY_RESULT,
+)
+PY_CREATE = pyclient(
+    "mutation",
+    "create",
+    "$name: String!",
+    "name: $name",
+    PY_RESULT + ", group { id, name, isSystem, redirectOnLogin, permissions, "
+    "pageRules { id, deny, match, roles, path, locales }, users { id, name, email }, "
+    "createdAt, updatedAt }",
+)

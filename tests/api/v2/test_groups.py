@@ -17,7 +17,14 @@ from tests.factories import GroupFactory, UserFactory
 from .group_documents import (
     CREATE_BASIC,
     GET_BASIC,
+    PY_ASSIGN,
+    PY_CREATE,
+    PY_DELETE,
+    PY_LIST,
+    PY_LIST_FILTERED,
+    PY_SINGLE,
     PY_UNASSIGN,
+    PY_UPDATE,
     TF_ASSIGN,
     TF_CREATE,
     TF_DELETE,
@@ -372,3 +379,51 @@ def test_schema_of_the_groups_namespace():
     }
     match = schema.graphql_schema.type_map["PageRuleMatch"]
     assert list(match.values) == ["START", "EXACT", "END", "REGEX", "TAG"]
+
+
+# --- as wikijs-pyclient lays its documents out --------------------------------------------------
+def test_pyclient_documents(v2_admin_key):
+    r = v2_admin_key(PY_LIST)
+    assert r.errors == [], r.body
+    assert [g["id"] for g in r.data["groups"]["list"]] == [1, 2, 3]
+    r = v2_admin_key(PY_LIST_FILTERED, {"filter": "user"})
+    assert [g["name"] for g in r.data["groups"]["list"]] == ["Users"]
+
+    r = v2_admin_key(PY_CREATE, {"name": "From Python"})
+    assert r.errors == [], r.body
+    created = r.data["groups"]["create"]
+    assert created["responseResult"] == ok("Group created successfully.")
+    group_id = created["group"]["id"]
+
+    rules = [
+        {
+            "id": "a1b2c3d4e5",
+            "deny": False,
+            "match": "EXACT",
+            "roles": ["read:pages"],
+            "path": "home",
+            "locales": ["en"],
+        }
+    ]
+    variables = {
+        "id": group_id,
+        "name": "From Python",
+        "redirectOnLogin": "/home",
+        "permissions": ["read:pages"],
+        "pageRules": rules,
+    }
+    r = v2_admin_key(PY_UPDATE, variables)
+    assert r.data["groups"]["update"]["responseResult"] == ok("Group has been updated.")
+
+    member = UserFactory()
+    r = v2_admin_key(PY_ASSIGN, {"groupId": group_id, "userId": member.legacy_id})
+    assert r.data["groups"]["assignUser"]["responseResult"]["succeeded"] is True
+
+    single = v2_admin_key(PY_SINGLE, {"id": group_id}).data["groups"]["single"]
+    assert single["redirectOnLogin"] == "/home"
+    assert single["pageRules"] == rules
+    assert single["users"] == [{"id": member.legacy_id, "name": member.name, "email": member.email}]
+
+    r = v2_admin_key(PY_DELETE, {"id": group_id})
+    assert r.data["groups"]["delete"]["responseResult"] == ok("Group has been deleted.")
+    assert v2_admin_key(PY_SINGLE, {"id": group_id}).data == {"groups": {"single": None}}
