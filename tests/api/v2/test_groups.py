@@ -3,12 +3,16 @@ terraform provider and wikijs-pyclient send it, and its effect as /_graphql sees
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Group, Membership
 from accounts.services import administrators_group
+from api.v2.group_types import Group as V2Group
+from api.v2.group_types import remember_groups
 from api.v2.schema import schema
 from api.v2.user_types import UserMinimal
 from tests.api.group_support import GROUP_BY_ID
@@ -427,3 +431,18 @@ def test_pyclient_documents(v2_admin_key):
     r = v2_admin_key(PY_DELETE, {"id": group_id})
     assert r.data["groups"]["delete"]["responseResult"] == ok("Group has been deleted.")
     assert v2_admin_key(PY_SINGLE, {"id": group_id}).data == {"groups": {"single": None}}
+
+
+def test_members_of_remembered_groups_load_in_one_query():
+    """``User.groups { users }`` (the users part) remembers the groups it lists."""
+    listed = [GroupFactory() for _ in range(4)]
+    members = {group.pk: [UserFactory(groups=[group]) for _ in range(2)] for group in listed}
+    info = SimpleNamespace(context=SimpleNamespace())
+
+    remember_groups(info, listed)
+    with CaptureQueriesContext(connection) as captured:
+        loaded = {group.pk: V2Group.resolve_users(group, info) for group in listed}
+    assert len(captured) == 1
+    assert loaded == {
+        pk: sorted(users, key=lambda user: user.legacy_id) for pk, users in members.items()
+    }
