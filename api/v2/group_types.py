@@ -13,7 +13,10 @@ from accounts import directory, legacy_rules
 
 from .dialect import ResponseStatus
 from .scalars import Date
-from .user_types import UserMinimal
+
+# By its import path: ``user_types`` imports ``Group`` (``User.groups``), so importing
+# ``UserMinimal`` here would be circular.
+USER_MINIMAL = "api.v2.user_types.UserMinimal"
 
 
 class PageRuleMatch(graphene.Enum):
@@ -123,7 +126,7 @@ class Group(graphene.ObjectType):
         graphene.String, required=True, description="Global permission scopes."
     )
     page_rules = graphene.List(PageRule, description="Ordered page rules.")
-    users = graphene.List(UserMinimal, description="Members, by legacy id.")
+    users = graphene.List(USER_MINIMAL, description="Members, by legacy id.")
     created_at = Date(required=True, description="Creation time.")
     updated_at = Date(required=True, description="Last change.")
 
