@@ -446,3 +446,13 @@ def test_members_of_remembered_groups_load_in_one_query():
     assert loaded == {
         pk: sorted(users, key=lambda user: user.legacy_id) for pk, users in members.items()
     }
+
+
+def test_members_lists_are_not_counted_as_main_api_pages(v2_admin):
+    """/graphql's Group.users takes no pageSize: the size limit must not read it as
+    /_graphql's Group.users (a page of up to 1000 users per group)."""
+    singles = " ".join(f"g{n}: single(id: 1) {{ users {{ id }} }}" for n in range(12))
+    r = v2_admin("{ groups { " + singles + " } }")
+    assert r.status == 200, r.body
+    assert r.errors == [], r.body
+    assert len(r.data["groups"]) == 12
