@@ -22,6 +22,9 @@ LOCALE_CODE = re.compile(r"[a-z]{2}(-[a-z]{2})?")
 MAX_RULE_TEXT = 255
 MAX_RULE_PATH = 1024
 RULE_KEYS = ("id", "name", "mode", "match", "roles", "path", "locales", "sites")
+#: The Wiki.js 2 id a rule was written with through /graphql (API-v2.md §5.1): stored with the
+#: rule when present, never shown by /_graphql.
+LEGACY_ID = "legacyId"
 _PATH_MATCHES = (RuleMatch.START, RuleMatch.EXACT, RuleMatch.END)
 
 
@@ -81,7 +84,8 @@ def _clean_path(match: RuleMatch, raw, where: str) -> str:
 
 
 def clean_rule(raw, index: int = 0) -> dict:
-    """One page rule, normalised; the stored shape is exactly ``RULE_KEYS`` (others dropped)."""
+    """One page rule, normalised; the stored shape is ``RULE_KEYS`` (others dropped), plus
+    ``legacyId`` when the rule carries one."""
     where = f"rule {index}"
     if not isinstance(raw, dict):
         raise _invalid(f"{where} must be an object")
@@ -113,7 +117,7 @@ def clean_rule(raw, index: int = 0) -> dict:
         text = _uuid_text(site, f"{where}: site")
         if text not in sites:
             sites.append(text)
-    return {
+    cleaned = {
         "id": _uuid_text(raw.get("id"), f"{where}: id"),
         "name": name.strip(),
         "mode": mode.value,
@@ -123,6 +127,12 @@ def clean_rule(raw, index: int = 0) -> dict:
         "locales": locales,
         "sites": sites,
     }
+    legacy_id = raw.get(LEGACY_ID)
+    if legacy_id is not None:
+        if not isinstance(legacy_id, str) or not legacy_id or len(legacy_id) > MAX_RULE_TEXT:
+            raise _invalid(f"{where}: legacyId must be text of 1 to {MAX_RULE_TEXT} characters")
+        cleaned[LEGACY_ID] = legacy_id
+    return cleaned
 
 
 def clean_rules(raw) -> list[dict]:
@@ -130,6 +140,21 @@ def clean_rules(raw) -> list[dict]:
     if raw is None:
         return []
     return [clean_rule(rule, index) for index, rule in enumerate(_items(raw, "rules"))]
+
+
+def with_stored_legacy_ids(rules: list[dict], stored) -> list[dict]:
+    """``rules``, each without a ``legacyId`` taking that of the stored rule with its id."""
+    known = {
+        str(rule.get("id")): rule[LEGACY_ID]
+        for rule in stored or ()
+        if isinstance(rule, dict) and rule.get(LEGACY_ID)
+    }
+    return [
+        rule
+        if LEGACY_ID in rule or rule["id"] not in known
+        else rule | {LEGACY_ID: known[rule["id"]]}
+        for rule in rules
+    ]
 
 
 def default_rules() -> list[dict]:

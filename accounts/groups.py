@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from wiki.errors import DomainError, ErrorKey
 
 from . import scopes
-from .group_rules import clean_permissions, clean_rules, default_rules
+from .group_checks import GroupCheck
+from .group_rules import clean_permissions, clean_rules, default_rules, with_stored_legacy_ids
 from .models import GUESTS_GROUP_ID, USERS_GROUP_ID, Group, Membership, User
 from .permissions import Caller
 from .services import administrators_group, check_may_change_membership, root_admin_user
@@ -55,9 +56,17 @@ def check_permission_change(caller: Caller | None, group: Group | None, granted:
     before = set(group.permissions or []) if group is not None else set()
     new_system = {scope for scope in granted if scope.endswith(":system")} - before
     if new_system and caller is not None and not caller.has_any(scopes.MANAGE_SYSTEM):
-        raise DomainError(caller.forbidden_key, f"only manage:system may grant {new_system}")
+        raise DomainError(
+            caller.forbidden_key,
+            f"only manage:system may grant {new_system}",
+            check=GroupCheck.GRANTS_SYSTEM,
+        )
     if group is not None and group.pk == _admins_id() and scopes.MANAGE_SYSTEM not in granted:
-        raise DomainError(ErrorKey.FORBIDDEN, "the Administrators group must keep manage:system")
+        raise DomainError(
+            ErrorKey.FORBIDDEN,
+            "the Administrators group must keep manage:system",
+            check=GroupCheck.ADMINS_KEEP_SYSTEM,
+        )
 
 
 # --- createGroup, updateGroup, deleteGroup ------------------------------------------------------
@@ -83,11 +92,15 @@ def update_group(
     rules: list | None,
     redirect_on_first_login: str | None = None,
     redirect_on_logout: str | None = None,
+    keep_legacy_ids: bool = True,
 ) -> Group:
     """Replace the name, login redirect, permissions and rules (null list entries dropped).
 
     The first-login and logout redirects are not arguments of updateGroup; the admin passes
-    them, None keeps the stored value.
+    them, None keeps the stored value. A rule that comes without a ``legacyId`` keeps the one
+    of the stored rule with its id (``keep_legacy_ids``), so that the Wiki.js 2 id a rule
+    was written with (API-v2.md §5.1) survives edits through the API and the admin, which
+    neither show nor send it; the v2 update, which states every rule's id, passes False.
     """
     _require(caller, scopes.EDIT_GROUPS_ANY)
     with transaction.atomic():
@@ -95,6 +108,8 @@ def update_group(
         name = clean_label(name)
         granted = clean_permissions(permissions)
         cleaned_rules = clean_rules(rules)
+        if keep_legacy_ids:
+            cleaned_rules = with_stored_legacy_ids(cleaned_rules, group.rules)
         redirect = _clean_redirect(redirect_on_login, "redirectOnLogin")
         others = {
             field: _clean_redirect(value, field)
@@ -132,7 +147,11 @@ def delete_group(caller: Caller | None, group_id: uuid.UUID | str) -> None:
     with transaction.atomic():
         group = _group(group_id, lock=True)
         if is_protected_group(group):
-            raise DomainError(ErrorKey.FORBIDDEN, f"{group.name} is a system group")
+            raise DomainError(
+                ErrorKey.FORBIDDEN,
+                f"{group.name} is a system group",
+                check=GroupCheck.PROTECTED_GROUP,
+            )
         check_may_change_membership(caller, [group])
         group.delete()
 
@@ -141,7 +160,9 @@ def delete_group(caller: Caller | None, group_id: uuid.UUID | str) -> None:
 def _refuse_system_user(user_id: uuid.UUID | str) -> None:
     """System users (the guest) never change groups, whoever asks (§3.6)."""
     if User.objects.filter(pk=user_id, is_system=True).exists():
-        raise DomainError(ErrorKey.FORBIDDEN, "system users keep their groups")
+        raise DomainError(
+            ErrorKey.FORBIDDEN, "system users keep their groups", check=GroupCheck.SYSTEM_USER
+        )
 
 
 def _user(user_id: uuid.UUID | str) -> User:
@@ -161,13 +182,17 @@ def assign_user_to_group(
         check_may_change_membership(caller, [group])
         user = _user(user_id)
         if Membership.objects.filter(group=group, user=user).exists():
-            raise DomainError(ErrorKey.INVALID_INPUT, "already a member")
+            raise DomainError(
+                ErrorKey.INVALID_INPUT, "already a member", check=GroupCheck.ALREADY_MEMBER
+            )
         try:
             with transaction.atomic():
                 Membership.objects.create(group=group, user=user)
         except IntegrityError as exc:
             # A concurrent assignment won since the check: the user is a member already.
-            raise DomainError(ErrorKey.INVALID_INPUT, "already a member") from exc
+            raise DomainError(
+                ErrorKey.INVALID_INPUT, "already a member", check=GroupCheck.ALREADY_MEMBER
+            ) from exc
 
 
 def unassign_user_from_group(
@@ -182,7 +207,11 @@ def unassign_user_from_group(
         and str(root_admin.pk) == str(user_id)
         and str(group_id) == str(_admins_id())
     ):
-        raise DomainError(ErrorKey.FORBIDDEN, "the root administrator stays an administrator")
+        raise DomainError(
+            ErrorKey.FORBIDDEN,
+            "the root administrator stays an administrator",
+            check=GroupCheck.ROOT_ADMIN,
+        )
     with transaction.atomic():
         group = _group(group_id, lock=True)
         user = _user(user_id)

@@ -21,6 +21,7 @@ from wiki.locking import key_share
 from wiki.models import OutboundMail, Site
 
 from . import scopes
+from .group_checks import GroupCheck
 from .mail import render_welcome_mail
 from .models import LOCAL_STRATEGY_ID, USERS_GROUP_ID, AuthStrategy, Group, User
 from .permissions import Caller
@@ -98,15 +99,27 @@ def local_strategy_enabled() -> bool:
 
 # --- Group membership rules (API.md §3.6) -----------------------------------------------------
 def check_may_change_membership(caller: Caller | None, groups: Iterable[Group]) -> None:
-    """Elevated groups need manage:groups; groups holding manage:system need manage:system."""
+    """Elevated groups need manage:groups; groups holding manage:system need manage:system.
+
+    Both refusals carry one key; the elevation is checked first (API-v2.md §3.4 words them
+    apart, in this order).
+    """
     if caller is None:
         return
     for group in groups:
         permissions = group.permissions or []
-        if scopes.MANAGE_SYSTEM in permissions and not caller.has_any(scopes.MANAGE_SYSTEM):
-            raise DomainError(caller.forbidden_key, f"group {group.pk} holds manage:system")
         if scopes.is_elevated(permissions) and not caller.has_any(scopes.MANAGE_GROUPS):
-            raise DomainError(caller.forbidden_key, f"group {group.pk} is elevated")
+            raise DomainError(
+                caller.forbidden_key,
+                f"group {group.pk} is elevated",
+                check=GroupCheck.ELEVATED_GROUP,
+            )
+        if scopes.MANAGE_SYSTEM in permissions and not caller.has_any(scopes.MANAGE_SYSTEM):
+            raise DomainError(
+                caller.forbidden_key,
+                f"group {group.pk} holds manage:system",
+                check=GroupCheck.SYSTEM_GROUP,
+            )
 
 
 def existing_groups(group_ids: Iterable[uuid.UUID | str | None]) -> list[Group]:

@@ -130,6 +130,15 @@ SIZED_FIELDS: dict[tuple[str, str], Sizing] = {
 }
 
 
+def _sizes(sizing: Sizing, definition, is_list: bool) -> bool:
+    """Whether ``sizing`` describes ``definition``: a list (or wrapper) taking its arguments.
+
+    Type names are not unique across schemas: /graphql's ``Query.pages`` is a namespace
+    object and its ``Group.users`` takes no arguments, unlike /_graphql's fields of those names.
+    """
+    return (is_list or sizing.wrapper) and all(arg in definition.args for arg in sizing.arguments)
+
+
 class _Variable:
     """An argument whose value is a variable, filled in per request."""
 
@@ -256,6 +265,8 @@ class _Estimator:
             inner = self.selections(sets)
         sizing = SIZED_FIELDS.get((parent.name, name))
         is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
+        if sizing is not None and not _sizes(sizing, definition, is_list):
+            sizing = None  # a field of another schema with the same names (/graphql's Group.users)
         if sizing is None:
             own = {(): 1} if is_list else {}
             return _merged(own, inner, 1)
