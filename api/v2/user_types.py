@@ -14,7 +14,7 @@ from accounts.models import User as UserModel
 from pages.authorship import created_page_count
 
 from .dialect import ResponseStatus
-from .group_types import Group
+from .group_types import Group, remember_groups
 from .scalars import Date
 
 LOCAL_PROVIDER = "local"
@@ -151,8 +151,9 @@ class User(graphene.ObjectType):
 
     @staticmethod
     def resolve_groups(user, info):
-        # Prefetched by the resolvers that return users (``users.single``).
-        return list(user.groups.all())
+        # Prefetched by the resolvers that return users (``users.single``); the groups'
+        # members, when selected, then load in one query for all of them.
+        return remember_groups(info, user.groups.all())
 
 
 class UserProfile(graphene.ObjectType):

@@ -260,6 +260,21 @@ def test_single_groups_cost_a_constant_number_of_queries(v2_admin_key):
     assert many == few
 
 
+def test_single_groups_members_cost_one_query_for_every_group(v2_admin_key):
+    """pyclient selects ``groups { ... users { ... } }``: members load once for all groups."""
+    query = "query ($id: Int!) { users { single(id: $id) { groups { id users { id email } } } } }"
+
+    def count(user) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            groups = ok_data(v2_admin_key(query, {"id": user.legacy_id}), "single")["groups"]
+        assert all(user.legacy_id in [m["id"] for m in group["users"]] for group in groups)
+        return len(queries)
+
+    few = count(UserFactory(groups=GroupFactory.create_batch(1)))
+    many = count(UserFactory(groups=GroupFactory.create_batch(8)))
+    assert many == few
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_single_gate(kind, admin):
     r = on_v2(client_as(kind, admin, permissions=[scopes.MANAGE_USERS]))(SINGLE, {"id": 2})
