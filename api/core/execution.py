@@ -217,17 +217,36 @@ def _leaf_converter(leaf_type) -> Callable[[Any], Any]:
     return shortcut or _serialized_by(leaf_type.serialize)
 
 
+def _never_null(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` for a non-null type: a null leaves the list to normal execution, which
+    reports it (and propagates it) as graphql-core does."""
+
+    def convert_non_null(value):
+        result = convert(value)
+        if result is None:
+            raise NotFast
+        return result
+
+    return convert_non_null
+
+
 def _converter(field_type) -> Callable[[Any], Any] | None:
     """How a value of ``field_type`` is completed, or None when the fast path cannot say."""
     if is_non_null_type(field_type):
-        return None
+        inner = _converter(field_type.of_type)
+        return None if inner is None else _never_null(inner)
     if is_leaf_type(field_type):
         return _leaf_converter(field_type)
     if is_list_type(field_type):
         item_type = field_type.of_type
-        if is_non_null_type(item_type) or not is_leaf_type(item_type):
+        non_null_items = is_non_null_type(item_type)
+        if non_null_items:
+            item_type = item_type.of_type
+        if not is_leaf_type(item_type):
             return None
         item = _leaf_converter(item_type)
+        if non_null_items:
+            item = _never_null(item)
 
         def convert(value):
             if value is None:
@@ -388,6 +407,16 @@ def build_typed_plans(
     return _TypedPlans(column, plans)
 
 
+def _nullable(field_type):
+    return field_type.of_type if is_non_null_type(field_type) else field_type
+
+
+def _list_item_type(list_type):
+    """The item type of a list type, non-null wrappers of the list and the items removed
+    (``[Item!]!`` is completed like ``[Item]``: the items are objects, never null)."""
+    return _nullable(_nullable(list_type).of_type)
+
+
 def fast_lists_enabled() -> bool:
     return getattr(settings, "GRAPHQL_FAST_LISTS", True)
 
@@ -467,7 +496,7 @@ class FastListExecutionContext(ExecutionContext):
         spec = getattr(field_def.resolve, FAST_LIST_ATTRIBUTE, None) if field_def else None
         plan = None
         if spec is not None and self._may_complete_fast(field_def.type, spec):
-            item_type = field_def.type.of_type
+            item_type = _list_item_type(field_def.type)
             if spec.discriminator is None:
                 plan = build_plan(spec, item_type, self.collect_subfields(item_type, field_nodes))
             else:
@@ -499,9 +528,9 @@ class FastListExecutionContext(ExecutionContext):
         return super().execute_field(parent_type, source, field_nodes, path)
 
     def _may_complete_fast(self, return_type, spec: FastList) -> bool:
-        if not isinstance(return_type, GraphQLList):
+        if not isinstance(_nullable(return_type), GraphQLList):
             return False
-        item_type = return_type.of_type
+        item_type = _list_item_type(return_type)
         if spec.discriminator is not None:
             if not isinstance(item_type, GraphQLInterfaceType):
                 return False
