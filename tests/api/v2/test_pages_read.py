@@ -516,3 +516,22 @@ def test_pages_created_on_v1_read_the_same_on_v2(admin_key_client, v2_admin_key)
     assert [t["tag"] for t in got["tags"]] == ["x"]
     listed = v2_admin_key(CMD_LIST).data["pages"]["list"]
     assert {"id": page.legacy_id, "path": "same/page", "title": "Same"} in listed
+
+
+def test_scripts_and_typename_as_wikijscmd_selects_them(v2_admin_key):
+    page = make_page("docs/scripted", script_css="p { color: red }", script_js_load="go()")
+    r = v2_admin_key(
+        f"{{ pages {{ single(id: {page.legacy_id}) {{ __typename id scriptCss scriptJs }} "
+        "list(orderBy: PATH) { __typename id } } }"
+    )
+    assert r.data == {
+        "pages": {
+            "single": {
+                "__typename": "Page",
+                "id": page.legacy_id,
+                "scriptCss": "p { color: red }",
+                "scriptJs": "go()",
+            },
+            "list": [{"__typename": "PageListItem", "id": page.legacy_id}],
+        }
+    }, r.body
