@@ -19,7 +19,7 @@ from accounts.services import author_for, hold_author
 from wiki import legacy_ids
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
-from wiki.prepared import PreparedRow
+from wiki.prepared import PreparedQuery, PreparedRow
 
 from . import validation as v
 from .models import Page, PageTag, PublishState, Tag, default_page_config
@@ -390,10 +390,19 @@ def get_page_by_legacy_id(
     caller: Caller | None, legacy_id: int, *, with_people: bool = True
 ) -> Page:
     """``pageById``'s checks for a page named by its legacy id (API-v2.md §1.6, §3.1)."""
-    pages = Page.objects.filter(legacy_id=legacy_id).order_by()
+    if legacy_id < 1:
+        return page_for_reading(caller, None)
     if with_people:
-        pages = pages.select_related("author", "creator")
-    return page_for_reading(caller, next(iter(pages[:1]), None) if legacy_id >= 1 else None)
+        pages = Page.objects.select_related("author", "creator").filter(legacy_id=legacy_id)
+        return page_for_reading(caller, next(iter(pages.order_by()[:1]), None))
+    pages = _PAGE_BY_LEGACY_ID.run(
+        "page-by-legacy-id", lambda n: Page.objects.filter(legacy_id=n).order_by()[:1], (legacy_id,)
+    )
+    return page_for_reading(caller, pages[0] if pages else None)
+
+
+# Compiled once per connection, as ``_PAGE_BY_ID``: the page of ``pages { single }``.
+_PAGE_BY_LEGACY_ID = PreparedQuery(limit=4)
 
 
 def page_for_conflicts(caller: Caller | None, legacy_id: int) -> Page:

@@ -185,3 +185,15 @@ def test_list_pages_by_legacy_user_ids(admin):
     )
     assert [p.pk for p in listed] == [other.pk, mine.pk]
     assert list(services.list_pages(None, author_legacy_id=admin.legacy_id + 1000)) == []
+
+
+def test_the_prepared_lookup_by_legacy_id_finds_each_page(django_assert_num_queries):
+    first, second = make_page("docs/a"), make_page("docs/b")
+    # The second call runs the query compiled by the first, with another integer.
+    assert services.get_page_by_legacy_id(None, first.legacy_id, with_people=False) == first
+    with django_assert_num_queries(1):
+        found = services.get_page_by_legacy_id(None, second.legacy_id, with_people=False)
+    assert found == second
+    assert found.content == second.content
+    with pytest.raises(DomainError):
+        services.get_page_by_legacy_id(None, second.legacy_id + 50, with_people=False)
