@@ -100,6 +100,16 @@ def computed(*columns: str, compute: Callable[..., Any]) -> Computed:
     return Computed(tuple(columns), compute)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def column(name: str) -> Computed:
+    """A field whose resolver returns another column's value as it is (``id`` from
+    ``legacy_id``): completed straight from that column."""
+    return Computed((name,), _same)
+
+
 def constant(value: Any) -> Computed:
     """A field whose resolver returns the same value for every row (computed once per list)."""
     return Computed((), lambda: value)
@@ -230,11 +240,29 @@ def _never_null(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert_non_null
 
 
+def _string_never_null(value):
+    if value.__class__ is str:
+        return value
+    raise NotFast
+
+
+def _int_never_null(value):
+    if value.__class__ is int and _INT_MIN <= value <= _INT_MAX:
+        return value
+    raise NotFast
+
+
+# Shortcuts of non-null leaves, in one call per value rather than two.
+_NEVER_NULL = {_string: _string_never_null, _int: _int_never_null}
+
+
 def _converter(field_type) -> Callable[[Any], Any] | None:
     """How a value of ``field_type`` is completed, or None when the fast path cannot say."""
     if is_non_null_type(field_type):
         inner = _converter(field_type.of_type)
-        return None if inner is None else _never_null(inner)
+        if inner is None:
+            return None
+        return _NEVER_NULL.get(inner) or _never_null(inner)
     if is_leaf_type(field_type):
         return _leaf_converter(field_type)
     if is_list_type(field_type):
@@ -311,6 +339,8 @@ def _column_filler(index: int, convert):
 def _computed_filler(indexes: tuple[int, ...], compute, convert):
     if not indexes:  # a constant: computed once per list
         return lambda columns, count: repeat(convert(compute()), count)
+    if compute is _same:
+        return _column_filler(indexes[0], convert)
     return lambda columns, count: map(convert, map(compute, *[columns[i] for i in indexes]))
 
 

@@ -17,7 +17,7 @@ from accounts.permissions import PageContext
 from pages.models import PublishState, Tag
 
 from ..core.context import get_caller, selected_fields
-from ..core.execution import computed, constant
+from ..core.execution import column, computed, constant
 from .dialect import FORBIDDEN, V2Error
 from .gates import SYSTEM, gated
 from .publishing import V2Publishing, date_text
@@ -281,7 +281,7 @@ class PageListItem(graphene.ObjectType):
 
 # The resolvers above as the fast list path computes them from columns (api/core/execution.py).
 PAGE_LIST_ITEM_COLUMNS = {
-    "id": computed("legacy_id", compute=lambda legacy_id: legacy_id),
+    "id": column("legacy_id"),
     "isPublished": computed("publish_state", compute=lambda state: state != PublishState.DRAFT),
     "isPrivate": computed("config", compute=legacy_private),
     "privateNS": constant(None),
