@@ -308,6 +308,10 @@ class _Plan:
     keys: tuple[str, ...]
     columns: tuple[str, ...]
     fillers: tuple[Callable[[list[tuple], int], Iterable[Any]], ...]
+    # Whether a field shows the primary key (the first column). When none does and the
+    # query has no DISTINCT, the key is not read: a list of legacy ids (/graphql) would
+    # otherwise decode a UUID per row for nothing.
+    shows_pk: bool = True
 
     def suits(self, queryset: QuerySet) -> bool:
         """Whether ``queryset`` reads as plain rows and has every column (field or annotation)."""
@@ -319,13 +323,18 @@ class _Plan:
         return all(c in readable or c in queryset.query.annotations for c in self.columns)
 
     def complete(self, queryset: QuerySet) -> list[dict[str, Any]]:
-        return self.complete_rows(list(queryset.values_list(*self.columns)))
+        if self.shows_pk or len(self.columns) < 2 or queryset.query.distinct:
+            return self.complete_rows(list(queryset.values_list(*self.columns)))
+        rows = list(queryset.values_list(*self.columns[1:]))
+        return self.complete_rows(rows, without_pk=True)
 
-    def complete_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
+    def complete_rows(self, rows: list[tuple], without_pk: bool = False) -> list[dict[str, Any]]:
         if not rows:
             return []
         # Equal lengths by construction; strict=True would cost a third of the loop.
         columns = list(zip(*rows, strict=False))
+        if without_pk:
+            columns.insert(0, ())  # no filler reads it
         count = len(rows)
         values = [list(fill(columns, count)) for fill in self.fillers]
         keys = self.keys
@@ -353,13 +362,18 @@ def build_plan(
 ) -> _Plan | None:
     """The plan completing ``subfields`` of ``item_type`` from rows of ``spec.model``, or None."""
     meta = spec.model._meta
-    # The primary key is always read: a DISTINCT over fewer columns could merge rows.
+    # The primary key comes first: a DISTINCT over fewer columns could merge rows, so a
+    # query with one reads it even when no field shows it (``_Plan.complete``).
     columns: list[str] = [meta.pk.attname]
+    shows_pk = [False]
 
     def index_of(column: str) -> int:
         if column not in columns:
             columns.append(column)
-        return columns.index(column)
+        index = columns.index(column)
+        if index == 0:
+            shows_pk[0] = True
+        return index
 
     keys: list[str] = []
     fillers: list[Callable[[list[tuple], int], Iterable[Any]]] = []
@@ -384,7 +398,7 @@ def build_plan(
         if column is None:
             return None
         fillers.append(_column_filler(index_of(column), convert))
-    return _Plan(tuple(keys), tuple(columns), tuple(fillers))
+    return _Plan(tuple(keys), tuple(columns), tuple(fillers), shows_pk=shows_pk[0])
 
 
 @dataclass

@@ -535,3 +535,15 @@ def test_scripts_and_typename_as_wikijscmd_selects_them(v2_admin_key):
             "list": [{"__typename": "PageListItem", "id": page.legacy_id}],
         }
     }, r.body
+
+
+def test_list_reads_no_uuid_it_does_not_show(v2_admin_key):
+    """Legacy ids are shown: the fast path leaves the UUID primary key unread."""
+    for n in range(3):
+        make_page(f"docs/{n}")
+    with CaptureQueriesContext(connection) as queries:
+        listed = v2_admin_key(CMD_LIST).data["pages"]["list"]
+    assert [item["path"] for item in listed] == ["docs/0", "docs/1", "docs/2"]
+    (select,) = [q["sql"] for q in queries if "pages_page" in q["sql"]]
+    assert '"pages_page"."legacy_id"' in select
+    assert '"pages_page"."id"' not in select.split(" FROM ")[0]
