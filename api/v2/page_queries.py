@@ -150,7 +150,10 @@ class PageQuery(graphene.ObjectType):
         ).order_by()
         if selects_people(info):
             pages = pages.select_related("author", "creator")
-        return services.page_for_reading(caller, next(iter(pages[:1]), None))
+        page = next(iter(pages[:1]), None)
+        if page is None:
+            request_site(info)  # no site serving the request is no "not found" (§2.8)
+        return services.page_for_reading(caller, page)
 
     @staticmethod
     @fast_list(PageModel, computed=PAGE_LIST_ITEM_COLUMNS)

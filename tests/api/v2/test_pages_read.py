@@ -547,3 +547,12 @@ def test_list_reads_no_uuid_it_does_not_show(v2_admin_key):
     (select,) = [q["sql"] for q in queries if "pages_page" in q["sql"]]
     assert '"pages_page"."legacy_id"' in select
     assert '"pages_page"."id"' not in select.split(" FROM ")[0]
+
+
+def test_no_site_serving_the_request_is_a_generic_error(v2_admin_key):
+    Site.objects.filter(hostname="*").delete()
+    r = v2_admin_key(MCP_BY_PATH, {"path": "docs/intro", "locale": "en"})
+    assert only_error(r)["extensions"]["exception"] == {
+        "code": 6001,
+        "message": "An unexpected error occured during a page operation.",
+    }
