@@ -37,7 +37,7 @@ from .database import DEFAULT_URL, BenchDatabase
 from .html import page_view_problems
 from .load import WrkError, WrkResult, run_wrk, wrk_binary
 from .operations import OPERATIONS, SEQ, USER_COUNT, Operation, with_seq
-from .report import Row, comparisons, machine, slowdowns, table
+from .report import Row, comparisons, machine, ratio_comparisons, slowdowns, table
 from .servers import ROOT, Server, free_port, stop_all
 
 
@@ -201,8 +201,7 @@ def session_cookie(token: str) -> str:
 
 def check_answer(operation: Operation, answer: dict, where: str) -> None:
     """One request's answer must be a success, or every figure would measure an error."""
-    data = answer.get("data") or {}
-    result = data.get(operation.root)
+    result = operation.pick(answer.get("data"))
     if answer.get("errors") or result is None:
         raise BenchError(f"{operation.key} on {where}: {json.dumps(answer)[:800]}")
     outcome = result.get("operation") if isinstance(result, dict) else None
@@ -220,7 +219,7 @@ def sql_per_request(operation: Operation, body: dict, token: str) -> int:
 
     def post(seq: str):
         response = client.post(
-            "/_graphql",
+            operation.endpoint,
             json.dumps(with_seq(body, seq)),
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {token}",
@@ -321,7 +320,7 @@ def measure(
     bodies = [{"query": operation.document, "variables": v} for v in operation.variables(facts)]
     token = CALLERS[operation.caller](seeder)
     # The API and the floor must return the same rows, or the ratio compares nothing.
-    api_answer = post_json(api.url + "/_graphql", with_seq(bodies[0], "check"), token)
+    api_answer = post_json(api.url + operation.endpoint, with_seq(bodies[0], "check"), token)
     check_answer(operation, api_answer, "the server")
     has_floor = operation.floor_sql is not None
     if has_floor:
@@ -350,7 +349,7 @@ def measure(
         warm_bodies = with_seq(bodies, f"warm-{SEQ}")
         run_wrk(url, warm_bodies, token, duration=1, threads=1, connections=workers)
 
-    targets = [(api.url + "/_graphql", bodies)]
+    targets = [(api.url + operation.endpoint, bodies)]
     if has_floor:
         targets.append((f"{floor.url}/{operation.key}", bodies))
     for url, _ in targets if not args.quick else targets[:1]:
@@ -360,6 +359,7 @@ def measure(
     row = Row(operation.label, pages, api_result, queries, api.worker_rss_mib(), users=users)
     row.max_slowdown = operation.max_slowdown
     row.key, row.at_least_as_fast_as = operation.key, operation.at_least_as_fast_as
+    row.same_floor_ratio_as = operation.same_floor_ratio_as
     if has_floor:
         row.floor = load(*targets[1])
         row.floor_rss_mib = floor.worker_rss_mib()
@@ -451,7 +451,7 @@ def run(args: argparse.Namespace) -> int:
         )
         print()
         print(table(rows))
-        for line in slowdowns(rows) + comparisons(rows) + skipped:
+        for line in slowdowns(rows) + comparisons(rows) + ratio_comparisons(rows) + skipped:
             print(line)
         print(f"\n({time.monotonic() - started:.0f} s in all)")
         if args.keep_logs:

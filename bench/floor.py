@@ -61,7 +61,7 @@ class FloorApp:
         except (ValueError, AttributeError, psycopg.DataError) as exc:
             message = json.dumps({"errors": [{"message": str(exc)}]}).encode()
             return _answer(start_response, "400 Bad Request", message)
-        payload = json.dumps({"data": {operation.root: rows}}, default=str).encode()
+        payload = json.dumps({"data": operation.wrap(rows)}, default=str).encode()
         return _answer(start_response, "200 OK", payload)
 
     def page(self, operation: Operation, environ, start_response):

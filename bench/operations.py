@@ -41,6 +41,8 @@ class WikiFacts:
     # Published pages (locale en) each caller may read, spread likewise: what page views ask.
     guest_page_paths: list[str] = field(default_factory=list)
     member_page_paths: list[str] = field(default_factory=list)
+    # The legacy ids (API-v2.md §1.6) of page_ids, for the /graphql operations.
+    page_legacy_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,24 @@ class Operation:
     address: str | None = None
     # Another entry's key: in the same run, this one must serve at least as many requests/s.
     at_least_as_fast_as: str | None = None
+    # Where the document is posted: the main API, or the Wiki.js 2 API (``/graphql``).
+    endpoint: str = "/_graphql"
+    # Another entry's key (its twin on the other endpoint): in the same run, this one's ratio
+    # to its floor must be at least ``RATIO_TOLERANCE`` times the twin's.
+    same_floor_ratio_as: str | None = None
+
+    def wrap(self, result):
+        """``data`` holding ``result`` at ``root``, a dotted path (``pages.list``)."""
+        for name in reversed(self.root.split(".")):
+            result = {name: result}
+        return result
+
+    def pick(self, data: dict | None):
+        """The value at ``root`` in a response's ``data`` (None when absent)."""
+        result = data
+        for name in self.root.split("."):
+            result = result.get(name) if isinstance(result, dict) else None
+        return result
 
     @property
     def is_page_view(self) -> bool:
@@ -87,6 +107,10 @@ class Operation:
 
 def _page_ids(facts: WikiFacts) -> list[dict]:
     return [{"id": page_id} for page_id in facts.page_ids]
+
+
+def _page_legacy_ids(facts: WikiFacts) -> list[dict]:
+    return [{"id": legacy_id} for legacy_id in facts.page_legacy_ids]
 
 
 def _page_paths(facts: WikiFacts) -> list[dict]:
@@ -107,6 +131,10 @@ PAGE_VIEW_FLOOR_SQL = (
     " WHERE site_id = %(siteId)s AND locale = 'en' AND path = %(path)s"
 )
 
+
+# A /graphql entry's ratio to its floor may be this much below its /_graphql twin's before
+# the report says FAIL: the two run one after the other, and a run's ratios vary that much.
+RATIO_TOLERANCE = 0.9
 
 # Two words of the seed's vocabulary (bench.seed.WORDS): a search most pages answer.
 SEARCH_QUERY = "payroll policy"
@@ -147,6 +175,29 @@ OPERATIONS: list[Operation] = [
         floor_sql="SELECT id, path, title, content FROM pages_page WHERE id = %(id)s",
         root="pageById",
         many=False,
+    ),
+    # The same reads through the Wiki.js 2 API (API-v2.md §3.1): legacy ids, namespaced.
+    Operation(
+        key="v2PagesList",
+        label="/graphql pages { list(limit: 1000) { id path title } }",
+        document="{ pages { list(limit: 1000) { id path title } } }",
+        floor_sql="SELECT legacy_id AS id, path, title FROM pages_page ORDER BY legacy_id LIMIT 1000",
+        root="pages.list",
+        endpoint="/graphql",
+        same_floor_ratio_as="pages",
+    ),
+    Operation(
+        key="v2PageSingle",
+        label="/graphql pages { single { id path title content } }",
+        document="query ($id: Int!) { pages { single(id: $id) { id path title content } } }",
+        variables=_page_legacy_ids,
+        floor_sql=(
+            "SELECT legacy_id AS id, path, title, content FROM pages_page WHERE legacy_id = %(id)s"
+        ),
+        root="pages.single",
+        many=False,
+        endpoint="/graphql",
+        same_floor_ratio_as="pageById",
     ),
     Operation(
         key="pageByPath",

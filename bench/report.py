@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .load import WrkResult
+from .operations import RATIO_TOLERANCE
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Row:
     users: int = 0  # seeded users (the wiki's other size)
     key: str = ""  # Operation.key
     at_least_as_fast_as: str | None = None  # Operation.at_least_as_fast_as
+    same_floor_ratio_as: str | None = None  # Operation.same_floor_ratio_as
 
     @property
     def ratio(self) -> float | None:
@@ -137,6 +139,35 @@ def comparisons(rows: list[Row]) -> list[str]:
             lines.append(f"ok: {figures} (at least as fast)")
         else:
             lines.append(f"FAIL: {figures} (slower than {row.at_least_as_fast_as})")
+    return lines
+
+
+def ratio_comparisons(rows: list[Row], tolerance: float | None = None) -> list[str]:
+    """For each row bound to its twin's ratio to the floor (``same_floor_ratio_as``): its
+    ``x floor`` against the twin's at the same size, in the same run. A ratio below
+    ``tolerance`` times the twin's gets a FAIL line."""
+    tolerance = RATIO_TOLERANCE if tolerance is None else tolerance
+    by_size = {(row.key, row.pages, row.users): row for row in rows}
+    lines = []
+    for row in rows:
+        if not row.same_floor_ratio_as:
+            continue
+        size = f"{row.pages:,} pages, {row.users:,} users"
+        twin = by_size.get((row.same_floor_ratio_as, row.pages, row.users))
+        if twin is None or twin.ratio is None or row.ratio is None:
+            lines.append(
+                f"{row.operation} at {size}: {row.same_floor_ratio_as} not measured in this run"
+                " (no ratio to compare with)"
+            )
+            continue
+        figures = (
+            f"{row.operation} at {size}: {row.ratio:.2f}x floor,"
+            f" {row.same_floor_ratio_as}'s {twin.ratio:.2f}x"
+        )
+        if row.ratio >= twin.ratio * tolerance:
+            lines.append(f"ok: {figures} (the same ratio, within {tolerance:.0%})")
+        else:
+            lines.append(f"FAIL: {figures} (below {tolerance:.0%} of its twin's)")
     return lines
 
 

@@ -540,19 +540,22 @@ class Seeder:
     def facts(self, run_id: str, sample: int = 64) -> WikiFacts:
         """Samples spread over the pages; the sampled pages get a history when they have none."""
         rows = list(
-            Page.objects.exclude(path__startswith="bench/").order_by("id").values_list("pk", "path")
+            Page.objects.exclude(path__startswith="bench/")
+            .order_by("id")
+            .values_list("pk", "path", "legacy_id")
         )
         step = max(len(rows) // sample, 1)
         picked = rows[::step][:sample]
         # Pages between the sampled ones (the same ones when the wiki is tiny).
         edited = rows[step // 2 :: step][:sample]
-        self.give_history([pk for pk, _ in picked])
-        folders = list(dict.fromkeys(split_path(path)[0] for _, path in picked))
+        self.give_history([pk for pk, _, _ in picked])
+        folders = list(dict.fromkeys(split_path(path)[0] for _, path, _ in picked))
         return WikiFacts(
             site_id=str(self.site.pk),
-            page_ids=[str(pk) for pk, _ in picked],
-            page_paths=[path for _, path in picked],
-            edit_page_ids=[str(pk) for pk, _ in edited],
+            page_ids=[str(pk) for pk, _, _ in picked],
+            page_paths=[path for _, path, _ in picked],
+            page_legacy_ids=[legacy_id for _, _, legacy_id in picked],
+            edit_page_ids=[str(pk) for pk, _, _ in edited],
             folder_paths=folders[:16],
             group_ids=[str(group.pk) for group in self.groups],
             user_query=USER_QUERY,

@@ -136,6 +136,9 @@ class TrailEntry:
     action_type: str
     value_before: str | None
     value_after: str | None
+    # The same version and author by legacy id (API-v2.md §1.6).
+    version_legacy_id: int | None = None
+    author_legacy_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -167,13 +170,18 @@ def history_trail(
         return Trail(trail=[], total=total)
     rows = list(
         versions.order_by("-version_date", "-legacy_id").values_list(
-            "id", "version_date", "author_id", "author__name", "path"
+            "id",
+            "version_date",
+            "author_id",
+            "author__name",
+            "path",
+            "legacy_id",
+            "author__legacy_id",
         )[start : start + offset_size + 1]
     )
     entries = []
-    for index, (version_id, version_date, author_id, author_name, path) in enumerate(
-        rows[:offset_size]
-    ):
+    for index, row in enumerate(rows[:offset_size]):
+        version_id, version_date, author_id, author_name, path, legacy_id, author_legacy = row
         older = rows[index + 1] if index + 1 < len(rows) else None
         if older is None:
             action_type, before, after = "initial", None, None
@@ -182,7 +190,17 @@ def history_trail(
         else:
             action_type, before, after = "edit", None, None
         entries.append(
-            TrailEntry(version_id, version_date, author_id, author_name, action_type, before, after)
+            TrailEntry(
+                version_id,
+                version_date,
+                author_id,
+                author_name,
+                action_type,
+                before,
+                after,
+                legacy_id,
+                author_legacy,
+            )
         )
     return Trail(trail=entries, total=total)
 
@@ -210,6 +228,34 @@ def get_version(
     return (
         PageHistory.objects.select_related("author")
         .filter(pk=version_id, page_id=page.pk)
+        .order_by()
+        .first()
+    )
+
+
+def page_id_for_legacy_id(legacy_id: int) -> uuid.UUID:
+    """The page a legacy page id names (API-v2.md §1.6), else ``ERR_PAGE_NOT_FOUND``."""
+    page_id = (
+        Page.objects.filter(legacy_id=legacy_id).order_by().values_list("pk", flat=True).first()
+        if legacy_id >= 1
+        else None
+    )
+    if page_id is None:
+        raise DomainError(ErrorKey.PAGE_NOT_FOUND)
+    return page_id
+
+
+def get_version_by_legacy_ids(
+    caller: Caller | None, page_legacy_id: int, version_legacy_id: int
+) -> PageHistory | None:
+    """``get_version`` with legacy ids: None when the version does not exist or belongs to
+    another page."""
+    page = _page_for_history(caller, page_id_for_legacy_id(page_legacy_id))
+    if version_legacy_id < 1:
+        return None
+    return (
+        PageHistory.objects.select_related("author")
+        .filter(legacy_id=version_legacy_id, page_id=page.pk)
         .order_by()
         .first()
     )

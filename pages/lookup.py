@@ -18,8 +18,9 @@ from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
 from wiki.prepared import PreparedQuery, PreparedRow
 
-from .models import Page, Tag
+from .models import Page, PageTag, Tag
 from .services import page_for_reading
+from .visibility import visible_to
 
 HOME = "home"
 LOCALE_SEGMENT = re.compile(r"^[a-z]{2}(-[a-z]{2})?$", re.IGNORECASE)
@@ -254,3 +255,27 @@ def site_tags(site_id: uuid.UUID) -> list[TagUsage]:
         .values_list("id", "tag", "pages", "site_id", "created_at", "updated_at")
     )
     return [TagUsage(*row) for row in rows]
+
+
+def readable_tags(caller: Caller | None, site_id: uuid.UUID) -> list[Tag]:
+    """The site's tags carried by at least one page the caller may read, by tag: one query."""
+    carried = _readable_links(caller, site_id)
+    return list(Tag.objects.filter(site_id=site_id, pk__in=carried).order_by("tag", "id"))
+
+
+def search_readable_tags(
+    caller: Caller | None, site_id: uuid.UUID, text: str, *, limit: int = 5
+) -> list[str]:
+    """Tags of readable pages containing ``text`` (trimmed, any case), sorted, at most ``limit``."""
+    carried = _readable_links(caller, site_id)
+    tags = Tag.objects.filter(site_id=site_id, pk__in=carried)
+    wanted = (text or "").strip()
+    if wanted:
+        tags = tags.filter(tag__icontains=wanted)
+    return list(tags.order_by("tag").values_list("tag", flat=True)[:limit])
+
+
+def _readable_links(caller: Caller | None, site_id: uuid.UUID):
+    pages = visible_to(caller) if caller is not None else Page.objects.all()
+    pages = pages.filter(site_id=site_id).values("pk")
+    return PageTag.objects.filter(page_id__in=pages).values("tag_id")

@@ -118,6 +118,7 @@ class SearchHit:
     updated_at: datetime
     relevancy: float | None
     highlight: str | None
+    legacy_id: int | None = None  # API-v2.md §1.6
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,17 @@ def _candidates(caller, site_id, path, locales, tags, editor, publish_state) -> 
     return pages
 
 
-RESULT_COLUMNS = ("id", "title", "description", "icon", "locale", "path", "tags", "updated_at")
+RESULT_COLUMNS = (
+    "id",
+    "title",
+    "description",
+    "icon",
+    "locale",
+    "path",
+    "tags",
+    "updated_at",
+    "legacy_id",
+)
 
 
 class _PostgresSearch:
@@ -270,6 +281,7 @@ def _hit(row: dict, highlight: str | None) -> SearchHit:
         updated_at=row["updated_at"],
         relevancy=None if relevancy is None else max(float(relevancy), 0.0),
         highlight=highlight,
+        legacy_id=row["legacy_id"],
     )
 
 
@@ -379,3 +391,35 @@ def excerpt(text: str, terms: Sequence[str]) -> str | None:
         position = match.end()
     parts.append(html.escape(window[position:], quote=False))
     return ("… " if start else "") + "".join(parts) + (" …" if end < len(text) else "")
+
+
+def search_with_substrings(
+    caller: Caller | None,
+    site_id: uuid.UUID,
+    query: str,
+    *,
+    path: str | None = None,
+    locale: str | None = None,
+    limit: int = MAX_LIMIT,
+) -> list[SearchHit]:
+    """The shared search, then pages whose title, description or path contains ``query``.
+
+    Wiki.js 2's built-in search matches substrings (API-v2.md §3.1 ``pages.search``); the
+    full-text hits come first, by relevancy, then the pages only a substring finds, by title.
+    Same candidates as ``search_pages`` (searchable, published, readable); at most ``limit``
+    (≤ 100) in all, in two queries.
+    """
+    text = (query or "").strip()
+    locales = [locale] if locale and locale.strip() else None
+    found = search_pages(caller, site_id, text, path=path, locales=locales, limit=limit).results
+    if not text or len(found) >= limit:
+        return found
+    known = [hit.id for hit in found]
+    extra = (
+        _candidates(caller, site_id, path, locales, None, None, None)
+        .filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(path__icontains=text))
+        .exclude(pk__in=known)
+        .order_by("title", "id")
+        .values(*RESULT_COLUMNS)[: limit - len(found)]
+    )
+    return found + [_hit({**row, "relevancy": None}, None) for row in extra]

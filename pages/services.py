@@ -19,7 +19,7 @@ from accounts.services import author_for, hold_author
 from wiki import legacy_ids
 from wiki.errors import DomainError, ErrorKey
 from wiki.models import Site
-from wiki.prepared import PreparedRow
+from wiki.prepared import PreparedQuery, PreparedRow
 
 from . import validation as v
 from .models import Page, PageTag, PublishState, Tag, default_page_config
@@ -314,31 +314,53 @@ def list_pages(
     creator_id: uuid.UUID | None = None,
     author_id: uuid.UUID | None = None,
     site_id: uuid.UUID | None = None,
+    creator_legacy_id: int | None = None,
+    author_legacy_id: int | None = None,
+    fields: Iterable[str] = LIST_ITEM_FIELDS,
+    by_legacy_id: bool = False,
 ) -> QuerySet[Page]:
-    """``pages`` (API.md §4.1.2): filtered by permission in SQL, then offset and limit."""
+    """``pages`` (API.md §4.1.2): filtered by permission in SQL, then offset and limit.
+
+    Users may be named by UUID or by legacy id (``/graphql``, API-v2.md §3.1); with both a
+    creator and an author, pages matching either are listed. ``fields`` are the columns read;
+    ``by_legacy_id`` orders ``ID`` and ties by the legacy id instead of the UUID.
+    """
     if offset is not None and offset < 0:
         raise DomainError(ErrorKey.INVALID_INPUT, "offset must not be negative")
     queryset = visible_to(caller) if caller is not None else Page.objects.all()
     # List items never show the source or the rendered HTML: leave those large columns unread.
-    queryset = queryset.only(*LIST_ITEM_FIELDS)
+    queryset = queryset.only(*fields)
     if site_id is not None:
         queryset = queryset.filter(site_id=site_id)
     if locale is not None:
         queryset = queryset.filter(locale=locale)
-    if creator_id is not None and author_id is not None:
-        queryset = queryset.filter(Q(creator_id=creator_id) | Q(author_id=author_id))
-    elif creator_id is not None:
-        queryset = queryset.filter(creator_id=creator_id)
-    elif author_id is not None:
-        queryset = queryset.filter(author_id=author_id)
+    people = []
+    if creator_id is not None:
+        people.append(Q(creator_id=creator_id))
+    if creator_legacy_id is not None:
+        people.append(Q(creator__legacy_id=creator_legacy_id))
+    if author_id is not None:
+        people.append(Q(author_id=author_id))
+    if author_legacy_id is not None:
+        people.append(Q(author__legacy_id=author_legacy_id))
+    if people:
+        either = people[0]
+        for condition in people[1:]:
+            either |= condition
+        queryset = queryset.filter(either)
     # Normalised like page tags; a tag no page can carry matches nothing (``pages`` never errs).
     wanted = dict.fromkeys(t for t in (v.normalize_tag(x or "") for x in tags or ()) if t)
     for tag in wanted:
         queryset = queryset.filter(tag_links__tag__tag=tag)
     column = PAGE_ORDER_FIELDS.get(order_by, "id")
     prefix = "-" if direction == "DESC" else ""
-    # The id breaks ties so that offset paging is stable.
-    queryset = queryset.order_by(f"{prefix}{column}", f"{prefix}id")
+    if by_legacy_id:
+        # Wiki.js 2's order (API-v2.md §3.1): ID is the legacy id, ties by it ascending.
+        column = "legacy_id" if column == "id" else column
+        queryset = queryset.order_by(f"{prefix}{column}", "legacy_id")
+    else:
+        # The id breaks ties so that offset paging is stable.
+        queryset = queryset.order_by(f"{prefix}{column}", f"{prefix}id")
     start = offset or 0
     if limit is not None and limit >= 1:
         return queryset[start : start + limit]
@@ -368,3 +390,39 @@ def get_page(caller: Caller | None, page_id: uuid.UUID, *, with_people: bool = T
         pages = Page.objects.select_related("author", "creator").filter(pk=page_id).order_by()
         return page_for_reading(caller, next(iter(pages[:1]), None))
     return page_for_reading(caller, _PAGE_BY_ID.get(page_id))
+
+
+def get_page_by_legacy_id(
+    caller: Caller | None, legacy_id: int, *, with_people: bool = True
+) -> Page:
+    """``pageById``'s checks for a page named by its legacy id (API-v2.md §1.6, §3.1)."""
+    if legacy_id < 1:
+        return page_for_reading(caller, None)
+    if with_people:
+        pages = Page.objects.select_related("author", "creator").filter(legacy_id=legacy_id)
+        return page_for_reading(caller, next(iter(pages.order_by()[:1]), None))
+    pages = _PAGE_BY_LEGACY_ID.run(
+        "page-by-legacy-id", lambda n: Page.objects.filter(legacy_id=n).order_by()[:1], (legacy_id,)
+    )
+    return page_for_reading(caller, pages[0] if pages else None)
+
+
+# Compiled once per connection, as ``_PAGE_BY_ID``: the page of ``pages { single }``.
+_PAGE_BY_LEGACY_ID = PreparedQuery(limit=4)
+
+
+def page_for_conflicts(caller: Caller | None, legacy_id: int) -> Page:
+    """A page an editor compares with its checkout: it exists, then ``write:pages`` or
+    ``manage:pages`` at it (API-v2.md §3.1 ``checkConflicts``, ``conflictLatest``)."""
+    page = (
+        Page.objects.select_related("author").filter(legacy_id=legacy_id).order_by().first()
+        if legacy_id >= 1
+        else None
+    )
+    if page is None:
+        raise DomainError(ErrorKey.PAGE_NOT_FOUND)
+    if caller is not None:
+        ctx = PageContext.of(page)
+        if not (caller.can_at(scopes.WRITE_PAGES, ctx) or caller.can_at(scopes.MANAGE_PAGES, ctx)):
+            raise DomainError(caller.forbidden_key, "needs write:pages or manage:pages")
+    return page

@@ -117,6 +117,11 @@ def _instant_stand_in(n: int) -> datetime:
     return datetime(1901, 2, 3, 4, 5, 6, 7000 + n, tzinfo=UTC)
 
 
+def _integer_stand_in(n: int) -> int:
+    # No id, count or limit is ever this large (and a limit is written into the SQL anyway).
+    return 0x5E471AE1_0000_0000 + n
+
+
 @dataclass
 class _Shape:
     connection: Any
@@ -137,7 +142,7 @@ class PreparedQuery:
     """Querysets of a fixed shape, compiled once per connection, thread and ``key``.
 
     ``run(key, build, values)`` calls ``build(*stand_ins)`` the first time (one stand-in per
-    value, of its type: ``str``, ``uuid.UUID`` or ``datetime``), compiles it, finds each
+    value, of its type: ``str``, ``uuid.UUID``, ``datetime`` or ``int``), compiles it, finds each
     stand-in among the parameters (as such, or inside a LIKE pattern for ``startswith``), and
     from then on only executes the SQL with ``values`` in their places. The answer is what
     evaluating the queryset would give: tuples for ``values_list`` querysets, else instances
@@ -248,6 +253,7 @@ _STAND_INS: dict[type, Callable[[int], Any]] = {
     str: _text_stand_in,
     uuid.UUID: _uuid_stand_in,
     datetime: _instant_stand_in,
+    int: _integer_stand_in,
 }
 
 
@@ -255,7 +261,9 @@ def _kind(value) -> type:
     for kind in (str, uuid.UUID, datetime):
         if isinstance(value, kind):
             return kind
-    raise TypeError(f"a prepared query takes str, UUID or datetime values, not {type(value)}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int
+    raise TypeError(f"a prepared query takes str, UUID, datetime or int values, not {type(value)}")
 
 
 def _db_value(value, kind: type, connection):

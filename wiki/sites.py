@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.db.models import Case, Subquery, Value, When
 from django.http import HttpRequest
 from django.http.request import split_domain_port
 
@@ -90,3 +91,14 @@ class SiteTable:
 
     def forget(self) -> None:
         self._table = (None, {})
+
+
+def site_id_subquery(hostname: str) -> Subquery:
+    """``site_for_hostname(hostname).pk`` as SQL, for a filter that must cost no query of its
+    own: the exact host's site, else the ``*`` site (NULL, matching nothing, when neither)."""
+    sites = (
+        Site.objects.filter(hostname__in=[hostname, WILDCARD_HOSTNAME])
+        .order_by(Case(When(hostname=WILDCARD_HOSTNAME, then=Value(1)), default=Value(0)))
+        .values("pk")[:1]
+    )
+    return Subquery(sites)

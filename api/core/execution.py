@@ -100,6 +100,16 @@ def computed(*columns: str, compute: Callable[..., Any]) -> Computed:
     return Computed(tuple(columns), compute)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def column(name: str) -> Computed:
+    """A field whose resolver returns another column's value as it is (``id`` from
+    ``legacy_id``): completed straight from that column."""
+    return Computed((name,), _same)
+
+
 def constant(value: Any) -> Computed:
     """A field whose resolver returns the same value for every row (computed once per list)."""
     return Computed((), lambda: value)
@@ -217,17 +227,54 @@ def _leaf_converter(leaf_type) -> Callable[[Any], Any]:
     return shortcut or _serialized_by(leaf_type.serialize)
 
 
+def _never_null(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` for a non-null type: a null leaves the list to normal execution, which
+    reports it (and propagates it) as graphql-core does."""
+
+    def convert_non_null(value):
+        result = convert(value)
+        if result is None:
+            raise NotFast
+        return result
+
+    return convert_non_null
+
+
+def _string_never_null(value):
+    if value.__class__ is str:
+        return value
+    raise NotFast
+
+
+def _int_never_null(value):
+    if value.__class__ is int and _INT_MIN <= value <= _INT_MAX:
+        return value
+    raise NotFast
+
+
+# Shortcuts of non-null leaves, in one call per value rather than two.
+_NEVER_NULL = {_string: _string_never_null, _int: _int_never_null}
+
+
 def _converter(field_type) -> Callable[[Any], Any] | None:
     """How a value of ``field_type`` is completed, or None when the fast path cannot say."""
     if is_non_null_type(field_type):
-        return None
+        inner = _converter(field_type.of_type)
+        if inner is None:
+            return None
+        return _NEVER_NULL.get(inner) or _never_null(inner)
     if is_leaf_type(field_type):
         return _leaf_converter(field_type)
     if is_list_type(field_type):
         item_type = field_type.of_type
-        if is_non_null_type(item_type) or not is_leaf_type(item_type):
+        non_null_items = is_non_null_type(item_type)
+        if non_null_items:
+            item_type = item_type.of_type
+        if not is_leaf_type(item_type):
             return None
         item = _leaf_converter(item_type)
+        if non_null_items:
+            item = _never_null(item)
 
         def convert(value):
             if value is None:
@@ -261,6 +308,10 @@ class _Plan:
     keys: tuple[str, ...]
     columns: tuple[str, ...]
     fillers: tuple[Callable[[list[tuple], int], Iterable[Any]], ...]
+    # Whether a field shows the primary key (the first column). When none does and the
+    # query has no DISTINCT, the key is not read: a list of legacy ids (/graphql) would
+    # otherwise decode a UUID per row for nothing.
+    shows_pk: bool = True
 
     def suits(self, queryset: QuerySet) -> bool:
         """Whether ``queryset`` reads as plain rows and has every column (field or annotation)."""
@@ -272,13 +323,18 @@ class _Plan:
         return all(c in readable or c in queryset.query.annotations for c in self.columns)
 
     def complete(self, queryset: QuerySet) -> list[dict[str, Any]]:
-        return self.complete_rows(list(queryset.values_list(*self.columns)))
+        if self.shows_pk or len(self.columns) < 2 or queryset.query.distinct:
+            return self.complete_rows(list(queryset.values_list(*self.columns)))
+        rows = list(queryset.values_list(*self.columns[1:]))
+        return self.complete_rows(rows, without_pk=True)
 
-    def complete_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
+    def complete_rows(self, rows: list[tuple], without_pk: bool = False) -> list[dict[str, Any]]:
         if not rows:
             return []
         # Equal lengths by construction; strict=True would cost a third of the loop.
         columns = list(zip(*rows, strict=False))
+        if without_pk:
+            columns.insert(0, ())  # no filler reads it
         count = len(rows)
         values = [list(fill(columns, count)) for fill in self.fillers]
         keys = self.keys
@@ -292,6 +348,8 @@ def _column_filler(index: int, convert):
 def _computed_filler(indexes: tuple[int, ...], compute, convert):
     if not indexes:  # a constant: computed once per list
         return lambda columns, count: repeat(convert(compute()), count)
+    if compute is _same:
+        return _column_filler(indexes[0], convert)
     return lambda columns, count: map(convert, map(compute, *[columns[i] for i in indexes]))
 
 
@@ -304,13 +362,18 @@ def build_plan(
 ) -> _Plan | None:
     """The plan completing ``subfields`` of ``item_type`` from rows of ``spec.model``, or None."""
     meta = spec.model._meta
-    # The primary key is always read: a DISTINCT over fewer columns could merge rows.
+    # The primary key comes first: a DISTINCT over fewer columns could merge rows, so a
+    # query with one reads it even when no field shows it (``_Plan.complete``).
     columns: list[str] = [meta.pk.attname]
+    shows_pk = [False]
 
     def index_of(column: str) -> int:
         if column not in columns:
             columns.append(column)
-        return columns.index(column)
+        index = columns.index(column)
+        if index == 0:
+            shows_pk[0] = True
+        return index
 
     keys: list[str] = []
     fillers: list[Callable[[list[tuple], int], Iterable[Any]]] = []
@@ -335,7 +398,7 @@ def build_plan(
         if column is None:
             return None
         fillers.append(_column_filler(index_of(column), convert))
-    return _Plan(tuple(keys), tuple(columns), tuple(fillers))
+    return _Plan(tuple(keys), tuple(columns), tuple(fillers), shows_pk=shows_pk[0])
 
 
 @dataclass
@@ -386,6 +449,16 @@ def build_typed_plans(
             return None
         plans[value] = plan
     return _TypedPlans(column, plans)
+
+
+def _nullable(field_type):
+    return field_type.of_type if is_non_null_type(field_type) else field_type
+
+
+def _list_item_type(list_type):
+    """The item type of a list type, non-null wrappers of the list and the items removed
+    (``[Item!]!`` is completed like ``[Item]``: the items are objects, never null)."""
+    return _nullable(_nullable(list_type).of_type)
 
 
 def fast_lists_enabled() -> bool:
@@ -467,7 +540,7 @@ class FastListExecutionContext(ExecutionContext):
         spec = getattr(field_def.resolve, FAST_LIST_ATTRIBUTE, None) if field_def else None
         plan = None
         if spec is not None and self._may_complete_fast(field_def.type, spec):
-            item_type = field_def.type.of_type
+            item_type = _list_item_type(field_def.type)
             if spec.discriminator is None:
                 plan = build_plan(spec, item_type, self.collect_subfields(item_type, field_nodes))
             else:
@@ -499,9 +572,9 @@ class FastListExecutionContext(ExecutionContext):
         return super().execute_field(parent_type, source, field_nodes, path)
 
     def _may_complete_fast(self, return_type, spec: FastList) -> bool:
-        if not isinstance(return_type, GraphQLList):
+        if not isinstance(_nullable(return_type), GraphQLList):
             return False
-        item_type = return_type.of_type
+        item_type = _list_item_type(return_type)
         if spec.discriminator is not None:
             if not isinstance(item_type, GraphQLInterfaceType):
                 return False

@@ -19,12 +19,13 @@ from accounts import tokens
 from accounts.authentication import guest_caller, user_caller
 from accounts.models import USERS_GROUP_ID, Group, Membership, User
 from api.schema import schema as api_schema
+from api.v2.schema import schema as v2_schema
 from bench.floor import FloorApp
 from bench.html import floor_page as floor_page_html
 from bench.html import inner_html, page_view_problems
 from bench.load import WrkResult, parse_wrk_output, run_wrk
 from bench.operations import OPERATIONS, with_seq
-from bench.report import Row, comparisons, slowdowns
+from bench.report import Row, comparisons, ratio_comparisons, slowdowns
 from bench.seed import CALLERS, GROUP_COUNT, PUBLIC_SECTION, USER_COUNT, Seeder
 from pages.models import Page, PageTag, Tag, page_hash
 from pages.rendering import render
@@ -142,18 +143,19 @@ PAGE_VIEWS = [op for op in OPERATIONS if op.is_page_view]
 @postgres_only
 @pytest.mark.parametrize("operation", GRAPHQL_OPERATIONS, ids=lambda op: op.key)
 def test_every_operation_succeeds_and_the_floor_returns_the_apis_rows(seeded, operation):
-    schema = api_schema.graphql_schema
-    if operation.root not in {**schema.query_type.fields, **schema.mutation_type.fields}:
+    schema = (v2_schema if operation.endpoint == "/graphql" else api_schema).graphql_schema
+    root = operation.root.split(".")[0]
+    if root not in {**schema.query_type.fields, **schema.mutation_type.fields}:
         # An entry may be written before its resolver lands (tree, API.md §4.2.1).
         pytest.skip(f"{operation.root} is not in the schema yet")
     facts = seeded.facts("test")
-    client = GraphQLClient(seeded.api_key_token)
+    client = GraphQLClient(seeded.api_key_token, url=operation.endpoint)
     for variables in operation.variables(facts)[:3]:
         body = {"query": operation.document, "variables": with_seq(variables, "1")}
         answer = client(body["query"], body["variables"])
         assert answer.status == 200
         assert not answer.errors, answer.body
-        result = answer.data[operation.root]
+        result = operation.pick(answer.data)
         assert result, answer.body
         if operation.floor_sql is None:
             assert result["operation"]["succeeded"] is True, result
@@ -294,6 +296,38 @@ def test_page_views_are_compared_with_page_by_id_of_the_same_size():
         "pageViewMember at 100,000 pages, 0 users: pageById not measured in this run"
         " (nothing to compare with)",
     ]
+
+
+def _with_floor(key: str, rate: float, floor_rate: float, twin: str | None = None) -> Row:
+    row = _row(key, 1000, rate, None)
+    row.floor = WrkResult(100, 10.0, floor_rate, 1.0, 2.0, 0, 0, 0)
+    row.key, row.same_floor_ratio_as = key, twin
+    return row
+
+
+def test_v2_entries_are_held_to_their_twins_ratio_to_the_floor():
+    rows = [
+        _with_floor("pages", 200.0, 400.0),
+        _with_floor("v2PagesList", 190.0, 400.0, "pages"),
+        _with_floor("pageById", 500.0, 1000.0),
+        _with_floor("v2PageSingle", 400.0, 1000.0, "pageById"),
+        _with_floor("v2Orphan", 10.0, 20.0, "missing"),
+    ]
+    assert ratio_comparisons(rows) == [
+        "ok: v2PagesList at 1,000 pages, 0 users: 0.47x floor, pages's 0.50x"
+        " (the same ratio, within 90%)",
+        "FAIL: v2PageSingle at 1,000 pages, 0 users: 0.40x floor, pageById's 0.50x"
+        " (below 90% of its twin's)",
+        "v2Orphan at 1,000 pages, 0 users: missing not measured in this run"
+        " (no ratio to compare with)",
+    ]
+
+
+def test_operations_name_their_root_by_a_dotted_path():
+    (entry,) = [op for op in OPERATIONS if op.key == "v2PagesList"]
+    assert entry.wrap([1]) == {"pages": {"list": [1]}}
+    assert entry.pick({"pages": {"list": [1]}}) == [1]
+    assert entry.pick({"pages": None}) is None
 
 
 FLOOR_PAGE = floor_page_html(
