@@ -49,8 +49,11 @@ def internal_targets(rendered: str, primary_locale: str) -> list[tuple[str, str]
     return list(targets)
 
 
-def page_links(caller: Caller | None, site_id: uuid.UUID, locale: str) -> list[PageLinks]:
-    """Each readable page of (site, ``locale``) with its internal links the caller may read.
+def page_links(
+    caller: Caller | None, site_id: uuid.UUID, locale: str, *, limit: int | None = None
+) -> list[PageLinks]:
+    """Each readable page of (site, ``locale``) with its internal links the caller may read,
+    the first ``limit`` of them by path when a limit is given.
 
     Two queries (the site, the pages with their render) whatever the number of pages.
     """
@@ -63,6 +66,8 @@ def page_links(caller: Caller | None, site_id: uuid.UUID, locale: str) -> list[P
         .order_by("path", "id")
         .values_list("legacy_id", "path", "title", "render")
     )
+    if limit is not None:
+        rows = rows[:limit]
     result = []
     for legacy_id, path, title, rendered in rows:
         links = [

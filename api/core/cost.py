@@ -50,6 +50,7 @@ TREE_DEFAULT, TREE_MAX = 1000, 1000
 HISTORY_DEFAULT = 100
 USERS_DEFAULT = 20
 LAST_LOGINS = 10
+V2_USER_SEARCH = 10
 
 
 def list_cap() -> int:
@@ -127,6 +128,15 @@ SIZED_FIELDS: dict[tuple[str, str], Sizing] = {
     ("Query", "searchPages"): Sizing(("limit",), _search, wrapper=True),
     ("Query", "pageHistoryById"): Sizing(("offsetSize",), _history, wrapper=True),
     ("Query", "lastLogins"): Sizing((), lambda args: LAST_LOGINS),
+    # /graphql (API-v2.md): its lists sit in namespace types; bounded as /_graphql's are.
+    ("PageQuery", "list"): Sizing(("limit",), _pages),
+    ("PageQuery", "search"): Sizing((), lambda args: SEARCH_MAX, wrapper=True),
+    ("PageQuery", "tree"): Sizing((), lambda args: list_cap()),
+    ("PageQuery", "links"): Sizing((), lambda args: list_cap()),
+    ("PageQuery", "history"): Sizing(("offsetSize",), _history, wrapper=True),
+    ("UserQuery", "list"): Sizing((), lambda args: list_cap()),
+    ("UserQuery", "search"): Sizing((), lambda args: V2_USER_SEARCH),
+    ("UserQuery", "lastLogins"): Sizing((), lambda args: LAST_LOGINS),
 }
 
 

@@ -15,6 +15,7 @@ from pages.models import Page as PageModel
 from wiki.errors import DomainError, ErrorKey
 from wiki.sites import request_hostname, site_for_request, site_id_subquery
 
+from ..core.cost import HISTORY_DEFAULT, capped_limit, list_cap
 from ..core.execution import fast_list
 from ..core.inputs import enum_value
 from .dialect import (
@@ -163,7 +164,9 @@ class PageQuery(graphene.ObjectType):
         locale = arguments.get("locale")
         return services.list_pages(
             caller,
-            limit=_positive(arguments.get("limit")),
+            # Bounded by the server whatever the client asks, as /_graphql's ``pages``
+            # (docs/api-v2/pages-read.md, "Limits").
+            limit=capped_limit(arguments.get("limit")),
             order_by=enum_value(arguments.get("order_by")) or "ID",
             direction=enum_value(arguments.get("order_by_direction")) or "ASC",
             tags=arguments.get("tags"),
@@ -195,7 +198,7 @@ class PageQuery(graphene.ObjectType):
     def resolve_tree(root, info, mode, locale, path=None, parent=None, include_ancestors=None):
         caller = gate(info, *READERS)
         site = request_site(info)
-        return tree_nodes.tree_nodes(
+        nodes = tree_nodes.tree_nodes(
             caller,
             site.pk,
             locale,
@@ -204,12 +207,13 @@ class PageQuery(graphene.ObjectType):
             parent=parent,
             include_ancestors=bool(include_ancestors),
         )
+        return nodes[: list_cap()]
 
     @staticmethod
     @raising(generic=PAGE_GENERIC)
     def resolve_links(root, info, locale):
         caller = gate(info, *READERS)
-        return links.page_links(caller, request_site(info).pk, locale)
+        return links.page_links(caller, request_site(info).pk, locale, limit=list_cap())
 
     @staticmethod
     @raising(generic=PAGE_GENERIC, overrides=HISTORY_REFUSED)
@@ -220,7 +224,9 @@ class PageQuery(graphene.ObjectType):
             # Existence and permission come first (§3.1): the trail checks both.
             history.history_trail(caller, page_id, 0, 1)
             raise V2Error(INPUT_INVALID)
-        return history.history_trail(caller, page_id, offset_page or 0, offset_size or 100)
+        # Wiki.js 2 has no bound; the server's list cap keeps one answer bounded.
+        size = min(offset_size or HISTORY_DEFAULT, list_cap())
+        return history.history_trail(caller, page_id, offset_page or 0, size)
 
     @staticmethod
     @raising(generic=PAGE_GENERIC, overrides=HISTORY_REFUSED)

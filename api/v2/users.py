@@ -30,6 +30,7 @@ from wiki.legacy_ids import USER_GUEST, USER_ROOT_ADMIN
 from wiki.sites import site_for_request
 
 from ..core.context import client_address, get_caller
+from ..core.cost import list_cap
 from .dialect import (
     AUTH_REQUIRED,
     DEFAULT_CLASSES,
@@ -146,7 +147,8 @@ class UserQuery(graphene.ObjectType):
     @raising(generic=SYSTEM_GENERIC)
     def resolve_list(root, info, filter=None, order_by=None):
         caller = gate(info, *WRITE_USERS_GATE)
-        return directory.list_users_by_legacy_order(caller, text_filter=filter, order_by=order_by)
+        users = directory.list_users_by_legacy_order(caller, text_filter=filter, order_by=order_by)
+        return users[: list_cap()]  # bounded as /_graphql's users list (docs/api-v2/users.md)
 
     @staticmethod
     @raising(generic=SYSTEM_GENERIC)

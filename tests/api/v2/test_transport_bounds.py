@@ -116,14 +116,30 @@ def test_an_input_list_in_the_variables_is_bounded(settings):
 
 
 def test_the_size_estimate_applies(settings):
-    settings.GRAPHQL_MAX_NODES = 1
+    settings.GRAPHQL_MAX_NODES = 999
 
-    response = post_json({"query": "{ pages { __typename } users { __typename } }"})
+    # A list without a limit counts the server's list cap (1000), aliases each once more.
+    response = post_json({"query": "{ pages { list { id } } }"})
 
     assert response.status_code == 400
     error = only_error(response)
-    assert "the limit is 1" in error["message"]
+    assert "may return up to 1000 objects; the limit is 999" in error["message"]
     assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+def test_the_size_estimate_counts_what_a_v2_list_is_asked_for(settings):
+    settings.GRAPHQL_MAX_NODES = 60
+
+    within = post_json(
+        {"query": "{ pages { a: list(limit: 30) { id } b: list(limit: 30) { id } } }"}
+    )
+    past = post_json({"query": "{ pages { a: list(limit: 31) { id } b: list(limit: 30) { id } } }"})
+    namespaces = post_json({"query": "{ pages { __typename } users { __typename } }"})
+
+    assert within.status_code == 200, within.content
+    assert past.status_code == 400
+    assert "may return up to 61 objects" in only_error(past)["message"]
+    assert namespaces.status_code == 200  # namespace objects are not lists
 
 
 # --- Time: the deadline and the statement timeout (api/core/deadline.py) ----------------------
