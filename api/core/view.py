@@ -213,10 +213,21 @@ class WikiGraphQLView(GraphQLView):
         if prepared.uses_introspection and not exposure.introspection().allows(caller):
             refusal = exposure.introspection_refusal(prepared.document, caller)
             return ExecutionResult(data=None, errors=[refusal])
+        result = self.execute_document(
+            request, schema, prepared.document, variables, operation_name
+        )
+        return _answer(caller, result) if result.errors else result
+
+    def execute_document(
+        self, request, schema, document, variables, operation_name
+    ) -> ExecutionResult:
+        """Run a prepared, valid document with the shared execution context (its limits,
+        deadline and fast lists); a failure outside any field becomes the result's error,
+        which the endpoint's ``format_error`` renders (never its details)."""
         try:
-            result = execute(
+            return execute(
                 schema,
-                prepared.document,
+                document,
                 root_value=self.get_root_value(request),
                 context_value=self.get_context(request),
                 variable_values=variables,
@@ -224,9 +235,8 @@ class WikiGraphQLView(GraphQLView):
                 middleware=self.get_middleware(request),
                 execution_context_class=self.execution_context_class,
             )
-        except Exception as error:  # noqa: BLE001 - mapped to ERR_UNEXPECTED by format_error
+        except Exception as error:  # noqa: BLE001 - rendered by format_error
             return ExecutionResult(errors=[error])
-        return _answer(caller, result) if result.errors else result
 
     def json_encode(self, request, d, pretty=False):
         if pretty or self.pretty or request.GET.get("pretty"):

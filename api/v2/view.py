@@ -39,7 +39,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import HttpError
-from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
+from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 
 from accounts import sessions
 from accounts.apikeys import KeyRejected
@@ -342,19 +342,9 @@ class WikiJs2GraphQLView(WikiGraphQLView):
                 response = HttpResponse(status=405)
                 response["Allow"] = "POST"
                 raise HttpError(response, GET_ONLY_QUERIES)
-        try:
-            result = execute(
-                graphql_schema,
-                prepared.document,
-                root_value=self.get_root_value(request),
-                context_value=self.get_context(request),
-                variable_values=variables,
-                operation_name=operation_name,
-                middleware=self.get_middleware(request),
-                execution_context_class=self.execution_context_class,
-            )
-        except Exception as error:  # noqa: BLE001 - rendered SystemGenericError by format_error
-            return ExecutionResult(errors=[error])
+        result = self.execute_document(
+            request, graphql_schema, prepared.document, variables, operation_name
+        )
         if result.data is None and result.errors and _not_run(result.errors):
             return ExecutionResult(data=None, errors=_coded(result.errors, BAD_USER_INPUT))
         return result

@@ -176,7 +176,11 @@ def test_a_cross_site_form_or_text_post_with_the_cookie_does_not_run(
 ):
     """What a page of another site can make a browser send without a CORS preflight."""
     ran, resolved = [], []
-    monkeypatch.setattr(v2_view, "execute", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(
+        v2_view.WikiJs2GraphQLView,
+        "execute_document",
+        lambda self, *args, **kwargs: ran.append(args),
+    )
     monkeypatch.setattr(v2_view, "resolve_caller", lambda *args, **kwargs: resolved.append(args))
     http = with_cookie(tokens.issue_session_token(user))
 
@@ -198,7 +202,11 @@ def test_a_cross_site_form_or_text_post_with_the_cookie_does_not_run(
 def test_a_mutation_by_get_with_the_cookie_does_not_run(user, monkeypatch):
     """A link or an image on another site can make a browser GET with the cookie."""
     ran = []
-    monkeypatch.setattr(v2_view, "execute", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(
+        v2_view.WikiJs2GraphQLView,
+        "execute_document",
+        lambda self, *args, **kwargs: ran.append(args),
+    )
 
     response = with_cookie(tokens.issue_session_token(user)).get(get_url(MUTATION))
 

@@ -56,7 +56,11 @@ def test_variables_and_operation_name_are_optional_and_used():
 )
 def test_other_content_types_are_refused_with_400(content_type, monkeypatch):
     ran = []
-    monkeypatch.setattr(v2_view, "execute", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(
+        v2_view.WikiJs2GraphQLView,
+        "execute_document",
+        lambda self, *args, **kwargs: ran.append(args),
+    )
 
     response = Client().post(V2_URL, json.dumps({"query": NAMESPACES}), content_type=content_type)
 
@@ -134,7 +138,11 @@ def test_a_query_by_get_with_form_encoding_and_no_variables():
 
 def test_a_mutation_by_get_is_405_allowing_post(monkeypatch):
     ran = []
-    monkeypatch.setattr(v2_view, "execute", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(
+        v2_view.WikiJs2GraphQLView,
+        "execute_document",
+        lambda self, *args, **kwargs: ran.append(args),
+    )
 
     response = Client().get(get_url(MUTATION))
 
@@ -311,7 +319,11 @@ def test_a_batch_of_mutations_runs_each_in_turn():
 def test_the_batch_size_is_bounded(settings, monkeypatch):
     settings.GRAPHQL_MAX_BATCH_OPERATIONS = 3
     ran = []
-    monkeypatch.setattr(v2_view, "execute", lambda *args, **kwargs: ran.append(args))
+    monkeypatch.setattr(
+        v2_view.WikiJs2GraphQLView,
+        "execute_document",
+        lambda self, *args, **kwargs: ran.append(args),
+    )
 
     response = post_json([{"query": NAMESPACES}] * 4)
 
