@@ -30,6 +30,8 @@ class PageRuleMatch(graphene.Enum):
 class PageRule(graphene.ObjectType):
     """A rule as ``legacy_rules.rule_to_v2`` renders it (a dict)."""
 
+    # No resolvers: graphene's default resolver reads the dict's keys.
+
     id = graphene.String(
         required=True, description="The id the rule was written with, else its UUID."
     )
@@ -40,30 +42,6 @@ class PageRule(graphene.ObjectType):
     locales = graphene.List(
         graphene.String, required=True, description="Locale codes; empty = all."
     )
-
-    @staticmethod
-    def resolve_id(rule, info):
-        return rule["id"]
-
-    @staticmethod
-    def resolve_deny(rule, info):
-        return rule["deny"]
-
-    @staticmethod
-    def resolve_match(rule, info):
-        return rule["match"]
-
-    @staticmethod
-    def resolve_roles(rule, info):
-        return rule["roles"]
-
-    @staticmethod
-    def resolve_path(rule, info):
-        return rule["path"]
-
-    @staticmethod
-    def resolve_locales(rule, info):
-        return rule["locales"]
 
 
 class PageRuleInput(graphene.InputObjectType):

@@ -43,7 +43,19 @@ def _local_strategy_name(info) -> str | None:
     return request.v2_local_strategy_name
 
 
-class UserMinimal(graphene.ObjectType):
+class _UserRow:
+    """Resolvers every v2 user type shares: the legacy id, and sign-in time by its v2 name."""
+
+    @staticmethod
+    def resolve_id(user, info):
+        return user.legacy_id
+
+    @staticmethod
+    def resolve_last_login_at(user, info):
+        return user.last_login
+
+
+class UserMinimal(_UserRow, graphene.ObjectType):
     """A user in lists."""
 
     id = graphene.Int(required=True, description="Legacy user id (1 root administrator, 2 guest).")
@@ -56,35 +68,19 @@ class UserMinimal(graphene.ObjectType):
     last_login_at = Date(description="When a session token was last issued; null if never.")
 
     @staticmethod
-    def resolve_id(user, info):
-        return user.legacy_id
-
-    @staticmethod
     def resolve_provider_key(user, info):
         return LOCAL_PROVIDER
 
-    @staticmethod
-    def resolve_last_login_at(user, info):
-        return user.last_login
 
-
-class UserLastLogin(graphene.ObjectType):
+class UserLastLogin(_UserRow, graphene.ObjectType):
     """A recent sign-in."""
 
     id = graphene.Int(required=True, description="Legacy user id.")
     name = graphene.String(required=True, description="Display name.")
     last_login_at = Date(required=True, description="When a session token was last issued.")
 
-    @staticmethod
-    def resolve_id(user, info):
-        return user.legacy_id
 
-    @staticmethod
-    def resolve_last_login_at(user, info):
-        return user.last_login
-
-
-class User(graphene.ObjectType):
+class User(_UserRow, graphene.ObjectType):
     """A user with profile, preferences and groups."""
 
     id = graphene.Int(required=True, description="Legacy user id (1 root administrator, 2 guest).")
@@ -113,10 +109,6 @@ class User(graphene.ObjectType):
     groups = graphene.List(Group, required=True, description="The user's groups, by name.")
 
     @staticmethod
-    def resolve_id(user, info):
-        return user.legacy_id
-
-    @staticmethod
     def resolve_provider_key(user, info):
         return LOCAL_PROVIDER
 
@@ -140,10 +132,6 @@ class User(graphene.ObjectType):
     @staticmethod
     def resolve_appearance(user, info):
         return appearance_of(user)
-
-    @staticmethod
-    def resolve_last_login_at(user, info):
-        return user.last_login
 
     @staticmethod
     def resolve_tfa_is_active(user, info):
