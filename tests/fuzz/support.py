@@ -189,8 +189,10 @@ class Figures:
 
 def _walk(value, found: list[dict]) -> None:
     if isinstance(value, dict):
-        if "operation" in value and isinstance(value["operation"], dict):
-            found.append(value["operation"])
+        # A mutation's outcome: ``operation`` on /_graphql, ``responseResult`` on /graphql.
+        for key in ("operation", "responseResult"):
+            if isinstance(value.get(key), dict):
+                found.append(value[key])
         for item in value.values():
             _walk(item, found)
     elif isinstance(value, list):
@@ -278,3 +280,43 @@ def page_problems(answer: Answer, bound: float, sent: str = "") -> list[str]:
     if answer.status >= 400 and (leak := leaked(text.replace("django.contrib", ""), sent)):
         problems.append(f"error page shows internals: {leak!r}")
     return problems
+
+
+def post_and_judge(
+    base_url: str,
+    endpoint: str,
+    token: str,
+    document: str,
+    variables: dict | None,
+    *,
+    figures: Figures,
+    group: str,
+    caller: str,
+    server_log: ServerLog,
+    unforeseen: tuple[str, ...] = (),
+) -> Answer:
+    """POST one generated operation to ``endpoint`` and record what is wrong with the answer
+    (``graphql_problems``, an ERROR in the server's log, any text of ``unforeseen`` in the
+    body, a refusal of the run's own credential)."""
+    server_log.take()
+    answer = send(
+        base_url,
+        "POST",
+        endpoint,
+        body=json.dumps({"query": document, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    if variables is not None:
+        document += f"\nvariables: {json.dumps(variables)}"
+    figures.count(group, answer, document)
+    problems, outcomes = graphql_problems(answer, answer_time_bound(), document)
+    text = answer.body.decode("utf-8", "replace")
+    problems += [f"answered {marker}" for marker in unforeseen if marker in text]
+    log = server_log.take()
+    problems += log_problems(log)
+    figures.outcomes.update(outcomes)
+    if answer.status in (401, 403):
+        problems.append("the fuzz's own credential was refused (keep_credentials missed)")
+    if problems:
+        figures.record(group, f"[{caller}] {document}", problems, answer, log)
+    return answer

@@ -32,10 +32,8 @@ from api.schema import schema
 from .arguments import aim, as_variables
 from .support import (
     Figures,
-    answer_time_bound,
     examples_per_field,
-    graphql_problems,
-    log_problems,
+    post_and_judge,
     send,
 )
 from .values import scalar_strategies
@@ -121,7 +119,6 @@ def _fuzz_field(
         mode=mode,
         print_ast=lambda document: document,
     )
-    bound = answer_time_bound()
     group = f"{kind} {name}" + (" (invalid)" if mode is Mode.NEGATIVE else "")
 
     # A fixed seed per group: the same operations on every run, so CI is reproducible (and
@@ -142,25 +139,17 @@ def _fuzz_field(
         if name in RATE_LIMITED:
             caches["default"].clear()
         token = world.api_key_token if caller == "api key" else world.session_token
-        server_log.take()
-        answer = send(
+        answer = post_and_judge(
             base_url,
-            "POST",
             "/_graphql",
-            body=json.dumps({"query": document, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            token,
+            document,
+            variables,
+            figures=figures,
+            group=group,
+            caller=caller,
+            server_log=server_log,
         )
-        if variables is not None:
-            document += f"\nvariables: {json.dumps(variables)}"
-        figures.count(group, answer, document)
-        problems, outcomes = graphql_problems(answer, bound, document)
-        log = server_log.take()
-        problems += log_problems(log)
-        figures.outcomes.update(outcomes)
-        if answer.status in (401, 403):
-            problems.append("the fuzz's own credential was refused (keep_credentials missed)")
-        if problems:
-            figures.record(group, f"[{caller}] {document}", problems, answer, log)
         if caller == "admin session" and "www-authenticate" in answer.headers:
             # The token was ignored (its user changed under it): later calls need a fresh one.
             world.session_token = tokens.issue_session_token(world.admin)

@@ -14,7 +14,6 @@ server's log), and within the time bound.
 from __future__ import annotations
 
 import copy
-import json
 import zlib
 
 import graphql
@@ -31,11 +30,8 @@ from pages.models import Page, PageHistory, Tag, TreeItem
 
 from .arguments import as_variables
 from .support import (
-    answer_time_bound,
     examples_per_field,
-    graphql_problems,
-    log_problems,
-    send,
+    post_and_judge,
 )
 from .test_graphql_fuzz import _settings
 from .values import DATES, scalar_strategies
@@ -155,7 +151,6 @@ def _fuzz_operation(base_url, world, figures, server_log, *, kind, namespace, na
         print_ast=lambda document: document,
     )
     known = _legacy_ids()
-    bound = answer_time_bound()
     group = f"{kind} {namespace}.{name}" + (" (invalid)" if mode is Mode.NEGATIVE else "")
 
     @seed(zlib.crc32(group.encode()))
@@ -175,27 +170,18 @@ def _fuzz_operation(base_url, world, figures, server_log, *, kind, namespace, na
         if name in RATE_LIMITED:
             caches["default"].clear()
         token = world.api_key_token if caller == "api key" else world.session_token
-        server_log.take()
-        answer = send(
+        post_and_judge(
             base_url,
-            "POST",
             "/graphql",
-            body=json.dumps({"query": document, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            token,
+            document,
+            variables,
+            figures=figures,
+            group=group,
+            caller=caller,
+            server_log=server_log,
+            unforeseen=UNFORESEEN,
         )
-        if variables is not None:
-            document += f"\nvariables: {json.dumps(variables)}"
-        figures.count(group, answer, document)
-        problems, outcomes = graphql_problems(answer, bound, document)
-        text = answer.body.decode("utf-8", "replace")
-        problems += [f"answered {slug}" for slug in UNFORESEEN if slug in text]
-        log = server_log.take()
-        problems += log_problems(log)
-        figures.outcomes.update(outcomes)
-        if answer.status in (401, 403):
-            problems.append("the fuzz's own credential was refused (keep_credentials missed)")
-        if problems:
-            figures.record(group, f"[{caller}] {document}", problems, answer, log)
         if kind == "mutation":
             figures.notes.update(world.keep_credentials())
 
