@@ -1,7 +1,8 @@
 """The /graphql schema as API-v2.md §3-§4 declare it: names, arguments, types, nullability.
 
 Transcribed from the contract's tables (where §3.7 names a type without its nullability,
-Wiki.js 2.5's own schema decides: ``navigation.config`` is ``NavigationConfig!`` there). ``test_schema_contract`` holds the live schema to it."""
+Wiki.js 2.5's own schema decides: ``navigation.config`` is ``NavigationConfig!`` there, and the
+localization and navigation types and inputs are its own). ``test_schema_contract`` holds the live schema to it."""
 
 ROOTS = {
     "Query": {
