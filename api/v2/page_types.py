@@ -115,6 +115,12 @@ def page_tags(page) -> list:
     return page._v2_tags
 
 
+def _person(role: str, read):
+    """A resolver of the last editor's (``author``) or the creator's details, behind the
+    writers' gate (§4.2)."""
+    return staticmethod(gated(*WRITERS)(lambda page, info: read(getattr(page, role))))
+
+
 class Page(graphene.ObjectType):
     id = graphene.Int(required=True)
     path = graphene.String(required=True)
@@ -213,35 +219,12 @@ class Page(graphene.ObjectType):
     def resolve_script_js(page, info):
         return (page.scripts or {}).get("jsLoad", "") or ""
 
-    @staticmethod
-    @gated(*WRITERS)
-    def resolve_author_id(page, info):
-        return page.author.legacy_id
-
-    @staticmethod
-    @gated(*WRITERS)
-    def resolve_author_name(page, info):
-        return page.author.name or ""
-
-    @staticmethod
-    @gated(*WRITERS)
-    def resolve_author_email(page, info):
-        return page.author.email or ""
-
-    @staticmethod
-    @gated(*WRITERS)
-    def resolve_creator_id(page, info):
-        return page.creator.legacy_id
-
-    @staticmethod
-    @gated(*WRITERS)
-    def resolve_creator_name(page, info):
-        return page.creator.name or ""
-
-    @staticmethod
-    @gated(*WRITERS)
-    def resolve_creator_email(page, info):
-        return page.creator.email or ""
+    resolve_author_id = _person("author", lambda user: user.legacy_id)
+    resolve_author_name = _person("author", lambda user: user.name or "")
+    resolve_author_email = _person("author", lambda user: user.email or "")
+    resolve_creator_id = _person("creator", lambda user: user.legacy_id)
+    resolve_creator_name = _person("creator", lambda user: user.name or "")
+    resolve_creator_email = _person("creator", lambda user: user.email or "")
 
 
 class PageListItem(graphene.ObjectType):
