@@ -153,6 +153,8 @@ AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Imported Wiki.js 2 passwords: checked once, then stored again with Argon2.
+    "accounts.hashers.WikiJs2BcryptHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
