@@ -31,7 +31,7 @@ from .validation import check_password_length, clean_email, clean_name
 
 logger = logging.getLogger(__name__)
 
-# The detail of ``ERR_EMAIL_ADDRESS_NOT_ALLOWED`` when the allow-list refused the address (the
+# The check of ``ERR_EMAIL_ADDRESS_NOT_ALLOWED`` when the allow-list refused the address (the
 # key also covers a malformed address, which Wiki.js 2 clients are told differently).
 NOT_IN_ALLOW_LIST = "allowedEmailRegex"
 
@@ -81,7 +81,9 @@ def register(
     check_password_length(password or "")
     name = clean_name(name)
     if not email_allowed(strategy, email):
-        raise DomainError(ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, NOT_IN_ALLOW_LIST)
+        raise DomainError(
+            ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED, "not in the allow-list", check=NOT_IN_ALLOW_LIST
+        )
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError(ErrorKey.DUPLICATE_ACCOUNT_EMAIL)
     validate = validates_email(strategy)

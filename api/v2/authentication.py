@@ -232,7 +232,7 @@ def forgot_password(root, info, email) -> None:
 def _registration_refusal(error: DomainError, password: str, name: str) -> V2Error | None:
     """The field messages Wiki.js 2 gives ``register``'s invalid input (§2.8), else None."""
     if error.key == ErrorKey.EMAIL_ADDRESS_NOT_ALLOWED:
-        if error.detail == registration.NOT_IN_ALLOW_LIST:
+        if error.check == registration.NOT_IN_ALLOW_LIST:
             return V2Error(AUTH_REGISTRATION_DOMAIN_UNAUTHORIZED)
         return V2Error(INPUT_INVALID, "Email is not a valid email")
     if error.key == ErrorKey.PASSWORD_TOO_SHORT:

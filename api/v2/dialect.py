@@ -156,7 +156,9 @@ DEFAULT_CLASSES: dict[ErrorKey, ErrorClass | str] = {
     ErrorKey.NOT_AUTHENTICATED: FORBIDDEN,
 }
 
-Rendering = Mapping[ErrorKey, "ErrorClass | str"]
+# An operation's renderings: by the check that failed (``DomainError.check``, where one key
+# covers several checks that Wiki.js 2 words apart, §2.8), or by the key.
+Rendering = Mapping["ErrorKey | str", "ErrorClass | str"]
 
 
 class V2Error(Exception):
@@ -183,8 +185,15 @@ class V2Error(Exception):
 def from_domain(
     error: DomainError, generic: ErrorClass, overrides: Rendering | None = None
 ) -> V2Error:
-    """``error`` as the operation renders it: its overrides, then §2.6's table, then generic."""
-    what = (overrides or {}).get(error.key) or DEFAULT_CLASSES.get(error.key) or generic
+    """``error`` as the operation renders it: its overrides (the failed check first, then the
+    key), then §2.6's table, then generic."""
+    overrides = overrides or {}
+    what = (
+        (overrides.get(error.check) if error.check else None)
+        or overrides.get(error.key)
+        or DEFAULT_CLASSES.get(error.key)
+        or generic
+    )
     return V2Error(what)
 
 

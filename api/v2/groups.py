@@ -7,7 +7,6 @@ and each operation words them as Wiki.js 2 does (§2.7).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 
 import graphene
@@ -16,9 +15,9 @@ from accounts import directory, groups, legacy_rules, scopes
 from accounts.group_checks import GroupCheck
 from accounts.models import Group as GroupRow
 from accounts.models import User
-from wiki.errors import DomainError, ErrorKey
+from wiki.errors import ErrorKey
 
-from .dialect import SYSTEM_GENERIC, DefaultResponse, V2Error, ok, raising
+from .dialect import SYSTEM_GENERIC, DefaultResponse, ok, raising
 from .gates import gate
 from .group_types import Group, GroupMinimal, GroupResponse, PageRuleInput
 
@@ -92,23 +91,8 @@ BY_KEY = {ErrorKey.INVALID_GROUP: INVALID_GROUP_ID, ErrorKey.INVALID_USER: INVAL
 
 
 def worded(messages: Mapping[GroupCheck, str]) -> Callable:
-    """A G resolver whose failed checks read as ``messages`` say (then ``raising``'s keys)."""
-
-    def decorate(resolve: Callable) -> Callable:
-        @raising(generic=SYSTEM_GENERIC, overrides=BY_KEY)
-        @functools.wraps(resolve)
-        def wrapper(root, info, **arguments):
-            try:
-                return resolve(root, info, **arguments)
-            except DomainError as error:
-                message = messages.get(error.check)
-                if message is None:
-                    raise
-                raise V2Error(message) from None
-
-        return wrapper
-
-    return decorate
+    """A G resolver whose failed checks read as ``messages`` say (then ``BY_KEY``)."""
+    return raising(generic=SYSTEM_GENERIC, overrides={**BY_KEY, **messages})
 
 
 def _pk(model, legacy_id: int):

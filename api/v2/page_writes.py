@@ -48,9 +48,9 @@ def rendered(overrides: Mapping) -> Iterator[None]:
     try:
         yield
     except DomainError as error:
-        if error.check == v.CONTENT_CHECK:
-            raise V2Error(PAGE_EMPTY_CONTENT) from None
-        raise from_domain(error, PAGE_GENERIC, overrides) from None
+        raise from_domain(
+            error, PAGE_GENERIC, {v.CONTENT_CHECK: PAGE_EMPTY_CONTENT, **overrides}
+        ) from None
 
 
 @dataclass(frozen=True)
