@@ -159,10 +159,6 @@ class Page(graphene.ObjectType):
         return v2_hash(page.locale, page.path)
 
     @staticmethod
-    def resolve_description(page, info):
-        return page.description or ""
-
-    @staticmethod
     @gated(*WRITERS)
     def resolve_is_private(page, info):
         return legacy_private(page.config)
@@ -256,10 +252,6 @@ class PageListItem(graphene.ObjectType):
     @staticmethod
     def resolve_private_ns(page, info):
         return None
-
-    @staticmethod
-    def resolve_tags(page, info):
-        return list(page.tags or [])
 
 
 # The resolvers above as the fast list path computes them from columns (api/core/execution.py).
@@ -373,7 +365,32 @@ class PageHistoryResult(graphene.ObjectType):
     total = graphene.Int(required=True)
 
 
-class PageVersion(graphene.ObjectType):
+class _ArchivedState:
+    """Resolvers that a version (``PageVersion``) and a page compared for conflicts
+    (``PageConflictLatest``) share: both carry the last editor, text fields and tags."""
+
+    @staticmethod
+    def resolve_author_id(row, info):
+        return str(row.author.legacy_id)  # text in both types (§4.2)
+
+    @staticmethod
+    def resolve_author_name(row, info):
+        return row.author.name or ""
+
+    @staticmethod
+    def resolve_description(row, info):
+        return row.description or ""
+
+    @staticmethod
+    def resolve_is_published(row, info):
+        return _publishing(row).is_published
+
+    @staticmethod
+    def resolve_tags(row, info):
+        return list(row.tags or [])
+
+
+class PageVersion(_ArchivedState, graphene.ObjectType):
     action = graphene.String(required=True)
     author_id = graphene.String(required=True)
     author_name = graphene.String(required=True)
@@ -395,24 +412,8 @@ class PageVersion(graphene.ObjectType):
     version_id = graphene.Int(required=True)
 
     @staticmethod
-    def resolve_author_id(version, info):
-        return str(version.author.legacy_id)
-
-    @staticmethod
-    def resolve_author_name(version, info):
-        return version.author.name or ""
-
-    @staticmethod
-    def resolve_description(version, info):
-        return version.description or ""
-
-    @staticmethod
     def resolve_is_private(version, info):
         return False
-
-    @staticmethod
-    def resolve_is_published(version, info):
-        return _publishing(version).is_published
 
     @staticmethod
     def resolve_page_id(version, info):
@@ -427,15 +428,11 @@ class PageVersion(graphene.ObjectType):
         return date_text(_publishing(version).end)
 
     @staticmethod
-    def resolve_tags(version, info):
-        return list(version.tags or [])
-
-    @staticmethod
     def resolve_version_id(version, info):
         return version.legacy_id
 
 
-class PageConflictLatest(graphene.ObjectType):
+class PageConflictLatest(_ArchivedState, graphene.ObjectType):
     id = graphene.Int(required=True)
     author_id = graphene.String(required=True)
     author_name = graphene.String(required=True)
@@ -454,20 +451,8 @@ class PageConflictLatest(graphene.ObjectType):
         return page.legacy_id
 
     @staticmethod
-    def resolve_author_id(page, info):
-        return str(page.author.legacy_id)
-
-    @staticmethod
-    def resolve_author_name(page, info):
-        return page.author.name or ""
-
-    @staticmethod
     def resolve_description(page, info):
         return page.description or ""
-
-    @staticmethod
-    def resolve_is_published(page, info):
-        return _publishing(page).is_published
 
     @staticmethod
     def resolve_tags(page, info):

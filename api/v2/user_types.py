@@ -80,7 +80,34 @@ class UserLastLogin(_UserRow, graphene.ObjectType):
     last_login_at = Date(required=True, description="When a session token was last issued.")
 
 
-class User(_UserRow, graphene.ObjectType):
+class _Profile:
+    """The profile and preferences a user shows in ``User`` and ``UserProfile`` alike (§5.7)."""
+
+    location = graphene.String(required=True, description="Profile location; empty if unset.")
+    job_title = graphene.String(required=True, description="Profile job title; empty if unset.")
+    timezone = graphene.String(required=True, description="IANA time zone name.")
+    date_format = graphene.String(required=True, description="Date format; empty = site's.")
+    appearance = graphene.String(required=True, description='light, dark or "" (the site\'s).')
+
+    resolve_location = staticmethod(_meta("location"))
+    resolve_job_title = staticmethod(_meta("jobTitle"))
+    resolve_timezone = staticmethod(_pref("timezone"))
+    resolve_date_format = staticmethod(_pref("dateFormat"))
+
+    @staticmethod
+    def resolve_appearance(user, info):
+        return appearance_of(user)
+
+    @staticmethod
+    def resolve_provider_key(user, info):
+        return LOCAL_PROVIDER
+
+    @staticmethod
+    def resolve_provider_name(user, info):
+        return _local_strategy_name(info)
+
+
+class User(_UserRow, _Profile, graphene.ObjectType):
     """A user with profile, preferences and groups."""
 
     id = graphene.Int(required=True, description="Legacy user id (1 root administrator, 2 guest).")
@@ -95,11 +122,6 @@ class User(_UserRow, graphene.ObjectType):
     is_system = graphene.Boolean(required=True, description="True for the guest user.")
     is_active = graphene.Boolean(required=True, description="Whether the account may sign in.")
     is_verified = graphene.Boolean(required=True, description="Whether the email was verified.")
-    location = graphene.String(required=True, description="Profile location; empty if unset.")
-    job_title = graphene.String(required=True, description="Profile job title; empty if unset.")
-    timezone = graphene.String(required=True, description="IANA time zone name.")
-    date_format = graphene.String(required=True, description="Date format; empty = site's.")
-    appearance = graphene.String(required=True, description='light, dark or "" (the site\'s).')
     created_at = Date(required=True, description="When the account was created.")
     updated_at = Date(required=True, description="Last change.")
     last_login_at = Date(description="When a session token was last issued; null if never.")
@@ -109,29 +131,12 @@ class User(_UserRow, graphene.ObjectType):
     groups = graphene.List(Group, required=True, description="The user's groups, by name.")
 
     @staticmethod
-    def resolve_provider_key(user, info):
-        return LOCAL_PROVIDER
-
-    @staticmethod
-    def resolve_provider_name(user, info):
-        return _local_strategy_name(info)
-
-    @staticmethod
     def resolve_provider_id(user, info):
         return None
 
     @staticmethod
     def resolve_provider_is_2fa_capable(user, info):
         return True
-
-    resolve_location = staticmethod(_meta("location"))
-    resolve_job_title = staticmethod(_meta("jobTitle"))
-    resolve_timezone = staticmethod(_pref("timezone"))
-    resolve_date_format = staticmethod(_pref("dateFormat"))
-
-    @staticmethod
-    def resolve_appearance(user, info):
-        return appearance_of(user)
 
     @staticmethod
     def resolve_tfa_is_active(user, info):
@@ -144,7 +149,7 @@ class User(_UserRow, graphene.ObjectType):
         return remember_groups(info, user.groups.all())
 
 
-class UserProfile(graphene.ObjectType):
+class UserProfile(_Profile, graphene.ObjectType):
     """The caller's own account."""
 
     id = graphene.Int(required=True, description="Legacy user id.")
@@ -154,11 +159,6 @@ class UserProfile(graphene.ObjectType):
     provider_name = graphene.String(description="The local strategy's display name.")
     is_system = graphene.Boolean(required=True, description="True for the guest user.")
     is_verified = graphene.Boolean(required=True, description="Whether the email was verified.")
-    location = graphene.String(required=True, description="Profile location; empty if unset.")
-    job_title = graphene.String(required=True, description="Profile job title; empty if unset.")
-    timezone = graphene.String(required=True, description="IANA time zone name.")
-    date_format = graphene.String(required=True, description="Date format; empty = site's.")
-    appearance = graphene.String(required=True, description='light, dark or "" (the site\'s).')
     created_at = Date(required=True, description="When the account was created.")
     updated_at = Date(required=True, description="Last change.")
     last_login_at = Date(description="Last sign-in; updatedAt when never signed in.")
@@ -166,13 +166,6 @@ class UserProfile(graphene.ObjectType):
     pages_total = graphene.Int(required=True, description="How many pages you created.")
 
     resolve_id = staticmethod(User.resolve_id)
-    resolve_provider_key = staticmethod(User.resolve_provider_key)
-    resolve_provider_name = staticmethod(User.resolve_provider_name)
-    resolve_location = staticmethod(_meta("location"))
-    resolve_job_title = staticmethod(_meta("jobTitle"))
-    resolve_timezone = staticmethod(_pref("timezone"))
-    resolve_date_format = staticmethod(_pref("dateFormat"))
-    resolve_appearance = staticmethod(User.resolve_appearance)
 
     @staticmethod
     def resolve_last_login_at(user, info):
