@@ -18,6 +18,9 @@ from wiki.sites import request_hostname, site_for_request, site_id_subquery
 from ..core.cost import HISTORY_DEFAULT, capped_limit, list_cap
 from ..core.execution import fast_list
 from ..core.inputs import enum_value
+
+# The sort enums are /_graphql's: the same names and values in both contracts (§4.7).
+from ..pages.types import PageOrderBy, PageOrderByDirection
 from .dialect import (
     INPUT_INVALID,
     PAGE_GENERIC,
@@ -36,8 +39,6 @@ from .page_types import (
     PageHistoryResult,
     PageLinkItem,
     PageListItem,
-    PageOrderBy,
-    PageOrderByDirection,
     PageSearchResponse,
     PageTag,
     PageTreeItem,

@@ -38,19 +38,6 @@ def selects_people(info: graphene.ResolveInfo) -> bool:
     return not selected_fields(info).isdisjoint(PEOPLE_FIELDS)
 
 
-class PageOrderBy(graphene.Enum):
-    CREATED = "CREATED"
-    ID = "ID"
-    PATH = "PATH"
-    TITLE = "TITLE"
-    UPDATED = "UPDATED"
-
-
-class PageOrderByDirection(graphene.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
 class PageTreeMode(graphene.Enum):
     FOLDERS = "FOLDERS"
     PAGES = "PAGES"
