@@ -1,0 +1,151 @@
+"""What the import's steps share: the run's context, its findings, and the id ledger.
+
+A step (``Kind``) imports one kind of Wiki.js 2 entity, batch by batch, in Wiki.js id order.
+The runner opens a transaction per batch (one for the whole run in a dry run, rolled back at
+its end), so a step writes as if it were the only writer and never commits on its own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.db import connection
+
+from wiki import legacy_ids
+from wiki.models import LegacyIdCounter, Setting
+
+if TYPE_CHECKING:
+    from wiki.models import Site
+
+    from .source import Source
+
+# The settings row that remembers what earlier runs imported (``IdLedger``).
+LEDGER_KEY = "wikijs2Import"
+
+
+class Outcome(StrEnum):
+    SKIPPED = "skipped"  # not imported; the reason says why
+    ADJUSTED = "adjusted"  # imported, with a change the reason describes
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # the step's name: "users", "pages", ...
+    source_id: str  # the Wiki.js id (or key) of the item
+    outcome: Outcome
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_id}: {self.outcome.value}, {self.reason}"
+
+
+class IdLedger:
+    """Which legacy integer ids the import may give to what it imports.
+
+    Wiki.js ids are kept as this server's legacy ids (API-v2.md §1.6), whose counters never
+    hand an id out twice. An id ``n`` of kind ``k`` is the import's to use when an earlier run
+    imported up to it (``n <= imported_up_to[k]``: the row holding it is the imported one, and
+    is updated) or when this server never handed it out (``n > counter[k]`` at the start of the
+    run: it is inserted). Anything between was given here to an entity of this server's own,
+    and the Wiki.js item is skipped rather than take or overwrite it. Reserved ids (users 1-2,
+    groups 1-3) are mapped by the account steps themselves.
+
+    ``record`` notes each id used; ``save`` advances the counters past them, so that entities
+    created here later never get one, and remembers the high-water marks for the next run.
+    """
+
+    def __init__(self) -> None:
+        row = Setting.objects.filter(key=LEDGER_KEY).first()
+        stored = (row.value if row else {}) or {}
+        self.imported_up_to: dict[str, int] = {
+            str(kind): int(value) for kind, value in (stored.get("importedUpTo") or {}).items()
+        }
+        self.counters: dict[str, int] = {
+            row.kind: row.last_value for row in LegacyIdCounter.objects.exclude(kind__contains="#")
+        }
+        self.used: dict[str, int] = {}
+
+    def counter(self, kind: str) -> int:
+        return self.counters.get(kind, legacy_ids.FIRST_FREE.get(kind, 0))
+
+    def owned(self, kind: str, legacy_id: int) -> bool:
+        """Whether an earlier run imported the entity holding ``legacy_id``."""
+        return legacy_id <= self.imported_up_to.get(kind, 0)
+
+    def usable(self, kind: str, legacy_id: int) -> bool:
+        return self.owned(kind, legacy_id) or legacy_id > self.counter(kind)
+
+    def record(self, kind: str, legacy_id: int) -> None:
+        if legacy_id > self.used.get(kind, 0):
+            self.used[kind] = legacy_id
+
+    def save(self, source_label: str, when: str) -> None:
+        """Advance the counters past the ids used and remember the high-water marks."""
+        table = LegacyIdCounter._meta.db_table
+        for kind, highest in self.used.items():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (kind, last_value) VALUES (%s, %s) "  # noqa: S608
+                    f"ON CONFLICT (kind) DO UPDATE SET last_value = "
+                    f"CASE WHEN {table}.last_value < %s THEN %s ELSE {table}.last_value END",
+                    [kind, max(highest, legacy_ids.FIRST_FREE.get(kind, 0)), highest, highest],
+                )
+            self.imported_up_to[kind] = max(self.imported_up_to.get(kind, 0), highest)
+        row, _ = Setting.objects.get_or_create(key=LEDGER_KEY, defaults={"value": {}})
+        value = dict(row.value or {})
+        value["importedUpTo"] = dict(sorted(self.imported_up_to.items()))
+        value["lastSource"] = source_label
+        value["lastRunAt"] = when
+        row.value = value
+        row.save(update_fields=["value", "updated_at"])
+
+
+@dataclass
+class ImportContext:
+    """One run: where it reads, where it writes, and what it found."""
+
+    source: Source
+    site: Site
+    dry_run: bool
+    batch_size: int
+    ledger: IdLedger
+    findings: list[Finding] = field(default_factory=list)
+    # (step name, "created" | "updated" | "unchanged") -> how many items
+    tally: Counter = field(default_factory=Counter)
+    # What one step leaves for a later one (for example the source's audience for the keys).
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def skip(self, kind: str, source_id: Any, reason: str) -> None:
+        self.findings.append(Finding(kind, str(source_id), Outcome.SKIPPED, reason))
+
+    def adjust(self, kind: str, source_id: Any, reason: str) -> None:
+        self.findings.append(Finding(kind, str(source_id), Outcome.ADJUSTED, reason))
+
+    def count(self, kind: str, what: str, how_many: int = 1) -> None:
+        self.tally[(kind, what)] += how_many
+
+    def skipped(self, kind: str) -> int:
+        return sum(1 for f in self.findings if f.kind == kind and f.outcome is Outcome.SKIPPED)
+
+
+class Kind(Protocol):
+    """One step of the import."""
+
+    name: str  # shown in the progress bar and the report: "users", "pages", ...
+    table: str  # the Wiki.js table read batch by batch, in id order
+
+    def source_total(self, ctx: ImportContext) -> int:
+        """How many items the source holds (the verification's left column)."""
+
+    def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
+        """Import ``rows`` (of ``table``, normalised by ``Source``) inside the runner's
+        transaction: create or update each, or report it with ``ctx.skip``."""
+
+    def finish(self, ctx: ImportContext) -> None:
+        """After the last batch, in a transaction of its own: recounts and the like."""
+
+    def target_total(self, ctx: ImportContext) -> int:
+        """How many of the source's items the target now holds (the right column)."""
