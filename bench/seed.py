@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import apikeys, tokens
@@ -47,6 +47,7 @@ from pages.models import (
 from pages.tree import ancestor_paths, folder_item, page_meta
 from pages.visibility import visible_to
 from wiki import legacy_ids
+from wiki.bulk import insert_instances
 from wiki.config import get_setting, set_api_enabled
 from wiki.mail_settings import update_mail_config
 from wiki.models import Site
@@ -140,27 +141,6 @@ def progress_printer(stream=sys.stderr) -> Progress:
         stream.flush()
 
     return show
-
-
-# --- Bulk writing ------------------------------------------------------------------------------
-def copy_instances(model: type[models.Model], instances: Iterable[models.Model]) -> int:
-    """Write ``instances`` with COPY, each value prepared by its field as ``save()`` does."""
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if not getattr(f, "db_returning", False) and not getattr(f, "generated", False)
-    ]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    written = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for instance in instances:
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-            )
-            written += 1
-    return written
 
 
 # --- Content -------------------------------------------------------------------------------------
@@ -322,7 +302,7 @@ class Seeder:
             Group(name=name, permissions=perms, rules=rules, legacy_id=legacy, created_at=now)
             for (name, perms, rules), legacy in zip(specs, ids, strict=True)
         ]
-        copy_instances(Group, groups)
+        insert_instances(Group, groups)
         return groups
 
     @staticmethod
@@ -371,8 +351,8 @@ class Seeder:
             for group in self.rnd.sample(self.groups, self.rnd.randint(1, 2)):
                 links.append(Membership(user=user, group=group))
         with transaction.atomic():
-            copy_instances(User, users)
-            copy_instances(Membership, links)
+            insert_instances(User, users)
+            insert_instances(Membership, links)
         if self.member is None:
             self.member = users[0]  # a rule-bound member, for operations that call as one
         self.user_count = total
@@ -390,7 +370,7 @@ class Seeder:
             Tag(site=self.site, tag=name, legacy_id=legacy)
             for name, legacy in zip(names, ids, strict=True)
         ]
-        copy_instances(Tag, self.tags)
+        insert_instances(Tag, self.tags)
         # Zipf-like: a few tags are on many pages, most on few.
         self.tag_weights = [1 / (rank + 1) for rank in range(len(self.tags))]
 
@@ -476,9 +456,9 @@ class Seeder:
         for page, (html, toc, text) in zip(pages, rendering.get(), strict=True):
             page.render, page.toc, page.search_content = html, toc, text
         with transaction.atomic():
-            copy_instances(Page, pages)
-            copy_instances(PageTag, links)
-            copy_instances(TreeItem, self._tree_items(pages))
+            insert_instances(Page, pages)
+            insert_instances(PageTag, links)
+            insert_instances(TreeItem, self._tree_items(pages))
         return len(pages)
 
     def _tree_items(self, pages: list[Page]) -> list[TreeItem]:
@@ -605,7 +585,7 @@ class Seeder:
         for version, legacy_id in zip(versions, ids, strict=True):
             version.legacy_id = legacy_id
         with transaction.atomic():
-            return copy_instances(PageHistory, versions)
+            return insert_instances(PageHistory, versions)
 
 
 # Who an operation calls as (Operation.caller): a bearer token for the seeded wiki.

@@ -265,8 +265,14 @@ def render(content: str, content_type: str, toc_depth: dict[str, int] | None = N
             ErrorKey.INVALID_INPUT, f"the content takes longer than {budget:g} s to render"
         ) from None
     depth = toc_depth or {"min": 1, "max": 2}
-    text = " ".join(html.unescape(_TAGS.sub(" ", anchored)).split())
-    return Rendered(anchored, build_toc(headings, depth["min"], depth["max"]), text)
+    return Rendered(
+        anchored, build_toc(headings, depth["min"], depth["max"]), search_text(anchored)
+    )
+
+
+def search_text(rendered_html: str) -> str:
+    """The words of rendered HTML, as search indexes them (``Page.search_content``)."""
+    return " ".join(html.unescape(_TAGS.sub(" ", rendered_html)).split())
 
 
 def _render_html(content: str, content_type: str) -> tuple[str, list[tuple[int, str, str]]]:
