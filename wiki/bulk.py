@@ -3,7 +3,8 @@
 Each value is prepared by its field (``pre_save`` then ``get_db_prep_save``), so defaults,
 ``auto_now`` dates and column formats are the ORM's; only the transport differs. On PostgreSQL
 rows travel by COPY (inserts straight into the table, updates through a temporary table and one
-``UPDATE ... FROM``), elsewhere by ``bulk_create`` and ``bulk_update``. Either way the statement
+``UPDATE ... FROM``), elsewhere by one prepared statement run for every row (``executemany``:
+SQLite's own fast path, and no limit on parameters per statement). Either way the statement
 count is fixed whatever the number of rows, and row-level triggers (the search vector) fire as
 for any write. Nothing here calls ``save()``: what a model's ``save()`` derives (a page's
 ``hash``, a tree item's ``path``) is set by the caller, as ``pages.tree`` and ``bench.seed`` do.
@@ -15,9 +16,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
-
-# Rows per statement where the engine needs several (not PostgreSQL's COPY).
-CHUNK = 500
 
 
 def _written_fields(model: type[models.Model]) -> list[models.Field]:
@@ -37,19 +35,33 @@ def _copy(table: str, fields: Sequence[models.Field], instances: Iterable, add: 
         cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy,
     ):
         for instance in instances:
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(instance, add), connection) for f in fields]
-            )
+            copy.write_row(_values(fields, instance, add))
             written += 1
     return written
 
 
 def insert_instances(model: type[models.Model], instances: Iterable[models.Model]) -> int:
     """Insert ``instances`` (primary keys set by their defaults); returns how many."""
+    fields = _written_fields(model)
     if connection.vendor == "postgresql":
-        return _copy(model._meta.db_table, _written_fields(model), instances, add=True)
-    rows = list(instances)
-    model.objects.bulk_create(rows, batch_size=CHUNK)
+        return _copy(model._meta.db_table, fields, instances, add=True)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return _many(
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
+        [_values(fields, instance, add=True) for instance in instances],
+    )
+
+
+def _values(fields: Sequence[models.Field], instance: models.Model, add: bool) -> list:
+    return [f.get_db_prep_save(f.pre_save(instance, add), connection) for f in fields]
+
+
+def _many(statement: str, rows: list[list]) -> int:
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, rows)
     return len(rows)
 
 
@@ -58,20 +70,23 @@ def update_instances(
 ) -> int:
     """Write ``field_names`` of existing rows from ``instances`` (matched by primary key).
 
-    PostgreSQL: four statements (a temporary table, COPY into it, one UPDATE, drop), so a
-    batch of any size costs the same round trips.
+    PostgreSQL: four statements (a temporary table, COPY into it, one UPDATE, drop);
+    elsewhere one UPDATE run for every row.
     """
     rows = list(instances)
     if not rows or not field_names:
         return 0
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, list(field_names), batch_size=CHUNK)
-        return len(rows)
     opts = model._meta
     pk = opts.pk
     fields = [opts.get_field(name) for name in field_names]
     quote = connection.ops.quote_name
     table = quote(opts.db_table)
+    if connection.vendor != "postgresql":
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        return _many(
+            f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",  # noqa: S608
+            [[*_values(fields, row, add=False), *_values([pk], row, add=False)] for row in rows],
+        )
     scratch = quote(f"bulk_{opts.db_table}_{uuid.uuid4().hex[:8]}")
     columns = ", ".join(quote(f.column) for f in [pk, *fields])
     assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields)

@@ -1,0 +1,503 @@
+"""The page side of the Wiki.js 2 import: tags, pages and their history (``PAGE_KINDS``).
+
+Each batch is written in bulk (``wiki.bulk``) with the invariants the page services keep:
+legacy ids as Wiki.js's ids, tags in the page's JSON list and in ``PageTag`` rows (counts
+recounted at the end), a tree item per page under its folders (``pages.tree``'s rows), the
+search columns (the trigger on PostgreSQL, ``search_content`` everywhere). A batch costs the
+same few queries whatever its size: one read of each related source table, one of each target
+table it matches against, one write of each table it changes.
+
+A re-run matches rows by legacy id: a row an earlier run imported is updated when its source
+row changed (compared on a few columns, never the content: Wiki.js moves ``updatedAt`` with
+every change of a page, and never changes a version), and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+
+from accounts.models import User
+from accounts.services import delegated_author
+from wiki import legacy_ids
+from wiki.bulk import insert_instances, update_instances
+from wiki.errors import DomainError
+from wiki.legacy_ids import USER_ROOT_ADMIN
+
+from ..history import SNAPSHOT_FIELDS
+from ..models import (
+    HistoryAction,
+    Page,
+    PageHistory,
+    PageTag,
+    Tag,
+    TreeItem,
+    TreeItemType,
+    page_hash,
+)
+from ..tree import ancestor_paths, folder_item, page_item
+from ..validation import clean_tags
+from .base import ImportContext
+from .page_mapping import Unmappable, map_state, parse_date, rendering_of
+from .source import MAX_IN_VALUES
+
+# Versions of pages the source no longer has are grouped under ids derived from this.
+DELETED_PAGE_NAMESPACE = uuid.UUID("6f1d8a52-2f4e-4d61-9b0e-0c6a1f3e9d27")
+# Source ids counted per query by ``target_total``.
+COUNT_CHUNK = 5000
+# The page columns compared to tell whether a source page changed since the last run.
+COMPARED = (
+    "locale",
+    "path",
+    "title",
+    "description",
+    "publish_state",
+    "publish_start_date",
+    "publish_end_date",
+    "tags",
+    "editor",
+    "content_type",
+    "author_id",
+    "creator_id",
+    "created_at",
+    "updated_at",
+    "scripts",
+)
+# What an update writes (the owner, set once, stays).
+PAGE_UPDATED = (
+    *COMPARED,
+    "hash",
+    "config",
+    "content",
+    "render",
+    "toc",
+    "search_content",
+)
+TREE_UPDATED = (
+    "locale",
+    "folder_path",
+    "file_name",
+    "path",
+    "depth",
+    "hash",
+    "title",
+    "tags",
+    "meta",
+    "created_at",
+    "updated_at",
+)
+VERSION_COMPARED = ("page_id", "action", "version_date", "path", "title", "author_id", "tags")
+VERSION_UPDATED = (
+    "page_id",
+    "action",
+    "version_date",
+    "created_at",
+    "author_id",
+    *(name for name in SNAPSHOT_FIELDS if name not in ("alias", "icon", "relations")),
+)
+ACTIONS = frozenset(HistoryAction.values)
+
+
+def deleted_page_id(wikijs_page_id: int) -> uuid.UUID:
+    """The stable page id of the versions of a page the source no longer holds."""
+    return uuid.uuid5(DELETED_PAGE_NAMESPACE, f"wikijs2:page:{wikijs_page_id}")
+
+
+# --- Shared lookups (one query each per batch) -------------------------------------------------
+class People:
+    """Wiki.js user ids -> this server's users (imported before the pages, by legacy id)."""
+
+    def __init__(self, wikijs_ids: Iterable[Any]) -> None:
+        wanted = {int(i) for i in wikijs_ids if i is not None} | {USER_ROOT_ADMIN}
+        self.by_legacy = dict(
+            User.objects.filter(legacy_id__in=wanted).values_list("legacy_id", "pk")
+        )
+        self._fallback = self.by_legacy.get(USER_ROOT_ADMIN)
+
+    def get(self, wikijs_id: Any, notes: list[str], role: str) -> Any:
+        found = self.by_legacy.get(int(wikijs_id)) if wikijs_id is not None else None
+        if found is not None:
+            return found
+        if self._fallback is None:
+            self._fallback = delegated_author().pk  # the root administrator was deleted here
+        notes.append(f"{role} {wikijs_id} is not a user here: the root administrator instead")
+        return self._fallback
+
+
+def source_tags(ctx: ImportContext, link_table: str, owner_ids: list[int]) -> dict[int, list]:
+    """Owner id -> its tags' names, in link order (one source query)."""
+    found: dict[int, list] = defaultdict(list)
+    for start in range(0, len(owner_ids), MAX_IN_VALUES):
+        chunk = owner_ids[start : start + MAX_IN_VALUES]
+        rows = ctx.source.query(
+            f'SELECT l."pageId" AS owner, t."tag" AS tag FROM "{link_table}" l '  # noqa: S608
+            f'JOIN "tags" t ON t."id" = l."tagId" '
+            f'WHERE l."pageId" IN ({", ".join(["%s"] * len(chunk))}) ORDER BY l."id"',
+            chunk,
+        )
+        for row in rows:
+            found[int(row["owner"])].append(row["tag"])
+    return found
+
+
+def clean_tag_list(names: list[str], notes: list[str]) -> list[str]:
+    kept = []
+    for name in names:
+        try:
+            kept += clean_tags([name])
+        except DomainError:
+            notes.append(f"tag {name!r} is not a valid tag here: dropped")
+    return list(dict.fromkeys(kept))
+
+
+def count_present(ctx: ImportContext, table: str, model: type) -> int:
+    """How many of ``table``'s ids are legacy ids of ``model`` rows (bounded reads)."""
+    present = 0
+    for batch in ctx.source.batches(table, COUNT_CHUNK, columns=["id"]):
+        ids = [row["id"] for row in batch]
+        present += model.objects.filter(legacy_id__in=ids).count()
+    return present
+
+
+def recount_tags(site_id) -> None:
+    """Every tag of the site counts the pages carrying it (one statement)."""
+    carrying = (
+        PageTag.objects.filter(tag_id=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    Tag.objects.filter(site_id=site_id).update(
+        usage_count=Subquery(carrying, output_field=IntegerField())
+    )
+
+
+# --- Tags --------------------------------------------------------------------------------------
+class TagKind:
+    name = "tags"
+    table = "tags"
+
+    def source_total(self, ctx: ImportContext) -> int:
+        return ctx.source.count(self.table)
+
+    def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
+        names: dict[int, str] = {}
+        for row in rows:
+            try:
+                (names[row["id"]],) = clean_tags([row["tag"] or ""])
+            except (DomainError, ValueError):
+                ctx.skip(self.name, row["id"], f"tag {row['tag']!r} is not a valid tag here")
+        held = {tag.legacy_id: tag for tag in Tag.objects.filter(legacy_id__in=list(names))}
+        named = {
+            tag.tag: tag for tag in Tag.objects.filter(site=ctx.site, tag__in=list(names.values()))
+        }
+        new, renamed = [], []
+        for row in rows:
+            if row["id"] not in names:
+                continue
+            wikijs_id, name = row["id"], names[row["id"]]
+            tag = held.get(wikijs_id)
+            if tag is not None and not ctx.ledger.owned("tag", wikijs_id):
+                ctx.adjust(self.name, wikijs_id, f"id {wikijs_id} is another tag's here")
+                tag = None
+            elif tag is not None:
+                ctx.ledger.record("tag", wikijs_id)
+                if tag.tag == name:
+                    ctx.count(self.name, "unchanged")
+                elif name in named:
+                    ctx.skip(self.name, wikijs_id, f"renamed to {name!r}, a tag here already")
+                else:
+                    tag.tag = name
+                    renamed.append(tag)
+                    named[name] = tag
+                    ctx.count(self.name, "updated")
+                continue
+            if name in named:
+                ctx.adjust(
+                    self.name, wikijs_id, f"{name!r} is a tag here already: its pages share it"
+                )
+                ctx.count(self.name, "unchanged")
+                continue
+            tag = Tag(site=ctx.site, tag=name)
+            if ctx.ledger.usable("tag", wikijs_id) and wikijs_id not in held:
+                tag.legacy_id = wikijs_id
+                ctx.ledger.record("tag", wikijs_id)
+            else:
+                ctx.adjust(self.name, wikijs_id, f"id {wikijs_id} was used here: a new id")
+            new.append(tag)
+            named[name] = tag
+            ctx.count(self.name, "created")
+        fresh = [tag for tag in new if tag.legacy_id is None]
+        for tag, legacy_id in zip(fresh, legacy_ids.allocate_many("tag", len(fresh)), strict=True):
+            tag.legacy_id = legacy_id
+        insert_instances(Tag, new)
+        update_instances(Tag, renamed, ["tag", "updated_at"])
+
+    def finish(self, ctx: ImportContext) -> None:
+        recount_tags(ctx.site.pk)
+
+    def target_total(self, ctx: ImportContext) -> int:
+        return count_present(ctx, self.table, Tag)
+
+
+# --- Pages -------------------------------------------------------------------------------------
+class PageKind:
+    name = "pages"
+    table = "pages"
+
+    def source_total(self, ctx: ImportContext) -> int:
+        return ctx.source.count(self.table)
+
+    def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
+        site = ctx.site
+        ids = [row["id"] for row in rows]
+        people = People(r.get(c) for r in rows for c in ("authorId", "creatorId"))
+        tags_of = source_tags(ctx, "pageTags", ids)
+        existing = {
+            page.legacy_id: page
+            for page in Page.objects.filter(legacy_id__in=ids).only(
+                "pk", "legacy_id", "site_id", "config", *COMPARED
+            )
+        }
+        depth = (site.config.get("defaults") or {}).get("tocDepth") or {"min": 1, "max": 2}
+        drafts: list[tuple[dict, Page, list[str]]] = []
+        for row in rows:
+            notes: list[str] = []
+            page = self._page(row, ctx, existing.get(row["id"]), people, tags_of, depth, notes)
+            if page is not None:
+                drafts.append((row, page, notes))
+        drafts = self._without_conflicts(drafts, ctx)
+        tag_rows = {
+            tag.tag: tag
+            for tag in Tag.objects.filter(
+                site=site, tag__in={t for _, page, _ in drafts for t in page.tags}
+            )
+        }
+        new, changed, links = [], [], []
+        for row, page, notes in drafts:
+            missing = [t for t in page.tags if t not in tag_rows]
+            if missing:
+                notes.append(f"tags {missing} are not tags here (see the tags' findings)")
+                page.tags = [t for t in page.tags if t in tag_rows]
+            for note in notes:
+                ctx.adjust(self.name, row["id"], note)
+            ctx.ledger.record("page", row["id"])
+            before = existing.get(row["id"])
+            if before is None:
+                new.append(page)
+                ctx.count(self.name, "created")
+            elif any(getattr(before, f) != getattr(page, f) for f in COMPARED):
+                changed.append(page)
+                ctx.count(self.name, "updated")
+            else:
+                ctx.count(self.name, "unchanged")
+                continue
+            links += [PageTag(page_id=page.pk, tag_id=tag_rows[t].pk) for t in page.tags]
+        if changed:
+            PageTag.objects.filter(page_id__in=[p.pk for p in changed]).delete()
+        insert_instances(Page, new)
+        update_instances(Page, changed, PAGE_UPDATED)
+        insert_instances(PageTag, links)
+        self._tree(site, new, changed)
+
+    def _page(self, row, ctx, before, people, tags_of, depth, notes) -> Page | None:
+        wikijs_id = row["id"]
+        if before is not None and not ctx.ledger.owned("page", wikijs_id):
+            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} is a page of this server's own")
+            return None
+        if before is None and not ctx.ledger.usable("page", wikijs_id):
+            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} was given here to another page")
+            return None
+        try:
+            state = map_state(row, strict=True)
+            fields = state.fields
+            fields["config"] = {**fields["config"], "tocDepth": dict(depth)}
+            html, toc, text = rendering_of(row, fields["content_type"], depth)
+            created, updated = parse_date(row.get("createdAt")), parse_date(row.get("updatedAt"))
+        except Unmappable as error:
+            ctx.skip(self.name, wikijs_id, str(error))
+            return None
+        except ValueError as error:
+            ctx.skip(self.name, wikijs_id, f"unreadable date: {error}")
+            return None
+        notes += state.adjustments
+        author = people.get(row.get("authorId"), notes, "author")
+        creator = people.get(row.get("creatorId") or row.get("authorId"), notes, "creator")
+        if before is not None:
+            config = {**before.config, **fields["config"]}
+            if not row.get("isPrivate"):
+                config.pop("legacyIsPrivate", None)
+            fields["config"] = config
+        return Page(
+            id=before.pk if before else uuid.uuid4(),
+            site=ctx.site,
+            legacy_id=wikijs_id,
+            hash=page_hash(fields["locale"], fields["path"]),
+            render=html,
+            toc=toc,
+            search_content=text,
+            tags=clean_tag_list(tags_of.get(wikijs_id, []), notes),
+            author_id=author,
+            creator_id=creator,
+            owner_id=creator,
+            created_at=created or updated,
+            updated_at=updated or created,
+            **fields,
+        )
+
+    def _without_conflicts(self, drafts: list, ctx: ImportContext) -> list:
+        """Drop the pages whose (locale, path) another page holds, here or earlier in the
+        batch (one query)."""
+        paths = {page.path for _, page, _ in drafts}
+        holders = {
+            (locale, path): legacy_id
+            for locale, path, legacy_id in Page.objects.filter(
+                site=ctx.site, path__in=paths
+            ).values_list("locale", "path", "legacy_id")
+        }
+        kept = []
+        for row, page, notes in drafts:
+            place = (page.locale, page.path)
+            holder = holders.get(place, page.legacy_id)
+            if holder != page.legacy_id:
+                who = f"page {holder}" if holder else "a page"
+                ctx.skip(self.name, row["id"], f"{page.locale}/{page.path} is {who}'s here")
+                continue
+            holders[place] = page.legacy_id
+            kept.append((row, page, notes))
+        return kept
+
+    @staticmethod
+    def _tree(site, new: list[Page], changed: list[Page]) -> None:
+        """The pages' items and the folders above them that are missing (two queries to
+        find and number them, then the writes)."""
+        wanted = {(p.locale, path): p for p in [*new, *changed] for path in ancestor_paths(p.path)}
+        have = set()
+        if wanted:
+            have = set(
+                TreeItem.objects.filter(
+                    site=site,
+                    type=TreeItemType.FOLDER,
+                    locale__in={locale for locale, _ in wanted},
+                    path__in={path for _, path in wanted},
+                ).values_list("locale", "path")
+            )
+        folders = [
+            folder_item(
+                site.pk, locale, path, created_at=page.created_at, updated_at=page.created_at
+            )
+            for (locale, path), page in wanted.items()
+            if (locale, path) not in have
+        ]
+        items = folders + [page_item(page) for page in new]
+        numbers = legacy_ids.allocate_many(TreeItem.legacy_kind, len(items))
+        for item, legacy_id in zip(items, numbers, strict=True):
+            item.legacy_id = legacy_id
+        insert_instances(TreeItem, items)
+        update_instances(TreeItem, [page_item(page) for page in changed], TREE_UPDATED)
+
+    def finish(self, ctx: ImportContext) -> None:
+        recount_tags(ctx.site.pk)
+
+    def target_total(self, ctx: ImportContext) -> int:
+        return count_present(ctx, self.table, Page)
+
+
+# --- History -----------------------------------------------------------------------------------
+class HistoryKind:
+    name = "history"
+    table = "pageHistory"
+
+    def source_total(self, ctx: ImportContext) -> int:
+        return ctx.source.count(self.table)
+
+    def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
+        ids = [row["id"] for row in rows]
+        people = People(row.get("authorId") for row in rows)
+        tags_of = source_tags(ctx, "pageHistoryTags", ids)
+        page_ids = {row["pageId"] for row in rows if row.get("pageId") is not None}
+        pages = {
+            legacy_id: pk
+            for legacy_id, pk in Page.objects.filter(legacy_id__in=page_ids).values_list(
+                "legacy_id", "pk"
+            )
+            # A page of this server's own holding the id is not the versions' page.
+            if ctx.ledger.usable("page", legacy_id)
+        }
+        existing = {
+            version.legacy_id: version
+            for version in PageHistory.objects.filter(legacy_id__in=ids).only(
+                "pk", "legacy_id", *VERSION_COMPARED
+            )
+        }
+        new, changed = [], []
+        for row in rows:
+            version = self._version(row, ctx, existing.get(row["id"]), pages, people, tags_of)
+            if version is None:
+                continue
+            before = existing.get(row["id"])
+            ctx.ledger.record("pagehistory", row["id"])
+            if before is None:
+                new.append(version)
+                ctx.count(self.name, "created")
+            elif any(getattr(before, f) != getattr(version, f) for f in VERSION_COMPARED):
+                changed.append(version)
+                ctx.count(self.name, "updated")
+            else:
+                ctx.count(self.name, "unchanged")
+        insert_instances(PageHistory, new)
+        update_instances(PageHistory, changed, VERSION_UPDATED)
+
+    def _version(self, row, ctx, before, pages, people, tags_of) -> PageHistory | None:
+        wikijs_id = row["id"]
+        if before is not None and not ctx.ledger.owned("pagehistory", wikijs_id):
+            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} is a version of this server's own")
+            return None
+        if before is None and not ctx.ledger.usable("pagehistory", wikijs_id):
+            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} was given here to another version")
+            return None
+        if row.get("pageId") is None:
+            ctx.skip(self.name, wikijs_id, "it belongs to no page")
+            return None
+        state = map_state(row, strict=False)
+        notes = state.adjustments
+        try:
+            created = parse_date(row.get("createdAt"))
+            version_date = parse_date(row.get("versionDate")) or created
+        except ValueError as error:
+            ctx.skip(self.name, wikijs_id, f"unreadable date: {error}")
+            return None
+        action = str(row.get("action") or "updated")
+        if action not in ACTIONS:
+            notes.append(f"action {action!r} recorded as 'updated'")
+            action = HistoryAction.UPDATED
+        version = PageHistory(
+            id=before.pk if before else uuid.uuid4(),
+            legacy_id=wikijs_id,
+            page_id=pages.get(row["pageId"]) or deleted_page_id(row["pageId"]),
+            site=ctx.site,
+            action=action,
+            author_id=people.get(row.get("authorId"), notes, "author"),
+            version_date=version_date,
+            created_at=created,
+            hash=page_hash(state.fields["locale"], state.fields["path"]),
+            tags=clean_tag_list(tags_of.get(wikijs_id, []), notes),
+            **state.fields,
+        )
+        for note in notes:
+            ctx.adjust(self.name, wikijs_id, note)
+        return version
+
+    def finish(self, ctx: ImportContext) -> None:
+        """Nothing to recount: a version is written whole."""
+
+    def target_total(self, ctx: ImportContext) -> int:
+        return count_present(ctx, self.table, PageHistory)
+
+
+# In run order: pages link to tags, versions to pages.
+PAGE_KINDS = [TagKind(), PageKind(), HistoryKind()]
