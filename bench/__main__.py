@@ -71,6 +71,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--seed-only", action="store_true", help="seed each size and report the time, no load"
     )
+    parser.add_argument(
+        "--import",
+        dest="import_pages",
+        type=int,
+        metavar="PAGES",
+        help="instead of the API: import a generated Wiki.js 2.5 installation of PAGES pages "
+        "(bench/import_bench.py)",
+    )
+    parser.add_argument(
+        "--import-versions", type=int, default=5, help="history versions per page (default 5)"
+    )
+    parser.add_argument(
+        "--import-batch", type=int, default=500, help="import_wikijs2 --batch-size (default 500)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)
@@ -87,6 +101,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.user_counts = sorted(set(user_counts or [USER_COUNT]))
     if any(size < 1 for size in args.sizes + args.user_counts) or args.duration < 1:
         parser.error("sizes, user counts and --duration must be positive")
+    if args.import_pages is not None and (args.import_pages < 1 or args.import_versions < 0):
+        parser.error("--import takes a positive page count, --import-versions zero or more")
     args.steps = wiki_steps(args.sizes, args.user_counts)
     args.threads = max(1, min(args.threads, args.connections))
     known = {op.key for op in OPERATIONS}
@@ -404,6 +420,16 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"database {database.name}: migrating and seeding", file=sys.stderr)
         call_command("migrate", verbosity=0)
+        if args.import_pages:
+            from .import_bench import run_import_bench
+
+            print(
+                run_import_bench(
+                    database.url, env, args.import_pages, args.import_versions, args.import_batch
+                )
+            )
+            print(f"\n({time.monotonic() - started:.0f} s in all)")
+            return 0
         # As production's step 3: the pages' stylesheets come from the collected manifest.
         call_command("collectstatic", interactive=False, verbosity=0)
         seeder = Seeder(progress_printer())

@@ -307,8 +307,8 @@ class WikiJs2:
         names = [n for n, _, _ in _columns_of(table)]
         quoted = ", ".join(f'"{n}"' for n in names)
         found = self.execute(
-            f'SELECT {quoted} FROM "{table}" WHERE "id" = %s',
-            [row_id],  # noqa: S608
+            f'SELECT {quoted} FROM "{table}" WHERE "id" = %s',  # noqa: S608
+            [row_id],
         )
         values = dict(zip(names, found[0], strict=True))
         kinds = _kinds(table)
@@ -325,16 +325,41 @@ class WikiJs2:
         return iso(self._clock)
 
     # --- Schema --------------------------------------------------------------------------------
-    def create_schema(self, *, migrations: list[str] | None = None) -> None:
-        """The tables of Wiki.js 2.5.128 and the record of the migrations that made them."""
+    def create_schema(
+        self,
+        *,
+        migrations: list[str] | None = None,
+        without: dict[str, set[str]] | None = None,
+        locked: bool = False,
+    ) -> None:
+        """The tables of Wiki.js 2.5.128 and the record of the migrations that made them.
+
+        ``migrations`` records other ones; ``without`` leaves columns out (a migration that
+        did not finish); ``locked`` leaves knex's migration lock held."""
+        without = without or {}
         for table, columns in [*TABLES, *MIGRATION_TABLES.items()]:
-            self.execute(ddl(self.engine, table, columns))
+            kept = [c for c in columns if c[0] not in without.get(table, set())]
+            self.execute(ddl(self.engine, table, kept))
         names = migrations
         if names is None:
             names = POSTGRES_MIGRATIONS if self.engine == "postgresql" else SQLITE_MIGRATIONS
         for name in names:
             self.insert("migrations", name=f"{name}.js", batch=1, migration_time=iso())
-        self.insert("migrations_lock", is_locked=0)
+        self.insert("migrations_lock", is_locked=int(locked))
+
+    def create_wikijs1_schema(self) -> None:
+        """What a Wiki.js 1.x installation's MongoDB collections become in a SQL copy."""
+        for table in ("entries", "uplfiles", "uplfolders", "users", "settings"):
+            self.execute(f'CREATE TABLE "{table}" ("_id" varchar(24) PRIMARY KEY, "data" text)')
+
+    def create_wikijs3_schema(self) -> None:
+        """The part of a Wiki.js 3 database that tells it apart: UUID keys, 3.x migrations."""
+        uuid_type = "uuid" if self.engine == "postgresql" else "varchar(36)"
+        for table in ("pages", "users", "groups", "settings", "sites"):
+            self.execute(f'CREATE TABLE "{table}" ("id" {uuid_type} PRIMARY KEY, "data" text)')
+        for table, columns in MIGRATION_TABLES.items():
+            self.execute(ddl(self.engine, table, columns))
+        self.insert("migrations", name="3.0.0.mjs", batch=1, migration_time=iso())
 
     def set_setting(self, key: str, value: Any) -> None:
         """A settings row as ``configSvc.saveToDb`` writes it (plain values wrapped)."""
