@@ -283,19 +283,27 @@ class PageKind:
             if missing:
                 notes.append(f"tags {missing} are not tags here (see the tags' findings)")
                 page.tags = [t for t in page.tags if t in tag_rows]
+            before = existing.get(row["id"])
+            unchanged = before is not None and all(
+                getattr(before, f) == getattr(page, f) for f in COMPARED
+            )
+            if not unchanged:
+                # Rendering is the costly part of a page: only for what is written.
+                try:
+                    page.render, page.toc, page.search_content = rendering_of(
+                        row, page.content_type, depth
+                    )
+                except Unmappable as error:
+                    ctx.skip(self.name, row["id"], str(error))
+                    continue
             for note in notes:
                 ctx.adjust(self.name, row["id"], note)
             ctx.ledger.record("page", row["id"])
-            before = existing.get(row["id"])
-            if before is None:
-                new.append(page)
-                ctx.count(self.name, "created")
-            elif any(getattr(before, f) != getattr(page, f) for f in COMPARED):
-                changed.append(page)
-                ctx.count(self.name, "updated")
-            else:
+            if unchanged:
                 ctx.count(self.name, "unchanged")
                 continue
+            (new if before is None else changed).append(page)
+            ctx.count(self.name, "created" if before is None else "updated")
             links += [PageTag(page_id=page.pk, tag_id=tag_rows[t].pk) for t in page.tags]
         if changed:
             PageTag.objects.filter(page_id__in=[p.pk for p in changed]).delete()
@@ -316,7 +324,6 @@ class PageKind:
             state = map_state(row, strict=True)
             fields = state.fields
             fields["config"] = {**fields["config"], "tocDepth": dict(depth)}
-            html, toc, text = rendering_of(row, fields["content_type"], depth)
             created, updated = parse_date(row.get("createdAt")), parse_date(row.get("updatedAt"))
         except Unmappable as error:
             ctx.skip(self.name, wikijs_id, str(error))
@@ -337,9 +344,6 @@ class PageKind:
             site=ctx.site,
             legacy_id=wikijs_id,
             hash=page_hash(fields["locale"], fields["path"]),
-            render=html,
-            toc=toc,
-            search_content=text,
             tags=clean_tag_list(tags_of.get(wikijs_id, []), notes),
             author_id=author,
             creator_id=creator,

@@ -104,6 +104,8 @@ def wiki(wikijs2, root):
     w.ids["badtag"] = w.add_page("misc/tagged", "Tagged", tags=["Bad Tag", "ops"])
     w.ids["dup"] = w.add_page("docs/dup", "Dup")
     w.ids["taken"] = w.add_page("Docs/Dup", "Dup too")  # the same path once lowercased
+    # HTML nested deeper than any renderer here would show (Wiki.js rendered it anyway).
+    w.ids["nested"] = w.add_page("misc/nested", "Nested", render="<div>" * 600)
     deleted = w.add_page("old/removed", "Removed")
     w.ids["deleted"] = deleted
     w.ids["v_deleted"] = w.delete_page(deleted)
@@ -163,8 +165,12 @@ def test_pages_tags_and_tree_are_imported(wiki):
 
     skipped, adjusted = findings(ctx, Outcome.SKIPPED), findings(ctx, Outcome.ADJUSTED)
     assert set(skipped) == {("pages", str(ids["reserved"])), ("pages", str(ids["taken"])),
+                            ("pages", str(ids["nested"])),
                             ("tags", str(wiki.tag_id("Bad Tag")))}  # fmt: skip
     assert "reserved first segment 'admin'" in skipped[("pages", str(ids["reserved"]))][0]
+    assert skipped[("pages", str(ids["nested"]))] == [
+        "its content cannot be shown here: the content nests HTML more than 512 deep"
+    ]
     assert skipped[("pages", str(ids["taken"]))] == [f"en/docs/dup is page {ids['dup']}'s here"]
     assert any("no equivalent" in r for r in adjusted[("pages", str(ids["api"]))])
     assert any("'Mixed/Case'" in r for r in adjusted[("pages", str(ids["mixed"]))])
@@ -174,7 +180,7 @@ def test_pages_tags_and_tree_are_imported(wiki):
     kinds = {kind.name: kind for kind in PAGE_KINDS}
     with open_source(wiki.url) as source:
         ctx.source = source
-        assert kinds["pages"].source_total(ctx) == 10
+        assert kinds["pages"].source_total(ctx) == 11
         assert kinds["pages"].target_total(ctx) == 8
         assert kinds["history"].target_total(ctx) == kinds["history"].source_total(ctx) == 4
 
