@@ -15,40 +15,20 @@ every change of a page, and never changes a version), and nothing is written twi
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery
-
-from accounts.models import User
-from accounts.services import delegated_author
 from wiki import legacy_ids
 from wiki.bulk import insert_instances, update_instances
 from wiki.errors import DomainError
-from wiki.legacy_ids import USER_ROOT_ADMIN
 
-from ..history import SNAPSHOT_FIELDS
-from ..models import (
-    HistoryAction,
-    Page,
-    PageHistory,
-    PageTag,
-    Tag,
-    TreeItem,
-    TreeItemType,
-    page_hash,
-)
+from ..models import Page, PageTag, Tag, TreeItem, TreeItemType, page_hash
 from ..tree import ancestor_paths, folder_item, page_item
 from ..validation import clean_tags
 from .base import ImportContext
+from .history_kind import HistoryKind
+from .page_lookups import People, clean_tag_list, count_present, recount_tags, source_tags
 from .page_mapping import Unmappable, map_state, parse_date, rendering_of
-from .source import MAX_IN_VALUES
 
-# Versions of pages the source no longer has are grouped under ids derived from this.
-DELETED_PAGE_NAMESPACE = uuid.UUID("6f1d8a52-2f4e-4d61-9b0e-0c6a1f3e9d27")
-# Source ids counted per query by ``target_total``.
-COUNT_CHUNK = 5000
 # The page columns compared to tell whether a source page changed since the last run.
 COMPARED = (
     "locale",
@@ -90,90 +70,6 @@ TREE_UPDATED = (
     "created_at",
     "updated_at",
 )
-VERSION_COMPARED = ("page_id", "action", "version_date", "path", "title", "author_id", "tags")
-VERSION_UPDATED = (
-    "page_id",
-    "action",
-    "version_date",
-    "created_at",
-    "author_id",
-    *(name for name in SNAPSHOT_FIELDS if name not in ("alias", "icon", "relations")),
-)
-ACTIONS = frozenset(HistoryAction.values)
-
-
-def deleted_page_id(wikijs_page_id: int) -> uuid.UUID:
-    """The stable page id of the versions of a page the source no longer holds."""
-    return uuid.uuid5(DELETED_PAGE_NAMESPACE, f"wikijs2:page:{wikijs_page_id}")
-
-
-# --- Shared lookups (one query each per batch) -------------------------------------------------
-class People:
-    """Wiki.js user ids -> this server's users (imported before the pages, by legacy id)."""
-
-    def __init__(self, wikijs_ids: Iterable[Any]) -> None:
-        wanted = {int(i) for i in wikijs_ids if i is not None} | {USER_ROOT_ADMIN}
-        self.by_legacy = dict(
-            User.objects.filter(legacy_id__in=wanted).values_list("legacy_id", "pk")
-        )
-        self._fallback = self.by_legacy.get(USER_ROOT_ADMIN)
-
-    def get(self, wikijs_id: Any, notes: list[str], role: str) -> Any:
-        found = self.by_legacy.get(int(wikijs_id)) if wikijs_id is not None else None
-        if found is not None:
-            return found
-        if self._fallback is None:
-            self._fallback = delegated_author().pk  # the root administrator was deleted here
-        notes.append(f"{role} {wikijs_id} is not a user here: the root administrator instead")
-        return self._fallback
-
-
-def source_tags(ctx: ImportContext, link_table: str, owner_ids: list[int]) -> dict[int, list]:
-    """Owner id -> its tags' names, in link order (one source query)."""
-    found: dict[int, list] = defaultdict(list)
-    for start in range(0, len(owner_ids), MAX_IN_VALUES):
-        chunk = owner_ids[start : start + MAX_IN_VALUES]
-        rows = ctx.source.query(
-            f'SELECT l."pageId" AS owner, t."tag" AS tag FROM "{link_table}" l '  # noqa: S608
-            f'JOIN "tags" t ON t."id" = l."tagId" '
-            f'WHERE l."pageId" IN ({", ".join(["%s"] * len(chunk))}) ORDER BY l."id"',
-            chunk,
-        )
-        for row in rows:
-            found[int(row["owner"])].append(row["tag"])
-    return found
-
-
-def clean_tag_list(names: list[str], notes: list[str]) -> list[str]:
-    kept = []
-    for name in names:
-        try:
-            kept += clean_tags([name])
-        except DomainError:
-            notes.append(f"tag {name!r} is not a valid tag here: dropped")
-    return list(dict.fromkeys(kept))
-
-
-def count_present(ctx: ImportContext, table: str, model: type) -> int:
-    """How many of ``table``'s ids are legacy ids of ``model`` rows (bounded reads)."""
-    present = 0
-    for batch in ctx.source.batches(table, COUNT_CHUNK, columns=["id"]):
-        ids = [row["id"] for row in batch]
-        present += model.objects.filter(legacy_id__in=ids).count()
-    return present
-
-
-def recount_tags(site_id) -> None:
-    """Every tag of the site counts the pages carrying it (one statement)."""
-    carrying = (
-        PageTag.objects.filter(tag_id=OuterRef("pk"))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
-    )
-    Tag.objects.filter(site_id=site_id).update(
-        usage_count=Subquery(carrying, output_field=IntegerField())
-    )
 
 
 # --- Tags --------------------------------------------------------------------------------------
@@ -409,98 +305,6 @@ class PageKind:
 
     def target_total(self, ctx: ImportContext) -> int:
         return count_present(ctx, self.table, Page)
-
-
-# --- History -----------------------------------------------------------------------------------
-class HistoryKind:
-    name = "history"
-    table = "pageHistory"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
-
-    def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
-        ids = [row["id"] for row in rows]
-        people = People(row.get("authorId") for row in rows)
-        tags_of = source_tags(ctx, "pageHistoryTags", ids)
-        page_ids = {row["pageId"] for row in rows if row.get("pageId") is not None}
-        pages = {
-            legacy_id: pk
-            for legacy_id, pk in Page.objects.filter(legacy_id__in=page_ids).values_list(
-                "legacy_id", "pk"
-            )
-            # A page of this server's own holding the id is not the versions' page.
-            if ctx.ledger.usable("page", legacy_id)
-        }
-        existing = {
-            version.legacy_id: version
-            for version in PageHistory.objects.filter(legacy_id__in=ids).only(
-                "pk", "legacy_id", *VERSION_COMPARED
-            )
-        }
-        new, changed = [], []
-        for row in rows:
-            version = self._version(row, ctx, existing.get(row["id"]), pages, people, tags_of)
-            if version is None:
-                continue
-            before = existing.get(row["id"])
-            ctx.ledger.record("pagehistory", row["id"])
-            if before is None:
-                new.append(version)
-                ctx.count(self.name, "created")
-            elif any(getattr(before, f) != getattr(version, f) for f in VERSION_COMPARED):
-                changed.append(version)
-                ctx.count(self.name, "updated")
-            else:
-                ctx.count(self.name, "unchanged")
-        insert_instances(PageHistory, new)
-        update_instances(PageHistory, changed, VERSION_UPDATED)
-
-    def _version(self, row, ctx, before, pages, people, tags_of) -> PageHistory | None:
-        wikijs_id = row["id"]
-        if before is not None and not ctx.ledger.owned("pagehistory", wikijs_id):
-            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} is a version of this server's own")
-            return None
-        if before is None and not ctx.ledger.usable("pagehistory", wikijs_id):
-            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} was given here to another version")
-            return None
-        if row.get("pageId") is None:
-            ctx.skip(self.name, wikijs_id, "it belongs to no page")
-            return None
-        state = map_state(row, strict=False)
-        notes = state.adjustments
-        try:
-            created = parse_date(row.get("createdAt"))
-            version_date = parse_date(row.get("versionDate")) or created
-        except ValueError as error:
-            ctx.skip(self.name, wikijs_id, f"unreadable date: {error}")
-            return None
-        action = str(row.get("action") or "updated")
-        if action not in ACTIONS:
-            notes.append(f"action {action!r} recorded as 'updated'")
-            action = HistoryAction.UPDATED
-        version = PageHistory(
-            id=before.pk if before else uuid.uuid4(),
-            legacy_id=wikijs_id,
-            page_id=pages.get(row["pageId"]) or deleted_page_id(row["pageId"]),
-            site=ctx.site,
-            action=action,
-            author_id=people.get(row.get("authorId"), notes, "author"),
-            version_date=version_date,
-            created_at=created,
-            hash=page_hash(state.fields["locale"], state.fields["path"]),
-            tags=clean_tag_list(tags_of.get(wikijs_id, []), notes),
-            **state.fields,
-        )
-        for note in notes:
-            ctx.adjust(self.name, wikijs_id, note)
-        return version
-
-    def finish(self, ctx: ImportContext) -> None:
-        """Nothing to recount: a version is written whole."""
-
-    def target_total(self, ctx: ImportContext) -> int:
-        return count_present(ctx, self.table, PageHistory)
 
 
 # In run order: pages link to tags, versions to pages.

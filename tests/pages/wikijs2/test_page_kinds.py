@@ -14,7 +14,8 @@ from pages.models import Page, PageHistory, PageTag, Tag, TreeItem, TreeItemType
 from pages.publishing import OPEN_END
 from pages.tree import ancestor_paths
 from pages.wikijs2.base import IdLedger, ImportContext, Outcome
-from pages.wikijs2.page_kinds import PAGE_KINDS, deleted_page_id
+from pages.wikijs2.history_kind import deleted_page_id
+from pages.wikijs2.page_kinds import PAGE_KINDS
 from pages.wikijs2.source import open_source
 from tests.api.v2.conftest import V2_URL
 from tests.conftest import GraphQLClient
