@@ -112,3 +112,17 @@ def update_instances(
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
     return len(rows)
+
+
+def refresh_statistics(*models_: type[models.Model]) -> None:
+    """Let PostgreSQL's planner see what bulk writes added (elsewhere: nothing to do).
+
+    A table filled faster than autovacuum analyses it keeps the statistics of when it was
+    empty, and the planner then scans it whole for lookups an index answers in a millisecond.
+    """
+    if connection.vendor != "postgresql" or not models_:
+        return
+    quote = connection.ops.quote_name
+    tables = ", ".join(quote(model._meta.db_table) for model in models_)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

@@ -10,7 +10,7 @@ from wiki.bulk import insert_instances, update_instances
 from ..history import SNAPSHOT_FIELDS
 from ..models import HistoryAction, Page, PageHistory, page_hash
 from .base import ImportContext
-from .page_lookups import People, clean_tag_list, count_present, source_tags
+from .page_lookups import People, clean_tag_list, count_present, keep_statistics, source_tags
 from .page_mapping import map_state, parse_date
 
 # Versions of pages the source no longer has are grouped under ids derived from this.
@@ -46,17 +46,17 @@ class HistoryKind:
         page_ids = {row["pageId"] for row in rows if row.get("pageId") is not None}
         pages = {
             legacy_id: pk
-            for legacy_id, pk in Page.objects.filter(legacy_id__in=page_ids).values_list(
-                "legacy_id", "pk"
-            )
+            for legacy_id, pk in Page.objects.filter(legacy_id__in=page_ids)
+            .order_by()
+            .values_list("legacy_id", "pk")
             # A page of this server's own holding the id is not the versions' page.
             if ctx.ledger.usable("page", legacy_id)
         }
         existing = {
             version.legacy_id: version
-            for version in PageHistory.objects.filter(legacy_id__in=ids).only(
-                "pk", "legacy_id", *VERSION_COMPARED
-            )
+            for version in PageHistory.objects.filter(legacy_id__in=ids)
+            .order_by()
+            .only("pk", "legacy_id", *VERSION_COMPARED)
         }
         new, changed = [], []
         for row in rows:
@@ -75,6 +75,7 @@ class HistoryKind:
                 ctx.count(self.name, "unchanged")
         insert_instances(PageHistory, new)
         update_instances(PageHistory, changed, VERSION_UPDATED)
+        keep_statistics(ctx, self.name, PageHistory)
 
     def _version(self, row, ctx, before, pages, people, tags_of) -> PageHistory | None:
         wikijs_id = row["id"]

@@ -26,7 +26,14 @@ from ..tree import ancestor_paths, folder_item, page_item
 from ..validation import clean_tags
 from .base import ImportContext
 from .history_kind import HistoryKind
-from .page_lookups import People, clean_tag_list, count_present, recount_tags, source_tags
+from .page_lookups import (
+    People,
+    clean_tag_list,
+    count_present,
+    keep_statistics,
+    recount_tags,
+    source_tags,
+)
 from .page_mapping import Unmappable, map_state, parse_date, rendering_of
 
 # The page columns compared to tell whether a source page changed since the last run.
@@ -155,9 +162,9 @@ class PageKind:
         tags_of = source_tags(ctx, "pageTags", ids)
         existing = {
             page.legacy_id: page
-            for page in Page.objects.filter(legacy_id__in=ids).only(
-                "pk", "legacy_id", "site_id", "config", *COMPARED
-            )
+            for page in Page.objects.filter(legacy_id__in=ids)
+            .order_by()
+            .only("pk", "legacy_id", "site_id", "config", *COMPARED)
         }
         depth = (site.config.get("defaults") or {}).get("tocDepth") or {"min": 1, "max": 2}
         drafts: list[tuple[dict, Page, list[str]]] = []
@@ -207,6 +214,7 @@ class PageKind:
         update_instances(Page, changed, PAGE_UPDATED)
         insert_instances(PageTag, links)
         self._tree(site, new, changed)
+        keep_statistics(ctx, self.name, Page, PageTag, TreeItem)
 
     def _page(self, row, ctx, before, people, tags_of, depth, notes) -> Page | None:
         wikijs_id = row["id"]
@@ -253,11 +261,14 @@ class PageKind:
         """Drop the pages whose (locale, path) another page holds, here or earlier in the
         batch (one query)."""
         paths = {page.path for _, page, _ in drafts}
+        locales = {page.locale for _, page, _ in drafts}
         holders = {
             (locale, path): legacy_id
             for locale, path, legacy_id in Page.objects.filter(
-                site=ctx.site, path__in=paths
-            ).values_list("locale", "path", "legacy_id")
+                site=ctx.site, locale__in=locales, path__in=paths
+            )
+            .order_by()
+            .values_list("locale", "path", "legacy_id")
         }
         kept = []
         for row, page, notes in drafts:

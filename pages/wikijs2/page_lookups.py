@@ -10,6 +10,7 @@ from django.db.models import F, Func, IntegerField, OuterRef, Subquery
 
 from accounts.models import User
 from accounts.services import delegated_author
+from wiki.bulk import refresh_statistics
 from wiki.errors import DomainError
 from wiki.legacy_ids import USER_ROOT_ADMIN
 
@@ -28,7 +29,7 @@ class People:
     def __init__(self, wikijs_ids: Iterable[Any]) -> None:
         wanted = {int(i) for i in wikijs_ids if i is not None} | {USER_ROOT_ADMIN}
         self.by_legacy = dict(
-            User.objects.filter(legacy_id__in=wanted).values_list("legacy_id", "pk")
+            User.objects.filter(legacy_id__in=wanted).order_by().values_list("legacy_id", "pk")
         )
         self._fallback = self.by_legacy.get(USER_ROOT_ADMIN)
 
@@ -88,3 +89,13 @@ def recount_tags(site_id) -> None:
     Tag.objects.filter(site_id=site_id).update(
         usage_count=Subquery(carrying, output_field=IntegerField())
     )
+
+
+def keep_statistics(ctx: ImportContext, kind: str, *models: type) -> None:
+    """After the 1st, 2nd, 4th, 8th... batch of ``kind``: fresh planner statistics for the
+    tables it fills, so that they are never more than twice out of date (a handful of
+    ``ANALYZE`` for a whole run)."""
+    done = ctx.notes.get(("batches", kind), 0) + 1
+    ctx.notes[("batches", kind)] = done
+    if done & (done - 1) == 0:
+        refresh_statistics(*models)
