@@ -183,6 +183,7 @@ def test_pages_tags_and_tree_are_imported(wiki):
         ctx.source = source
         assert kinds["pages"].source_total(ctx) == 11
         assert kinds["pages"].target_total(ctx) == 8
+        assert (kinds["tags"].source_total(ctx), kinds["tags"].target_total(ctx)) == (3, 2)
         assert kinds["history"].target_total(ctx) == kinds["history"].source_total(ctx) == 4
 
 
@@ -357,3 +358,27 @@ def test_a_rerun_leaves_this_servers_own_pages_alone(wikijs2, root):
     run_import(wikijs2.url)
     mine.refresh_from_db()
     assert (mine.path, mine.title) == ("mine/here", "Here")
+
+
+@pytest.mark.parametrize("empty_source", ["sqlite"], indirect=True)
+def test_tags_held_here_by_id_or_name_are_shared_not_taken(wikijs2, root):
+    mine = make_page("mine/tagged", tags=["ops"])  # tag "ops" gets legacy id 1 here
+    howto, ops = wikijs2.add_tag("howto"), wikijs2.add_tag("ops")
+    assert howto == Tag.objects.get(tag="ops").legacy_id == 1
+    wikijs2.add_page("theirs/first", "First")  # id 1: this server's page has it (skipped)
+    page = wikijs2.add_page("theirs/tagged", "Tagged", tags=["howto", "ops"])
+    ctx = run_import(wikijs2.url)
+
+    assert findings(ctx, Outcome.ADJUSTED) == {
+        ("tags", str(howto)): [f"id {howto} is another tag's here", f"id {howto} was used here: a new id"],
+        ("tags", str(ops)): ["'ops' is a tag here already: its pages share it"],
+    }  # fmt: skip
+    assert Tag.objects.get(tag="ops").legacy_id == 1  # this server's own, untouched
+    assert Tag.objects.get(tag="howto").legacy_id > 1
+    assert {t.tag: t.usage_count for t in Tag.objects.all()} == {"ops": 2, "howto": 1}
+    assert Page.objects.get(legacy_id=page).tags == ["howto", "ops"]
+    assert mine.tags == ["ops"]
+    kinds = {kind.name: kind for kind in PAGE_KINDS}
+    with open_source(wikijs2.url) as source:
+        ctx.source = source
+        assert kinds["tags"].target_total(ctx) == 2
