@@ -136,6 +136,7 @@ class Kind(Protocol):
 
     name: str  # shown in the progress bar and the report: "users", "pages", ...
     table: str  # the Wiki.js table read batch by batch, in id order
+    # (optional ``key``: the column to walk ``table`` by when it has no ``id``, e.g. settings)
 
     def source_total(self, ctx: ImportContext) -> int:
         """How many items the source holds (the verification's left column)."""
