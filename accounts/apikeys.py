@@ -129,9 +129,7 @@ def recognise_api_key(token: str, claims: dict) -> ApiKey:
 def _legacy_key_row(token: str) -> ApiKey | None:
     return (
         ApiKey.objects.filter(key_digest=tokens.digest(token))
-        .annotate(
-            access_version=access_cache.version_subquery(), api_setting=stored_setting("api")
-        )
+        .annotate(access_version=access_cache.version_subquery(), api_setting=stored_setting("api"))
         .order_by()
         .first()
     )

@@ -67,9 +67,7 @@ def decrypt_private_key(private_pem: str, passphrase: str) -> rsa.RSAPrivateKey:
     if not isinstance(passphrase, str) or not passphrase:
         raise LegacyKeyError("the sessionSecret setting is missing: the private key cannot open")
     try:
-        key = serialization.load_pem_private_key(
-            private_pem.encode(), password=passphrase.encode()
-        )
+        key = serialization.load_pem_private_key(private_pem.encode(), password=passphrase.encode())
     except TypeError as error:  # the PEM is not encrypted
         try:
             key = serialization.load_pem_private_key(private_pem.encode(), password=None)
