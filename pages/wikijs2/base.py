@@ -70,6 +70,9 @@ class IdLedger:
         self.counters: dict[str, int] = {
             row.kind: row.last_value for row in LegacyIdCounter.objects.exclude(kind__contains="#")
         }
+        self.found_here: dict[str, int] = {
+            str(kind): int(value) for kind, value in (stored.get("foundHere") or {}).items()
+        }
         self.used: dict[str, int] = {}
 
     def counter(self, kind: str) -> int:
