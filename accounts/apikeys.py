@@ -118,16 +118,39 @@ _KEY_ROW = PreparedRow(
 
 
 def recognise_api_key(token: str, claims: dict) -> ApiKey:
-    """Checks 2 and 3 of API.md §1.4 for a token whose signature already verified.
-
-    One query: the key's row, annotated with the API state and the access version
-    (``api_key.access_version``). With API access off every key is refused (403), known or not.
-    """
+    """Checks 2 and 3 of API.md §1.4 for a token whose signature verified with our key."""
     try:
         key_id = uuid.UUID(str(claims.get("api")))
     except ValueError:
         key_id = None
-    api_key = _KEY_ROW.get(key_id) if key_id is not None else None
+    return _honoured(token, _KEY_ROW.get(key_id) if key_id is not None else None)
+
+
+def _legacy_key_row(token: str) -> ApiKey | None:
+    return (
+        ApiKey.objects.filter(key_digest=tokens.digest(token))
+        .annotate(access_version=access_cache.version_subquery(), api_setting=stored_setting("api"))
+        .order_by()
+        .first()
+    )
+
+
+def recognise_legacy_api_key(token: str) -> ApiKey:
+    """The same checks for a Wiki.js 2 API key verified with the imported key (API-v2.md §1.3).
+
+    The row is found by the key's digest (unique), which only an imported key's row holds:
+    the import keeps the Wiki.js 2 id as the row's legacy id where it is free here, and gives a
+    key whose id was taken another one (reported), so that its key still works. One query.
+    """
+    return _honoured(token, _legacy_key_row(token))
+
+
+def _honoured(token: str, api_key: ApiKey | None) -> ApiKey:
+    """The key's row (or None) honoured, else ``KeyRejected``.
+
+    The row was read in one query, annotated with the API state and the access version
+    (``api_key.access_version``). With API access off every key is refused (403), known or not.
+    """
     enabled = (
         is_api_enabled()
         if api_key is None

@@ -20,8 +20,8 @@ from wiki.errors import DomainError
 from wiki.prepared import PreparedRow
 from wiki.text import uuid_or_none
 
-from . import access_cache, sessions, tokens
-from .apikeys import recognise_api_key
+from . import access_cache, legacy_keys, sessions, tokens
+from .apikeys import recognise_api_key, recognise_legacy_api_key
 from .models import GUEST_EMAIL, User
 from .permissions import Caller, CallerKind
 
@@ -112,6 +112,10 @@ def resolve_caller(request: HttpRequest, *, renew: bool = False) -> Caller:
         renewed = _renewed_caller(token) if renew else None
         return renewed or _ignoring_token(f"it does not verify: {error}")
     except tokens.TokenError as error:
+        # Not ours: perhaps an API key of an imported Wiki.js 2 installation (API-v2.md §1.3).
+        if legacy_keys.api_key_claims(token) is not None:
+            api_key = recognise_legacy_api_key(token)
+            return _api_key_caller(api_key, api_key.access_version)
         return _ignoring_token(f"it does not verify: {error}")
     if "api" in claims:
         api_key = recognise_api_key(token, claims)

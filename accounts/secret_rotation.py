@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from wiki import mail_settings, outbox
 
-from . import tokens, totp
+from . import legacy_keys, tokens, totp
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ STORES: list[SealedStore] = [
     SealedStore("TOTP secrets", totp.reseal_all),
     SealedStore("SMTP password and DKIM key", mail_settings.reseal_secrets),
     SealedStore("outbox messages", outbox.reseal_bodies),
+    SealedStore("imported Wiki.js 2 signing key", legacy_keys.reseal_key),
 ]
 
 

@@ -103,10 +103,14 @@ def signing_keys() -> SigningKeys:
 
 
 def forget_signing_keys() -> None:
-    """Drop the cached keys (tests, or after the auth setting was rewritten)."""
+    """Drop the cached keys (tests, or after the auth setting was rewritten), the imported
+    Wiki.js 2 key (``accounts.legacy_keys``) included."""
+    from . import legacy_keys
+
     global _keys
     _keys = None
     _verified.clear()
+    legacy_keys.forget()
 
 
 def _load_keys() -> SigningKeys:

@@ -46,15 +46,19 @@ class IdLedger:
     """Which legacy integer ids the import may give to what it imports.
 
     Wiki.js ids are kept as this server's legacy ids (API-v2.md §1.6), whose counters never
-    hand an id out twice. An id ``n`` of kind ``k`` is the import's to use when an earlier run
-    imported up to it (``n <= imported_up_to[k]``: the row holding it is the imported one, and
-    is updated) or when this server never handed it out (``n > counter[k]`` at the start of the
-    run: it is inserted). Anything between was given here to an entity of this server's own,
-    and the Wiki.js item is skipped rather than take or overwrite it. Reserved ids (users 1-2,
-    groups 1-3) are mapped by the account steps themselves.
+    hand an id out twice. The ledger remembers, per kind, the counter as it stood when the
+    first import of that kind began (``found_here``: every id up to it was this server's own)
+    and the highest id imported since (``imported_up_to``). An id ``n`` is then
 
+    * the import's (``owned``) when ``found_here < n <= imported_up_to``: the row holding it,
+      if any, was written by an earlier run, and is updated;
+    * free (``usable`` too) when ``n`` is above the counter now: this server never gave it out;
+    * this server's own otherwise: the Wiki.js item is skipped rather than take or overwrite
+      the id of an entity created here (before the first import, or between two runs).
+
+    Reserved ids (users 1-2, groups 1-3) are mapped by the account steps themselves.
     ``record`` notes each id used; ``save`` advances the counters past them, so that entities
-    created here later never get one, and remembers the high-water marks for the next run.
+    created here later never get one, and keeps the marks for the next run.
     """
 
     def __init__(self) -> None:
@@ -66,14 +70,18 @@ class IdLedger:
         self.counters: dict[str, int] = {
             row.kind: row.last_value for row in LegacyIdCounter.objects.exclude(kind__contains="#")
         }
+        self.found_here: dict[str, int] = {
+            str(kind): int(value) for kind, value in (stored.get("foundHere") or {}).items()
+        }
         self.used: dict[str, int] = {}
 
     def counter(self, kind: str) -> int:
         return self.counters.get(kind, legacy_ids.FIRST_FREE.get(kind, 0))
 
     def owned(self, kind: str, legacy_id: int) -> bool:
-        """Whether an earlier run imported the entity holding ``legacy_id``."""
-        return legacy_id <= self.imported_up_to.get(kind, 0)
+        """Whether ``legacy_id`` is the import's: an earlier run gave it to what it imported."""
+        floor = self.found_here.get(kind, self.counter(kind))
+        return floor < legacy_id <= self.imported_up_to.get(kind, 0)
 
     def usable(self, kind: str, legacy_id: int) -> bool:
         return self.owned(kind, legacy_id) or legacy_id > self.counter(kind)
@@ -86,6 +94,7 @@ class IdLedger:
         """Advance the counters past the ids used and remember the high-water marks."""
         table = LegacyIdCounter._meta.db_table
         for kind, highest in self.used.items():
+            self.found_here.setdefault(kind, self.counter(kind))
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {table} (kind, last_value) VALUES (%s, %s) "  # noqa: S608
@@ -97,6 +106,7 @@ class IdLedger:
         row, _ = Setting.objects.get_or_create(key=LEDGER_KEY, defaults={"value": {}})
         value = dict(row.value or {})
         value["importedUpTo"] = dict(sorted(self.imported_up_to.items()))
+        value["foundHere"] = dict(sorted(self.found_here.items()))
         value["lastSource"] = source_label
         value["lastRunAt"] = when
         row.value = value
