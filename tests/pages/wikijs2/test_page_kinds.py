@@ -342,14 +342,9 @@ def test_versions_of_a_missing_page_share_a_stable_id():
     assert isinstance(deleted_page_id(7), uuid.UUID)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IdLedger.owned counts every id up to the high-water mark as the import's, so a "
-    "page of this server's own below it is taken on a re-run (pages/wikijs2/base.py needs a "
-    "lower bound: the counter before the first import)",
-)
 @pytest.mark.parametrize("empty_source", ["sqlite"], indirect=True)
 def test_a_rerun_leaves_this_servers_own_pages_alone(wikijs2, root):
+    """Below the import's highest id lie ids this server gave out before it: never taken."""
     mine = make_page("mine/here")
     clash = wikijs2.add_page("theirs/page", "Theirs")
     assert clash == mine.legacy_id
