@@ -130,6 +130,10 @@ def store_key(private_key: rsa.RSAPrivateKey, audience: str) -> bool:
             "audience": audience,
         }
         Setting.objects.update_or_create(key=STORE_KEY, defaults={"value": value})
+        # This process reads the new key at its next token (also when the write is part of a
+        # longer transaction, and again once it commits); others within RECHECK_SECONDS.
+        forget()
+        transaction.on_commit(forget)
     return True
 
 

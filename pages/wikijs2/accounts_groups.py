@@ -142,7 +142,9 @@ class GroupsKind:
             )
             return Group(id=uuid.uuid4(), legacy_id=group_id)
         if found is not None:
-            if ctx.ledger.owned("group", group_id):
+            # Id 3 is reserved for the Users group: any other group holding it came from an
+            # earlier import (the branch above), even though the ledger found 3 taken here.
+            if ctx.ledger.owned("group", group_id) or group_id == legacy_ids.GROUP_USERS:
                 return found
             ctx.skip(
                 self.name, group_id, f"legacy id {group_id} belongs to this server's group "

@@ -385,6 +385,7 @@ class WikiJs2:
         self.set_setting("certs", certs)
         self.set_setting("sessionSecret", self.passphrase)
         self.set_setting("title", title)
+        self.set_setting("api", {"isEnabled": False})
         self.set_setting("company", "")
         self.set_setting("contentLicense", "")
         self.set_setting("host", "https://wiki.example.com")

@@ -11,6 +11,7 @@ import os
 
 import psycopg
 import pytest
+from django.conf import settings as django_settings
 
 from tests.wikijs2.builder import WikiJs2
 
@@ -59,3 +60,10 @@ ENGINES = pytest.mark.parametrize("empty_source", ["sqlite", "postgresql"], indi
 def wikijs2(empty_source):
     """An installed Wiki.js 2.5 (settings, key pair, groups 1-2, users 1-2)."""
     return empty_source.install(title="Acme Wiki")
+
+
+@pytest.fixture
+def production_hashers(settings):
+    """The hashers production lists (the test settings hash fast): Wiki.js 2's bcrypt among
+    them, so that imported passwords are checked and upgraded as they will be."""
+    settings.PASSWORD_HASHERS = django_settings.PRODUCTION_PASSWORD_HASHERS
