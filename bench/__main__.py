@@ -416,7 +416,9 @@ def run(args: argparse.Namespace) -> int:
         django.setup()
         from django.core.management import call_command
 
-        from .seed import Seeder, progress_printer
+        from wiki.progress import progress_printer
+
+        from .seed import Seeder
 
         print(f"database {database.name}: migrating and seeding", file=sys.stderr)
         call_command("migrate", verbosity=0)

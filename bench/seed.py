@@ -14,8 +14,6 @@ only the transport differs (PostgreSQL's COPY instead of one INSERT per row).
 from __future__ import annotations
 
 import random
-import sys
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -51,6 +49,7 @@ from wiki.bulk import insert_instances
 from wiki.config import get_setting, set_api_enabled
 from wiki.mail_settings import update_mail_config
 from wiki.models import Site
+from wiki.progress import Progress
 
 from .operations import USER_COUNT, WikiFacts
 from .render_worker import renderers
@@ -96,7 +95,6 @@ USER_QUERY = "novak"  # one last name: 40 users match by name and by email
 # page views ask for. Only guests' rights change, so no other operation's figures do.
 PUBLIC_SECTION = "support"
 
-Progress = Callable[[str, int, int], None]
 
 BENCH_MAIL = {
     "sender_name": "Bench Wiki",
@@ -114,33 +112,6 @@ BENCH_MAIL = {
     "dkim_key_selector": "",
     "dkim_private_key": "",
 }
-
-
-def progress_printer(stream=sys.stderr) -> Progress:
-    """A one-line progress bar on a terminal; a line per ~10% elsewhere (CI logs).
-
-    ``done == 0`` starts a phase (its clock and its bar)."""
-    started: dict[str, float] = {}
-    shown_tenth: dict[str, int] = {}
-
-    def show(what: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == 0 or what not in started:
-            started[what] = now
-            shown_tenth[what] = -1
-        elapsed = now - started[what]
-        share = done / total if total else 1.0
-        if stream.isatty():
-            bar = "#" * int(share * 30)
-            stream.write(f"\r  {what:<8} [{bar:<30}] {done:>7,}/{total:,}  {elapsed:5.1f} s")
-            if done >= total:
-                stream.write("\n")
-        elif done and (int(share * 10) != shown_tenth[what] or done >= total):
-            shown_tenth[what] = int(share * 10)
-            stream.write(f"  {what}: {done:,}/{total:,} ({elapsed:.1f} s)\n")
-        stream.flush()
-
-    return show
 
 
 # --- Content -------------------------------------------------------------------------------------

@@ -235,3 +235,14 @@ def test_ids_handed_out_here_are_not_taken(installation):
     assert Page.objects.get(legacy_id=installation.home).path == "local/page"
     assert not Page.objects.filter(path="home").exists()
     assert Page.objects.filter(legacy_id=installation.install, path="docs/install").exists()
+
+
+def test_progress_is_shown_per_kind(installation):
+    progress = io.StringIO()
+    call_command(
+        "import_wikijs2", "--source", installation.source.url, stdout=io.StringIO(),
+        stderr=progress,
+    )  # fmt: skip
+    shown = progress.getvalue()
+    for line in ("users: 4/4", "groups: 4/4", "pages: 4/4", "history: 3/3", "apiKeys: 3/3"):
+        assert line in shown, shown
