@@ -20,8 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from urllib.parse import urlsplit
 
 from .servers import ROOT
 
@@ -41,11 +40,13 @@ class ImportRun:
     def count(self, kind: str, what: str = "inSource") -> int:
         return next((k[what] for k in self.report["kinds"] if k["name"] == kind), 0)
 
+    def seconds_of(self, kind: str) -> float:
+        return float(self.count(kind, "seconds"))
 
-def source_url_for(target_url: str) -> str:
-    params = conninfo_to_dict(target_url)
-    name = f"{params.get('dbname') or 'wiki_bench'}_wikijs2"[:63]
-    return make_conninfo(target_url, dbname=name)
+
+def with_database(url: str, name: str) -> str:
+    """``url`` (a postgres:// URL) naming the database ``name`` instead."""
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 def build_source(admin_url: str, name: str, pages: int, versions: int) -> str:
@@ -170,14 +171,17 @@ def import_table(runs: list[ImportRun], batch_size: int) -> str:
         f"Import of a Wiki.js 2.5 installation (PostgreSQL to PostgreSQL, --batch-size "
         f"{batch_size}), manage.py import_wikijs2 as its own process",
         "",
-        "| run | pages | versions | users | seconds | pages/s | versions/s | peak RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| run | pages | versions | users | in all | pages step | pages/s | history step "
+        "| versions/s | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         pages, versions = run.count("pages"), run.count("history")
+        pages_s, history_s = run.seconds_of("pages"), run.seconds_of("history")
         lines.append(
             f"| {run.label} | {pages:,} | {versions:,} | {run.count('users'):,} | "
-            f"{run.seconds:.1f} | {pages / run.seconds:,.0f} | {versions / run.seconds:,.0f} | "
+            f"{run.seconds:.1f} s | {pages_s:.1f} s | {pages / max(pages_s, 1e-9):,.0f} | "
+            f"{history_s:.1f} s | {versions / max(history_s, 1e-9):,.0f} | "
             f"{run.peak_rss_mib:.0f} MiB |"
         )
     lines.append("")
@@ -191,8 +195,8 @@ def run_import_bench(
     target_url: str, env: dict[str, str], pages: int, versions: int, batch_size: int
 ) -> str:
     """Build the source, import it twice into the (migrated) target, return the table."""
-    source_name = conninfo_to_dict(source_url_for(target_url))["dbname"]
-    admin_url = make_conninfo(target_url, dbname="postgres")
+    source_name = f"{urlsplit(target_url).path.strip('/') or 'wiki_bench'}_wikijs2"[:63]
+    admin_url = with_database(target_url, "postgres")
     print(
         f"building a Wiki.js 2.5 source: {pages:,} pages x {versions} versions",
         file=sys.stderr,
