@@ -20,7 +20,6 @@ drops what is cached.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -33,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
 
 from wiki import secrets
+
+from .verified_tokens import VerifiedTokens
 
 logger = logging.getLogger("accounts")
 
@@ -157,7 +158,7 @@ _key: LegacyKey | None = None
 _checked_at: float | None = None  # time.monotonic() of the last read of the store
 # Verified API keys by SHA-256: claims and expiry (as ``accounts.tokens`` keeps its own).
 MAX_VERIFIED = 1024
-_verified: dict[bytes, tuple[dict[str, Any], float]] = {}
+_verified = VerifiedTokens(MAX_VERIFIED)
 
 
 def forget() -> None:
@@ -239,14 +240,9 @@ def api_key_claims(token: str) -> dict[str, Any] | None:
 
     Called only for a token that did not verify with this server's own key.
     """
-    digest = hashlib.sha256(token.encode()).digest()
-    known = _verified.get(digest)
+    known = _verified.claims(token)
     if known is not None:
-        claims, expires = known
-        if time.time() < expires:
-            return dict(claims)
-        _verified.pop(digest, None)
-        return None
+        return known
     if not _looks_like_api_key(token):
         return None
     key = _current_key(recheck=False)
@@ -267,9 +263,7 @@ def api_key_claims(token: str) -> dict[str, Any] | None:
         return None
     if not is_key_id(claims.get("api")):
         return None
-    if len(_verified) >= MAX_VERIFIED:
-        _verified.clear()
-    _verified[digest] = (dict(claims), float(claims["exp"]))
+    _verified.remember(token, claims, float(claims["exp"]))
     return claims
 
 

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import re
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -33,6 +32,8 @@ from graphql_jwt.settings import jwt_settings
 
 from wiki import secrets
 from wiki.errors import DomainError, ErrorKey
+
+from .verified_tokens import VerifiedTokens
 
 ISSUER = "urn:wiki.js"
 # The only algorithm ever accepted (API.md §1.2), whatever GRAPHQL_JWT says.
@@ -231,10 +232,9 @@ def token_is_from_cookie(request: HttpRequest) -> bool:
     return bool(request.COOKIES.get(COOKIE_NAME))
 
 
-# Tokens whose signature, issuer and audience verified, by SHA-256: claims and expiry. A client
-# sends the same token on every request, and the RSA check is most of the cost of reading it.
+# Tokens whose signature, issuer and audience verified, with their claims until they expire.
 MAX_VERIFIED = 4096
-_verified: dict[bytes, tuple[dict[str, Any], float]] = {}
+_verified = VerifiedTokens(MAX_VERIFIED)
 
 
 def read_token(token: str, *, verify_exp: bool = True) -> dict[str, Any]:
@@ -243,13 +243,9 @@ def read_token(token: str, *, verify_exp: bool = True) -> dict[str, Any]:
     Returns a fresh dict; a token seen before is checked against its expiry only.
     """
     if verify_exp:
-        digest_key = hashlib.sha256(token.encode()).digest()
-        known = _verified.get(digest_key)
+        known = _verified.claims(token)  # an expired one is verified again below, and refused
         if known is not None:
-            claims, expires = known
-            if time.time() < expires:
-                return dict(claims)
-            _verified.pop(digest_key, None)  # expired: verified again below, and refused
+            return known
     try:
         if not verify_exp:
             return decode_handler(token, verify_exp=False)
@@ -261,9 +257,7 @@ def read_token(token: str, *, verify_exp: bool = True) -> dict[str, Any]:
     expires = claims.get("exp")
     # Only tokens whose expiry is checked here are kept (JWT_VERIFY_EXPIRATION is on).
     if jwt_settings.JWT_VERIFY_EXPIRATION and isinstance(expires, int | float):
-        if len(_verified) >= MAX_VERIFIED:
-            _verified.clear()
-        _verified[digest_key] = (dict(claims), float(expires))
+        _verified.remember(token, claims, float(expires))
     return claims
 
 

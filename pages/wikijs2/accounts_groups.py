@@ -32,7 +32,7 @@ from .accounts_common import (
     source_date,
     source_max_id,
 )
-from .base import ImportContext
+from .base import ImportContext, Kind
 
 MAX_REDIRECT = 255
 
@@ -108,12 +108,9 @@ def map_rules(group: Group, raw: Any) -> tuple[list[dict] | None, list[str]]:
     return stored, problems
 
 
-class GroupsKind:
+class GroupsKind(Kind):
     name = "groups"
     table = "groups"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         ids = [row["id"] for row in rows]
@@ -213,7 +210,7 @@ def _snapshot(group: Group) -> tuple:
     )
 
 
-class MembershipsKind:
+class MembershipsKind(Kind):
     """``userGroups``: each imported user's memberships made equal to the source's.
 
     Per batch, the users the batch names get all their source memberships (read for those
@@ -224,9 +221,6 @@ class MembershipsKind:
 
     name = "memberships"
     table = "userGroups"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         users = imported_users(ctx)

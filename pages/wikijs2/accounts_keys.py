@@ -28,7 +28,7 @@ from .accounts_common import (
     source_date,
     source_max_id,
 )
-from .base import ImportContext
+from .base import ImportContext, Kind
 
 # What ``apiKeys.key`` holds between a key's row and its signing (``createNewKey``).
 PENDING = "pending"
@@ -72,12 +72,9 @@ def import_key_pair(ctx: ImportContext) -> str:
     return "updated" if legacy_keys.store_key(pair.private_key, pair.audience) else "unchanged"
 
 
-class ApiKeysKind:
+class ApiKeysKind(Kind):
     name = "apiKeys"
     table = "apiKeys"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         pair = source_key_pair(ctx)

@@ -21,7 +21,7 @@ from wiki.mail_settings import MASK, update_mail_config
 from wiki.site_settings import SiteSettings, update_site
 
 from .accounts_keys import import_key_pair
-from .base import ImportContext
+from .base import ImportContext, Kind
 
 # Rows with no equivalent here, and why (shown in the report).
 NO_EQUIVALENT = {
@@ -47,13 +47,10 @@ _IGNORED_PARTS = {
 }
 
 
-class SettingsKind:
+class SettingsKind(Kind):
     name = "settings"
     table = "settings"
     key = "key"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         for row in rows:

@@ -31,7 +31,7 @@ from wiki.config import get_setting, update_setting
 from wiki.errors import DomainError
 
 from .accounts_common import count_present, imported_users, source_date
-from .base import ImportContext
+from .base import ImportContext, Kind
 
 BCRYPT_HASH = re.compile(r"^\$2[aby]\$\d{2}\$[A-Za-z0-9./]{53}$")
 HASH_PREFIX = "wikijs2_bcrypt$"
@@ -82,12 +82,9 @@ def _password_replaceable(user: User, owned: bool) -> bool:
     return not user.has_usable_password() or user.password.startswith(HASH_PREFIX)
 
 
-class UsersKind:
+class UsersKind(Kind):
     name = "users"
     table = "users"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         ids = [row["id"] for row in rows]

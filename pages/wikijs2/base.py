@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 
@@ -86,6 +86,15 @@ class IdLedger:
     def usable(self, kind: str, legacy_id: int) -> bool:
         return self.owned(kind, legacy_id) or legacy_id > self.counter(kind)
 
+    def refusal(self, kind: str, legacy_id: int, *, held: bool, what: str) -> str:
+        """Why the Wiki.js item with ``legacy_id`` cannot have it ("" when it can); ``held``:
+        a row here holds the id. ``what`` names the entity: "a page", "a version"."""
+        if held and not self.owned(kind, legacy_id):
+            return f"id {legacy_id} is {what} of this server's own"
+        if not held and not self.usable(kind, legacy_id):
+            return f"id {legacy_id} was given here to another {what.split(' ', 1)[-1]}"
+        return ""
+
     def record(self, kind: str, legacy_id: int) -> None:
         if legacy_id > self.used.get(kind, 0):
             self.used[kind] = legacy_id
@@ -141,22 +150,25 @@ class ImportContext:
         return sum(1 for f in self.findings if f.kind == kind and f.outcome is Outcome.SKIPPED)
 
 
-class Kind(Protocol):
-    """One step of the import."""
+class Kind:
+    """One step of the import: each kind subclasses this and names its ``table``."""
 
-    name: str  # shown in the progress bar and the report: "users", "pages", ...
-    table: str  # the Wiki.js table read batch by batch, in id order
+    name = ""  # shown in the progress bar and the report: "users", "pages", ...
+    table = ""  # the Wiki.js table read batch by batch, in id order
     # (optional ``key``: the column to walk ``table`` by when it has no ``id``, e.g. settings)
 
     def source_total(self, ctx: ImportContext) -> int:
         """How many items the source holds (the verification's left column)."""
+        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         """Import ``rows`` (of ``table``, normalised by ``Source``) inside the runner's
         transaction: create or update each, or report it with ``ctx.skip``."""
+        raise NotImplementedError
 
     def finish(self, ctx: ImportContext) -> None:
         """After the last batch, in a transaction of its own: recounts and the like."""
 
     def target_total(self, ctx: ImportContext) -> int:
         """How many of the source's items the target now holds (the right column)."""
+        raise NotImplementedError

@@ -9,7 +9,7 @@ from wiki.bulk import insert_instances, update_instances
 
 from ..history import SNAPSHOT_FIELDS
 from ..models import HistoryAction, Page, PageHistory, page_hash
-from .base import ImportContext
+from .base import ImportContext, Kind
 from .page_lookups import People, clean_tag_list, count_present, keep_statistics, source_tags
 from .page_mapping import map_state, parse_date
 
@@ -32,12 +32,9 @@ def deleted_page_id(wikijs_page_id: int) -> uuid.UUID:
     return uuid.uuid5(DELETED_PAGE_NAMESPACE, f"wikijs2:page:{wikijs_page_id}")
 
 
-class HistoryKind:
+class HistoryKind(Kind):
     name = "history"
     table = "pageHistory"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         ids = [row["id"] for row in rows]
@@ -79,11 +76,11 @@ class HistoryKind:
 
     def _version(self, row, ctx, before, pages, people, tags_of) -> PageHistory | None:
         wikijs_id = row["id"]
-        if before is not None and not ctx.ledger.owned("pagehistory", wikijs_id):
-            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} is a version of this server's own")
-            return None
-        if before is None and not ctx.ledger.usable("pagehistory", wikijs_id):
-            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} was given here to another version")
+        refusal = ctx.ledger.refusal(
+            "pagehistory", wikijs_id, held=before is not None, what="a version"
+        )
+        if refusal:
+            ctx.skip(self.name, wikijs_id, refusal)
             return None
         if row.get("pageId") is None:
             ctx.skip(self.name, wikijs_id, "it belongs to no page")

@@ -24,7 +24,7 @@ from wiki.errors import DomainError
 from ..models import Page, PageTag, Tag, TreeItem, TreeItemType, page_hash
 from ..tree import ancestor_paths, folder_item, page_item
 from ..validation import clean_tags
-from .base import ImportContext
+from .base import ImportContext, Kind
 from .history_kind import HistoryKind
 from .page_lookups import (
     COUNT_CHUNK,
@@ -81,12 +81,9 @@ TREE_UPDATED = (
 
 
 # --- Tags --------------------------------------------------------------------------------------
-class TagKind:
+class TagKind(Kind):
     name = "tags"
     table = "tags"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         names: dict[int, str] = {}
@@ -155,12 +152,9 @@ class TagKind:
 
 
 # --- Pages -------------------------------------------------------------------------------------
-class PageKind:
+class PageKind(Kind):
     name = "pages"
     table = "pages"
-
-    def source_total(self, ctx: ImportContext) -> int:
-        return ctx.source.count(self.table)
 
     def import_batch(self, rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         site = ctx.site
@@ -225,11 +219,9 @@ class PageKind:
 
     def _page(self, row, ctx, before, people, tags_of, depth, notes) -> Page | None:
         wikijs_id = row["id"]
-        if before is not None and not ctx.ledger.owned("page", wikijs_id):
-            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} is a page of this server's own")
-            return None
-        if before is None and not ctx.ledger.usable("page", wikijs_id):
-            ctx.skip(self.name, wikijs_id, f"id {wikijs_id} was given here to another page")
+        refusal = ctx.ledger.refusal("page", wikijs_id, held=before is not None, what="a page")
+        if refusal:
+            ctx.skip(self.name, wikijs_id, refusal)
             return None
         try:
             state = map_state(row, strict=True)

@@ -217,7 +217,7 @@ def test_new_signing_keys_forget_verified_tokens(user, decodes):
 
 
 def test_verified_tokens_are_bounded(user, monkeypatch):
-    monkeypatch.setattr(tokens, "MAX_VERIFIED", 3)
+    monkeypatch.setattr(tokens._verified, "limit", 3)
     tokens.forget_signing_keys()
     for n in range(5):
         tokens.read_token(sign(claims_for(user, email=f"u{n}@example.com")))
