@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 
 
 def _written_fields(model: type[models.Model]) -> list[models.Field]:
@@ -76,7 +76,8 @@ def update_instances(
 ) -> int:
     """Write ``field_names`` of existing rows from ``instances`` (matched by primary key).
 
-    PostgreSQL: four statements (a temporary table, COPY into it, one UPDATE, drop);
+    PostgreSQL: four statements (a temporary table, COPY into it, one UPDATE, drop), in a
+    transaction (a savepoint inside the caller's);
     elsewhere one UPDATE run for every row.
     """
     rows = list(instances)
@@ -97,20 +98,21 @@ def update_instances(
     scratch = quote(f"bulk_{opts.db_table}_{uuid.uuid4().hex[:8]}")
     columns = ", ".join(quote(f.column) for f in [pk, *fields])
     assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {scratch} AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
-        )
-    try:
+    with transaction.atomic():  # the temporary table lives as long as this transaction
+        # ON COMMIT DROP: gone with the transaction even when a statement below fails (a DROP in a
+        # ``finally`` would then fail itself, on the aborted transaction, and hide the first error).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
         _copy(scratch.strip('"'), [pk, *fields], rows, add=False)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {scratch} s "  # noqa: S608
                 f"WHERE {table}.{quote(pk.column)} = s.{quote(pk.column)}"
             )
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+            cursor.execute(f"DROP TABLE {scratch}")
     return len(rows)
 
 
