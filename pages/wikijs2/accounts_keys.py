@@ -148,7 +148,8 @@ class ApiKeysKind(Kind):
         api_key.key_digest = tokens.digest(token)
         api_key.group_ids = [str(group)]
         api_key.expiration = source_date(row.get("expiration")) or timezone.now()
-        api_key.is_revoked = bool(row.get("isRevoked"))
+        # Revoked in Wiki.js or here since an earlier import: a re-run never revives a key.
+        api_key.is_revoked = api_key.is_revoked or bool(row.get("isRevoked"))
         created = source_date(row.get("createdAt"))
         if created is not None:
             api_key.created_at = created

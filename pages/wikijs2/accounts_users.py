@@ -192,7 +192,15 @@ class UsersKind(Kind):
             ctx.adjust(self.name, user_id, f"named {user.name!r}: the name was too short")
         owned = ctx.ledger.owned("user", user_id)
         if not is_guest:
-            user.is_active = bool(row.get("isActive"))
+            active = bool(row.get("isActive"))
+            if active and not user._state.adding and not user.is_active:
+                # Deactivated here, or by an earlier run: a re-run never lets anyone back in.
+                ctx.adjust(
+                    self.name, user_id, "inactive here, so not reactivated: an administrator "
+                    "can activate the account if that is meant",
+                )  # fmt: skip
+                active = False
+            user.is_active = active
             user.is_verified = bool(row.get("isVerified"))
             user.must_change_password = bool(row.get("mustChangePwd"))
             if _password_replaceable(user, owned):

@@ -419,6 +419,31 @@ def test_our_own_tokens_cost_no_extra_query(populated, admin):
     assert not any(legacy_keys.STORE_KEY in q["sql"] for q in queries.captured_queries)
 
 
+def test_a_key_revoked_here_stays_revoked_when_the_import_runs_again(populated):
+    src, ids = populated
+    import_accounts(src)
+    key_id, token = ids["full"]
+    assert GraphQLClient(token)(V3_PERMISSIONS).status == 200
+    ApiKey.objects.filter(legacy_id=key_id).update(is_revoked=True)
+
+    import_accounts(src)
+
+    assert ApiKey.objects.get(legacy_id=key_id).is_revoked
+    assert GraphQLClient(token)(V3_PERMISSIONS).status == 401
+
+
+def test_a_user_deactivated_here_stays_inactive_when_the_import_runs_again(populated):
+    src, _ = populated
+    alice = src.add_user("alice.reactivation@example.com", "Alice R")
+    import_accounts(src)
+    User.objects.filter(legacy_id=alice).update(is_active=False)
+
+    report = import_accounts(src)
+
+    assert not User.objects.get(legacy_id=alice).is_active
+    assert "not reactivated" in findings(report, "users", Outcome.ADJUSTED)[str(alice)][0]
+
+
 def test_a_running_server_notices_an_import(populated, monkeypatch):
     src, ids = populated
     token = ids["full"][1]
