@@ -6,7 +6,9 @@ from django.db import connection
 from wiki.bulk import insert_instances, update_instances
 from wiki.models import Setting
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional (autocommit is the point of a test below); serialized, as every such test here
+# is, so that the database the next one finds is the migrated one.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_inserted_rows_get_their_fields_defaults():
