@@ -8,12 +8,9 @@ bitmap of their Wiki.js ids (one bit per id, so 100,000 users take 12.5 kB), nev
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from wiki import legacy_ids
 from wiki.models import LegacyIdCounter
@@ -54,24 +51,6 @@ def imported_groups(ctx: ImportContext) -> dict[int, uuid.UUID]:
 
 def imported_users(ctx: ImportContext) -> IdBitmap:
     return ctx.notes.setdefault(IMPORTED_USERS, IdBitmap())
-
-
-def source_date(value: Any) -> datetime | None:
-    """A Wiki.js date (ISO text, ``moment.toISOString()``) as an aware datetime, else None."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value.strip():
-        try:
-            moment = parse_datetime(value.strip())
-        except ValueError:
-            return None
-        if moment is None:
-            return None
-    else:
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.UTC)
-    return moment
 
 
 def source_max_id(ctx: ImportContext, table: str) -> int:

@@ -29,10 +29,10 @@ from .accounts_common import (
     fresh_legacy_id,
     imported_groups,
     imported_users,
-    source_date,
     source_max_id,
 )
 from .base import ImportContext, Kind
+from .source import source_date
 
 MAX_REDIRECT = 255
 
@@ -191,9 +191,6 @@ class GroupsKind(Kind):
         if updated is not None:
             Group.objects.filter(pk=group.pk).update(updated_at=updated)
         ctx.count(self.name, "created" if is_new else "updated")
-
-    def finish(self, ctx: ImportContext) -> None:
-        pass
 
     def target_total(self, ctx: ImportContext) -> int:
         return len(imported_groups(ctx))

@@ -25,10 +25,10 @@ from .accounts_common import (
     SOURCE_KEY_PAIR,
     fresh_legacy_id,
     imported_groups,
-    source_date,
     source_max_id,
 )
 from .base import ImportContext, Kind
+from .source import source_date
 
 # What ``apiKeys.key`` holds between a key's row and its signing (``createNewKey``).
 PENDING = "pending"
@@ -161,9 +161,6 @@ class ApiKeysKind(Kind):
             return
         api_key.save()
         ctx.count(self.name, "created" if is_new else "updated")
-
-    def finish(self, ctx: ImportContext) -> None:
-        pass
 
     def target_total(self, ctx: ImportContext) -> int:
         total = 0

@@ -208,8 +208,5 @@ class SettingsKind(Kind):
         )  # fmt: skip
         return "unchanged"
 
-    def finish(self, ctx: ImportContext) -> None:
-        pass
-
     def target_total(self, ctx: ImportContext) -> int:
         return sum(ctx.tally[(self.name, what)] for what in ("created", "updated", "unchanged"))

@@ -30,8 +30,9 @@ from wiki import legacy_ids, secrets
 from wiki.config import get_setting, update_setting
 from wiki.errors import DomainError
 
-from .accounts_common import count_present, imported_users, source_date
+from .accounts_common import count_present, imported_users
 from .base import ImportContext, Kind
+from .source import source_date
 
 BCRYPT_HASH = re.compile(r"^\$2[aby]\$\d{2}\$[A-Za-z0-9./]{53}$")
 HASH_PREFIX = "wikijs2_bcrypt$"

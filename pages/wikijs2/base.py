@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
-
 from wiki import legacy_ids
 from wiki.models import LegacyIdCounter, Setting
 
@@ -74,6 +72,7 @@ class IdLedger:
             str(kind): int(value) for kind, value in (stored.get("foundHere") or {}).items()
         }
         self.used: dict[str, int] = {}
+        self.stamped = False  # whether this run's source and date are in the settings row
 
     def counter(self, kind: str) -> int:
         return self.counters.get(kind, legacy_ids.FIRST_FREE.get(kind, 0))
@@ -100,18 +99,22 @@ class IdLedger:
             self.used[kind] = legacy_id
 
     def save(self, source_label: str, when: str) -> None:
-        """Advance the counters past the ids used and remember the high-water marks."""
-        table = LegacyIdCounter._meta.db_table
-        for kind, highest in self.used.items():
+        """Advance the counters past the ids used since the last save and remember the marks.
+
+        Writes only when an id beyond the marks was used, and once per run for the run's date.
+        """
+        grown = {
+            kind: highest
+            for kind, highest in self.used.items()
+            if highest > self.imported_up_to.get(kind, 0)
+        }
+        if not grown and self.stamped:
+            return
+        self.stamped = True
+        for kind, highest in grown.items():
             self.found_here.setdefault(kind, self.counter(kind))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {table} (kind, last_value) VALUES (%s, %s) "  # noqa: S608
-                    f"ON CONFLICT (kind) DO UPDATE SET last_value = "
-                    f"CASE WHEN {table}.last_value < %s THEN %s ELSE {table}.last_value END",
-                    [kind, max(highest, legacy_ids.FIRST_FREE.get(kind, 0)), highest, highest],
-                )
-            self.imported_up_to[kind] = max(self.imported_up_to.get(kind, 0), highest)
+            legacy_ids.advance_past(kind, highest)
+            self.imported_up_to[kind] = highest
         row, _ = Setting.objects.get_or_create(key=LEDGER_KEY, defaults={"value": {}})
         value = dict(row.value or {})
         value["importedUpTo"] = dict(sorted(self.imported_up_to.items()))

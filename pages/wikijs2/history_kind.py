@@ -11,7 +11,8 @@ from ..history import SNAPSHOT_FIELDS
 from ..models import HistoryAction, Page, PageHistory, page_hash
 from .base import ImportContext, Kind
 from .page_lookups import People, clean_tag_list, count_present, keep_statistics, source_tags
-from .page_mapping import map_state, parse_date
+from .page_mapping import map_state
+from .source import parse_date
 
 # Versions of pages the source no longer has are grouped under ids derived from this.
 DELETED_PAGE_NAMESPACE = uuid.UUID("6f1d8a52-2f4e-4d61-9b0e-0c6a1f3e9d27")
@@ -113,9 +114,6 @@ class HistoryKind(Kind):
         for note in notes:
             ctx.adjust(self.name, wikijs_id, note)
         return version
-
-    def finish(self, ctx: ImportContext) -> None:
-        """Nothing to recount: a version is written whole."""
 
     def target_total(self, ctx: ImportContext) -> int:
         return count_present(ctx, self.table, PageHistory)

@@ -35,7 +35,8 @@ from .page_lookups import (
     recount_tags,
     source_tags,
 )
-from .page_mapping import Unmappable, map_state, parse_date, rendering_of
+from .page_mapping import Unmappable, map_state, rendering_of
+from .source import parse_date
 
 # The page columns compared to tell whether a source page changed since the last run.
 COMPARED = (

@@ -10,7 +10,7 @@ reasons for ``ctx.adjust``; what it cannot import raises ``Unmappable`` with the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from wiki.errors import DomainError
@@ -26,6 +26,7 @@ from ..validation import (
     normalize_locale,
     normalize_path,
 )
+from .source import parse_date
 
 # The editor Wiki.js 2 would have used for a content type, for rows that name none (pages
 # written before 2.0's editors were recorded).
@@ -36,19 +37,6 @@ ALL_LEVELS = {"min": 1, "max": 6}
 
 class Unmappable(Exception):
     """The row cannot be imported; the message says why, for people."""
-
-
-def parse_date(text: Any) -> datetime | None:
-    """A Wiki.js date (ISO text, ``""`` when unset) as an aware datetime; None when unset.
-
-    ``ValueError`` for text that is not a date."""
-    if text is None or text == "":
-        return None
-    if isinstance(text, datetime):
-        moment = text
-    else:
-        moment = datetime.fromisoformat(str(text).strip())
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass

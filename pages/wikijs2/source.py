@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -26,6 +27,26 @@ from psycopg.rows import dict_row
 CONNECT_TIMEOUT_SECONDS = 10
 # Most ``IN (...)`` values sent at once (SQLite's limit on parameters is 32,766).
 MAX_IN_VALUES = 5000
+
+
+def parse_date(text: Any) -> datetime | None:
+    """A Wiki.js date (ISO text, ``moment.toISOString()``; ``""`` when unset) as an aware
+    datetime; None when unset. ``ValueError`` for text that is not a date."""
+    if text is None or text == "":
+        return None
+    if isinstance(text, datetime):
+        moment = text
+    else:
+        moment = datetime.fromisoformat(str(text).strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def source_date(value: Any) -> datetime | None:
+    """``parse_date`` for columns where a date that does not read counts as unset."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
 
 
 class SourceError(Exception):
