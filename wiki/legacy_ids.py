@@ -41,6 +41,20 @@ def allocate_many(kind: str, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
+def advance_past(kind: str, value: int) -> None:
+    """Make sure ``kind``'s counter never hands out ``value`` or anything below it (ids an
+    import brought along); a counter already past it is left alone. Roll back with the caller."""
+    table = LegacyIdCounter._meta.db_table
+    start = max(value, FIRST_FREE.get(kind, 0))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, last_value) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (kind) DO UPDATE SET last_value = "
+            f"CASE WHEN {table}.last_value < %s THEN %s ELSE {table}.last_value END",
+            [kind, start, value, value],
+        )
+
+
 def claim_reserved(kind: str, value: int) -> bool:
     """Hand out the reserved ``value`` of ``kind`` at most once, ever.
 
