@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+# The tests' builder writes the source as Wiki.js 2.5 does (``python -m bench`` runs from the
+# repository's root, where ``tests`` is importable).
+from tests.wikijs2.builder import WikiJs2, bcrypt_hash, rule
+
 from .servers import ROOT
 
 USERS = 1000
@@ -51,9 +55,6 @@ def with_database(url: str, name: str) -> str:
 
 def build_source(admin_url: str, name: str, pages: int, versions: int) -> str:
     """A Wiki.js 2.5 database of the given size; returns its URL."""
-    sys.path.insert(0, str(ROOT))
-    from tests.wikijs2.builder import WikiJs2, bcrypt_hash, rule
-
     source = WikiJs2.postgres(admin_url, name)
     try:
         source.install(title="Bench Wiki.js")
@@ -210,8 +211,5 @@ def run_import_bench(
             print(f"  {label} ...", file=sys.stderr)
             runs.append(import_once(label, source_url, env, batch_size))
     finally:
-        sys.path.insert(0, str(ROOT))
-        from tests.wikijs2.builder import WikiJs2
-
         WikiJs2.drop_postgres(admin_url, source_name)
     return import_table(runs, batch_size)
